@@ -1,0 +1,5 @@
+"""The domain: members, identities, interactions, sources, users.
+
+Pure Python and SQLAlchemy. Imports neither Flask, RQ nor a connector SDK (only the plain
+dataclasses of ``connectors.base``).
+"""

@@ -1,0 +1,1 @@
+"""File imports: runs with progress and a per-line report."""

@@ -1,0 +1,455 @@
+"""The one ingest path. Every entry (file import, connectors, the API) calls :func:`ingest_batch`.
+
+One call handles a batch in the caller's transaction, with a fixed number of statements
+per batch, never one per item:
+
+1. validate and normalise (bad items go to the quarantine with the reason);
+2. drop duplicates within the batch and against the database (UNIQUE(platform, external_id));
+3. score sentiment for the new items only, so a re-delivery costs almost nothing;
+4. find or create Identity -> Member;
+5. insert interactions (INSERT .. ON CONFLICT DO NOTHING .. RETURNING, batched);
+6. update member and identity aggregates from the rows actually inserted.
+
+Full-text search indexes are kept by the database (generated column / FTS5 triggers).
+The caller commits; re-ingesting the same batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.orm import Session
+
+from connectors.base import Mention
+from crm import sentiment
+from crm.db import utcnow
+from crm.interactions.models import KINDS, Interaction, QuarantinedItem
+from crm.members.models import Identity, Member
+from crm.upsert import insert_ignore
+
+MAX_TEXT = 40_000
+MAX_TITLE = 1_000
+MAX_ID = 255
+MAX_URL = 2_000
+PLATFORM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
+# SQLite allows 32,766 bound parameters per statement; keep IN lists well below.
+CHUNK = 500
+
+
+@dataclass
+class IngestResult:
+    """What one batch did. ``new_ids`` are the interaction ids inserted (for follow-up jobs)."""
+
+    new: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    new_members: int = 0
+    new_ids: list[int] = field(default_factory=list)
+    member_ids: set[int] = field(default_factory=set)
+
+    def __iadd__(self, other: IngestResult) -> IngestResult:
+        self.new += other.new
+        self.duplicate += other.duplicate
+        self.quarantined += other.quarantined
+        self.new_members += other.new_members
+        self.new_ids.extend(other.new_ids)
+        self.member_ids |= other.member_ids
+        return self
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An item that could not be ingested, and why. Stored in the quarantine."""
+
+    origin: str
+    reason: str
+    raw: Mapping[str, Any] | None = None
+    raw_text: str | None = None
+    platform: str | None = None
+    external_id: str | None = None
+
+
+def clean_text(value: str | None, limit: int) -> str | None:
+    """NFC-normalise, drop NUL and other control characters (but keep newlines and tabs)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    value = unicodedata.normalize("NFC", value)
+    if any(ch < " " and ch not in "\n\t\r" for ch in value) or "\x7f" in value:
+        value = "".join(ch for ch in value if ch >= " " or ch in "\n\t\r").replace("\x7f", "")
+    return value[:limit]
+
+
+def safe_url(value: str | None) -> str | None:
+    """Keep only http(s) URLs: a ``javascript:`` link from a social network must never render."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    if len(value) > MAX_URL or any(ch.isspace() or ch < " " for ch in value):
+        return None
+    if not value.lower().startswith(("https://", "http://")):
+        return None
+    return value
+
+
+def _validate(m: Mention, now: datetime) -> str | None:
+    """The reason an item cannot be ingested, or None."""
+    if not isinstance(m.platform, str) or not m.platform:
+        return "platform is missing"
+    if len(m.platform) > 32 or not set(m.platform) <= PLATFORM_CHARS:
+        return f"platform {m.platform[:40]!r} must be lower-case letters, digits, '_', '-' or '.'"
+    if not isinstance(m.external_id, str) or not m.external_id.strip():
+        return "external_id is missing"
+    if len(m.external_id) > MAX_ID:
+        return f"external_id is longer than {MAX_ID} characters"
+    if m.author is None or not isinstance(m.author.id, str) or not m.author.id.strip():
+        return "author.id is missing"
+    if len(m.author.id) > MAX_ID:
+        return f"author.id is longer than {MAX_ID} characters"
+    if not (isinstance(m.text, str) and m.text.strip()) and not (
+        isinstance(m.title, str) and m.title.strip()
+    ):
+        return "text and title are both empty"
+    if m.kind not in KINDS:
+        return f"kind {str(m.kind)[:40]!r} is not one of {', '.join(KINDS)}"
+    if not isinstance(m.created_at, datetime):
+        return "created_at is not a timestamp"
+    if m.created_at.tzinfo is None:
+        return "created_at has no time zone"
+    if m.created_at > now + timedelta(days=1):
+        return "created_at is more than a day in the future"
+    if m.created_at.year < 1990:
+        return "created_at is before 1990"
+    if m.author.followers is not None and (
+        not isinstance(m.author.followers, int) or m.author.followers < 0
+    ):
+        return "author.followers must be a whole number >= 0"
+    return None
+
+
+def _raw_of(m: Mention) -> dict[str, Any]:
+    return dict(m.raw) if m.raw else {}
+
+
+def quarantine(session: Session, items: Sequence[Rejected]) -> None:
+    """Store rejected items (one batched INSERT)."""
+    if not items:
+        return
+    session.execute(
+        QuarantinedItem.__table__.insert(),
+        [
+            {
+                "origin": r.origin[:300],
+                "platform": (r.platform or None) and str(r.platform)[:32],
+                "external_id": (r.external_id or None) and str(r.external_id)[:255],
+                "reason": r.reason,
+                "raw": dict(r.raw) if r.raw is not None else None,
+                "raw_text": r.raw_text[:100_000] if r.raw_text else None,
+                "created_at": utcnow(),
+            }
+            for r in items
+        ],
+    )
+
+
+def _existing_keys(session: Session, model: Any, keys: Iterable[tuple[str, str]], cols: Sequence[Any]) -> list[Any]:
+    """Rows of ``model`` whose (platform, external_id) is among ``keys``, chunked per platform."""
+    by_platform: dict[str, list[str]] = defaultdict(list)
+    for platform, ext in keys:
+        by_platform[platform].append(ext)
+    rows: list[Any] = []
+    for platform, exts in by_platform.items():
+        for i in range(0, len(exts), CHUNK):
+            chunk = exts[i : i + CHUNK]
+            rows.extend(
+                session.execute(
+                    select(*cols).where(model.platform == platform, model.external_id.in_(chunk))
+                ).all()
+            )
+    return rows
+
+
+def ingest_batch(
+    session: Session,
+    mentions: Sequence[Mention],
+    *,
+    source_id: int | None = None,
+    origin: str = "api",
+    rejected: Sequence[Rejected] = (),
+) -> IngestResult:
+    """Ingest one batch in the caller's transaction; return what it did. Never commits.
+
+    ``rejected`` are items the caller already could not parse (a bad import line); they are
+    quarantined in the same transaction so the report and the data agree.
+    """
+    result = IngestResult()
+    now = utcnow()
+    bad: list[Rejected] = list(rejected)
+    valid: dict[tuple[str, str], Mention] = {}
+    for m in mentions:
+        reason = _validate(m, now)
+        if reason:
+            bad.append(
+                Rejected(origin, reason, _raw_of(m), platform=getattr(m, "platform", None),
+                         external_id=getattr(m, "external_id", None))
+            )
+            continue
+        key = (m.platform, m.external_id.strip())
+        if key in valid:
+            result.duplicate += 1
+            continue
+        valid[key] = m
+    quarantine(session, bad)
+    result.quarantined = len(bad)
+    if not valid:
+        return result
+
+    existing = _existing_keys(
+        session, Interaction, valid.keys(), (Interaction.platform, Interaction.external_id)
+    )
+    for platform, ext in existing:
+        valid.pop((platform, ext), None)
+        result.duplicate += 1
+    if not valid:
+        return result
+
+    identity_ids, member_of, new_members = _resolve_identities(session, valid.values(), now)
+    result.new_members = new_members
+
+    rows = []
+    for (platform, ext), m in valid.items():
+        text = clean_text(m.text, MAX_TEXT) or ""
+        title = clean_text(m.title, MAX_TITLE)
+        language = (m.language or "").strip().lower()[:16] or sentiment.guess_language(
+            f"{title or ''} {text}"
+        )
+        compound = sentiment.score(f"{title}. {text}" if title else text, language)
+        ident_id = identity_ids[(platform, m.author.id.strip())]
+        rows.append(
+            {
+                "platform": platform,
+                "external_id": ext,
+                "kind": m.kind,
+                "title": title,
+                "text": text,
+                "url": safe_url(m.url),
+                "occurred_at": m.created_at.astimezone(UTC),
+                "language": language,
+                "sentiment": compound,
+                "sentiment_label": sentiment.label_for(compound),
+                "parent_external_id": clean_text(m.parent_id, MAX_ID) or None,
+                "thread_external_id": clean_text(m.thread_id, MAX_ID) or None,
+                "channel": clean_text(m.channel, 255) or None,
+                "source_id": source_id,
+                "identity_id": ident_id,
+                "member_id": member_of[ident_id],
+                "raw": _raw_of(m) or None,
+                "created_at": now,
+            }
+        )
+
+    stmt = insert_ignore(session, Interaction.__table__, ["platform", "external_id"]).returning(
+        Interaction.__table__.c.id,
+        Interaction.__table__.c.member_id,
+        Interaction.__table__.c.identity_id,
+        Interaction.__table__.c.occurred_at,
+        Interaction.__table__.c.sentiment,
+        Interaction.__table__.c.platform,
+        sort_by_parameter_order=True,
+    )
+    inserted = session.execute(stmt, rows).all()
+    result.new = len(inserted)
+    # A concurrent job inserted the rest between our check and our insert: a no-op for us.
+    result.duplicate += len(rows) - len(inserted)
+    result.new_ids = [r.id for r in inserted]
+    result.member_ids = {r.member_id for r in inserted}
+    _update_aggregates(session, inserted)
+    return result
+
+
+def _resolve_identities(
+    session: Session, mentions: Iterable[Mention], now: datetime
+) -> tuple[dict[tuple[str, str], int], dict[int, int], int]:
+    """Find or create an Identity (and its Member) for every author; refresh changed profiles."""
+    authors: dict[tuple[str, str], Mention] = {}
+    for m in mentions:
+        key = (m.platform, m.author.id.strip())
+        # The newest mention carries the freshest profile.
+        if key not in authors or m.created_at > authors[key].created_at:
+            authors[key] = m
+    cols = (
+        Identity.id, Identity.member_id, Identity.platform, Identity.external_id, Identity.handle,
+        Identity.display_name, Identity.profile_url, Identity.avatar_url, Identity.followers,
+    )
+    found = {(r.platform, r.external_id): r for r in _existing_keys(session, Identity, authors, cols)}
+    identity_ids = {k: r.id for k, r in found.items()}
+    member_of = {r.id: r.member_id for r in found.values()}
+
+    changed = []
+    for key, row in found.items():
+        a = authors[key].author
+        fresh = _profile(a)
+        if (
+            (fresh["handle"] and fresh["handle"] != row.handle)
+            or (fresh["display_name"] and fresh["display_name"] != row.display_name)
+            or (fresh["profile_url"] and fresh["profile_url"] != row.profile_url)
+            or (fresh["avatar_url"] and fresh["avatar_url"] != row.avatar_url)
+            or (fresh["followers"] is not None and fresh["followers"] != row.followers)
+        ):
+            changed.append({"b_id": row.id, **{k: v or getattr(row, k) for k, v in fresh.items()}})
+    if changed:
+        t = Identity.__table__
+        session.connection().execute(
+            update(t)
+            .where(t.c.id == bindparam("b_id"))
+            .values(
+                handle=bindparam("handle"), display_name=bindparam("display_name"),
+                profile_url=bindparam("profile_url"), avatar_url=bindparam("avatar_url"),
+                followers=bindparam("followers"), updated_at=now,
+            ),
+            changed,
+        )
+
+    missing = [k for k in authors if k not in found]
+    if not missing:
+        return identity_ids, member_of, 0
+    profiles = [_profile(authors[k].author) for k in missing]
+    member_rows = [
+        {
+            "display_name": p["display_name"] or p["handle"] or k[1],
+            "search_name": _search_name(p["display_name"], p["handle"]),
+            "platforms": k[0],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for k, p in zip(missing, profiles, strict=True)
+    ]
+    member_ids = session.execute(
+        Member.__table__.insert().returning(Member.__table__.c.id, sort_by_parameter_order=True),
+        member_rows,
+    ).scalars().all()
+    ident_rows = [
+        {"platform": k[0], "external_id": k[1], "member_id": mid, "created_at": now, "updated_at": now, **p}
+        for k, p, mid in zip(missing, profiles, member_ids, strict=True)
+    ]
+    stmt = insert_ignore(session, Identity.__table__, ["platform", "external_id"]).returning(
+        Identity.__table__.c.id, Identity.__table__.c.platform, Identity.__table__.c.external_id,
+        Identity.__table__.c.member_id, sort_by_parameter_order=True,
+    )
+    created = session.execute(stmt, ident_rows).all()
+    for r in created:
+        identity_ids[(r.platform, r.external_id)] = r.id
+        member_of[r.id] = r.member_id
+    lost = [k for k in missing if k not in identity_ids]
+    if lost:
+        # Another job created these identities first: use theirs, drop our spare members.
+        for r in _existing_keys(session, Identity, lost, (Identity.id, Identity.member_id, Identity.platform, Identity.external_id)):
+            identity_ids[(r.platform, r.external_id)] = r.id
+            member_of[r.id] = r.member_id
+        used = {r.member_id for r in created}
+        spare = [mid for mid in member_ids if mid not in used]
+        session.execute(Member.__table__.delete().where(Member.__table__.c.id.in_(spare)))
+    return identity_ids, member_of, len(created)
+
+
+def _profile(a: Any) -> dict[str, Any]:
+    followers = a.followers if isinstance(a.followers, int) and a.followers >= 0 else None
+    return {
+        "handle": clean_text(a.handle, 255) or "",
+        "display_name": clean_text(a.display_name, 300) or "",
+        "profile_url": safe_url(a.profile_url),
+        "avatar_url": safe_url(a.avatar_url),
+        "followers": followers,
+    }
+
+
+def _search_name(*parts: str | None) -> str:
+    return " ".join(p.casefold() for p in parts if p)[:1000]
+
+
+def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
+    """Fold the inserted rows into member and identity aggregates (one executemany each)."""
+    if not inserted:
+        return
+    per_member: dict[int, dict[str, Any]] = {}
+    per_identity: dict[int, list[datetime]] = {}
+    for r in inserted:
+        agg = per_member.setdefault(
+            r.member_id,
+            {"b_id": r.member_id, "n": 0, "s": 0.0, "pos": 0, "neg": 0, "neu": 0,
+             "first": r.occurred_at, "last": r.occurred_at},
+        )
+        agg["n"] += 1
+        agg["s"] += r.sentiment
+        label = sentiment.label_for(r.sentiment)
+        agg["pos" if label == "positive" else "neg" if label == "negative" else "neu"] += 1
+        agg["first"] = min(agg["first"], r.occurred_at)
+        agg["last"] = max(agg["last"], r.occurred_at)
+        span = per_identity.setdefault(r.identity_id, [r.occurred_at, r.occurred_at])
+        span[0] = min(span[0], r.occurred_at)
+        span[1] = max(span[1], r.occurred_at)
+    t = Member.__table__
+    first, last = bindparam("first", type_=t.c.first_seen.type), bindparam("last", type_=t.c.last_seen.type)
+    session.connection().execute(
+        update(t)
+        .where(t.c.id == bindparam("b_id"))
+        .values(
+            interaction_count=t.c.interaction_count + bindparam("n"),
+            sentiment_sum=t.c.sentiment_sum + bindparam("s"),
+            sentiment_mean=(t.c.sentiment_sum + bindparam("s")) / (t.c.interaction_count + bindparam("n")),
+            positive_count=t.c.positive_count + bindparam("pos"),
+            negative_count=t.c.negative_count + bindparam("neg"),
+            neutral_count=t.c.neutral_count + bindparam("neu"),
+            first_seen=case((t.c.first_seen.is_(None) | (t.c.first_seen > first), first), else_=t.c.first_seen),
+            last_seen=case((t.c.last_seen.is_(None) | (t.c.last_seen < last), last), else_=t.c.last_seen),
+        ),
+        list(per_member.values()),
+    )
+    it = Identity.__table__
+    f2, l2 = bindparam("first", type_=it.c.first_seen.type), bindparam("last", type_=it.c.last_seen.type)
+    session.connection().execute(
+        update(it)
+        .where(it.c.id == bindparam("b_id"))
+        .values(
+            first_seen=case((it.c.first_seen.is_(None) | (it.c.first_seen > f2), f2), else_=it.c.first_seen),
+            last_seen=case((it.c.last_seen.is_(None) | (it.c.last_seen < l2), l2), else_=it.c.last_seen),
+        ),
+        [{"b_id": k, "first": v[0], "last": v[1]} for k, v in per_identity.items()],
+    )
+    _refresh_member_profiles(session, list(per_member))
+
+
+def _refresh_member_profiles(session: Session, member_ids: list[int]) -> None:
+    """Recompute denormalised identity facts (platforms, search name, reach) of these members."""
+    rows: dict[int, list[Any]] = defaultdict(list)
+    for i in range(0, len(member_ids), CHUNK):
+        for r in session.execute(
+            select(Identity.member_id, Identity.platform, Identity.handle, Identity.display_name, Identity.followers)
+            .where(Identity.member_id.in_(member_ids[i : i + CHUNK]))
+        ):
+            rows[r.member_id].append(r)
+    params = []
+    for mid, idents in rows.items():
+        platforms = ",".join(sorted({r.platform for r in idents}))
+        names = {p for r in idents for p in (r.display_name, r.handle) if p}
+        followers = [r.followers for r in idents if r.followers is not None]
+        params.append(
+            {"b_id": mid, "platforms": platforms[:200], "search_name": _search_name(*sorted(names)),
+             "followers_max": max(followers) if followers else None}
+        )
+    if params:
+        t = Member.__table__
+        session.connection().execute(
+            update(t).where(t.c.id == bindparam("b_id")).values(
+                platforms=bindparam("platforms"), search_name=bindparam("search_name"),
+                followers_max=bindparam("followers_max"),
+            ),
+            params,
+        )

@@ -1,0 +1,1 @@
+"""Interactions (posts, comments, replies, mentions, messages) and the quarantine."""

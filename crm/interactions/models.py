@@ -1,0 +1,74 @@
+"""Interaction and QuarantinedItem."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.db import Base, BigId, UTCDateTime, utcnow
+from crm.members.models import Identity, Member
+
+KINDS = ("post", "comment", "reply", "mention", "message")
+SENTIMENT_LABELS = ("positive", "neutral", "negative")
+
+
+class Interaction(Base):
+    """One public item a member wrote. (platform, external_id) is its natural key.
+
+    Full-text search lives outside the model, created by the migration per backend: a stored
+    ``search_vector`` tsvector column with a GIN index on PostgreSQL, an external-content FTS5
+    table ``interactions_fts`` kept by triggers on SQLite.
+    """
+
+    __tablename__ = "interactions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(String(2000))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(16))
+    sentiment: Mapped[float] = mapped_column(Float, default=0.0)
+    sentiment_label: Mapped[str] = mapped_column(String(8), default="neutral")
+    parent_external_id: Mapped[str | None] = mapped_column(String(255))
+    thread_external_id: Mapped[str | None] = mapped_column(String(255))
+    channel: Mapped[str | None] = mapped_column(String(255))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    raw: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    identity: Mapped[Identity] = relationship()
+    member: Mapped[Member] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        Index("ix_interactions_member_time", "member_id", "occurred_at"),
+        Index("ix_interactions_occurred_at", "occurred_at"),
+        Index("ix_interactions_thread", "platform", "thread_external_id"),
+        Index("ix_interactions_identity", "identity_id"),
+        Index("ix_interactions_source_time", "source_id", "occurred_at"),
+    )
+
+
+class QuarantinedItem(Base):
+    """An item that failed validation: kept with the reason and its raw payload, never lost."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(300))  # "import:file.jsonl:line 12", "source:3"
+    platform: Mapped[str | None] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[dict | None] = mapped_column(JSON)
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_quarantine_created_at", "created_at"),)

@@ -1,0 +1,1 @@
+"""Members (people) and their identities (accounts on a platform)."""

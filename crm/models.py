@@ -1,0 +1,21 @@
+"""Every model, imported in one place so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from crm.db import Base
+from crm.imports.models import ImportRun
+from crm.interactions.models import Interaction, QuarantinedItem
+from crm.members.models import Identity, Member, MemberTag, Note
+from crm.sources.models import Source
+from crm.users.models import User
+
+__all__ = [
+    "Base",
+    "ImportRun",
+    "Identity",
+    "Interaction",
+    "Member",
+    "MemberTag",
+    "Note",
+    "QuarantinedItem",
+    "Source",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Listening sources: what to poll, how often, and how healthy it is."""
