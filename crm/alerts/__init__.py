@@ -1,0 +1,1 @@
+"""Alerts: spike and silence detection on mention volume, incidents, and the backtest."""

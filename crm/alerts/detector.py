@@ -1,0 +1,457 @@
+"""Streaming spike / silence detector for mention volume per scope.
+
+A scope (a brand, a search, a source) is observed as counts per 5-minute bucket. Each bucket is
+compared with a seasonal baseline: the median and MAD of the counts at the same time of day on the
+previous days and at the same time of week on the previous weeks. Medians are not dragged up by
+past spikes; the MAD is floored by Poisson noise so near-zero series do not alert on 1 -> 3 blips.
+
+One open incident per scope: it is updated while the spike lasts, escalated if it grows, resolved
+after a quiet spell, and a re-trigger during the cool-down re-opens it instead of opening another.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+BUCKET_SECONDS = 300
+DAY_BUCKETS = 86_400 // BUCKET_SECONDS
+WEEK_BUCKETS = 7 * DAY_BUCKETS
+MAD_TO_SIGMA = 1.4826
+UPPER_QUARTILE_Z = 0.6745  # z of the 75th percentile of a normal distribution
+
+# Lookup of a count by absolute bucket number; None means "before this scope had any data".
+Lookup = Callable[[int], int | None]
+
+
+class Severity(enum.IntEnum):
+    """How loud an incident is; ordered so that max() gives the worst."""
+
+    WATCH = 1
+    WARNING = 2
+    CRISIS = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class IncidentKind(enum.StrEnum):
+    """A burst of volume, or a sudden silence."""
+
+    SPIKE = "spike"
+    SILENCE = "silence"
+
+
+class EventKind(enum.StrEnum):
+    """What happened to a scope's incident on one observation."""
+
+    OPENED = "opened"
+    ESCALATED = "escalated"
+    REOPENED = "reopened"
+    UPDATED = "updated"
+    RESOLVED = "resolved"
+
+
+# z-score multipliers per sensitivity: high alerts earlier and more often, low only on big moves.
+SENSITIVITY_SCALE = {"high": 0.75, "medium": 1.0, "low": 1.4}
+
+
+@dataclass(frozen=True)
+class Params:
+    """Detector settings; the defaults are chosen by principle, not fitted to a data set."""
+
+    sensitivity: str = "medium"
+    """low / medium / high: scales every z threshold (x1.4, x1, x0.75)."""
+    smooth_buckets: int = 3
+    """The level compared with the baseline is the sum of the last 3 buckets (15 minutes): one
+    noisy bucket is diluted, a real burst or a build-up is still seen within minutes."""
+    min_volume: int = 10
+    """Fewest mentions in the smoothing window (15 minutes) that can open an incident: below
+    that a team lead would not act, and counts are too small for statistics (0 -> 3 is noise)."""
+    z_thresholds: tuple[float, float, float] = (6.0, 10.0, 20.0)
+    """Robust z (excess over the median in MAD-sigmas) for watch, warning, crisis."""
+    ratio_thresholds: tuple[float, float, float] = (3.0, 5.0, 10.0)
+    """Level / baseline ratio for watch, warning, crisis: a spike must also be big relative to
+    normal, so busy scopes with a tight band do not alert on a 20 % wobble."""
+    volume_multipliers: tuple[int, int, int] = (1, 3, 10)
+    """Absolute volume (x min_volume) needed for watch, warning, crisis."""
+    season_days: int = 7
+    """Daily lags (same time of day, 1..N days ago): captures the daily rhythm."""
+    season_weeks: int = 3
+    """Weekly lags (same time of week, 1..N weeks ago): captures the weekday/weekend rhythm."""
+    slot_spread: int = 1
+    """Neighbouring buckets (+-n) at each lag, to triple the samples and absorb jitter."""
+    min_seasonal_samples: int = 6
+    """Below this many seasonal samples (about two days of history) use the recent fallback."""
+    recent_buckets: int = 36
+    """Fallback baseline window while history is short: the previous 3 hours."""
+    min_recent_samples: int = 12
+    """No verdict at all with less than one hour of history."""
+    resolve_z: float = 3.0
+    """A bucket is quiet again when below median + resolve_z sigmas (hysteresis vs opening)."""
+    resolve_after: int = 6
+    """Consecutive quiet buckets (30 minutes) before an incident is resolved."""
+    cooldown: timedelta = timedelta(hours=3)
+    """After resolving, a re-trigger within this time re-opens the same incident: a second wave
+    of the same story is not news to the team lead."""
+    detect_silence: bool = False
+    """Also raise SILENCE incidents (off by default: on low volume, silence is normal)."""
+    silence_buckets: int = 6
+    """Silence is judged over the last 30 minutes."""
+    silence_min_expected: float = 30.0
+    """Only scopes expecting at least this many mentions over the silence window can go silent."""
+    silence_ratio: float = 0.1
+    """Observed / expected volume below which the scope counts as silent."""
+
+    def z_for(self, severity: Severity) -> float:
+        """Robust z threshold for a severity after applying the sensitivity."""
+        return self.z_thresholds[severity - 1] * SENSITIVITY_SCALE[self.sensitivity]
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Expected level of one bucket: robust centre and spread, and where they came from."""
+
+    median: float
+    sigma: float
+    samples: int
+    seasonal: bool
+
+
+@dataclass
+class Incident:
+    """One ongoing (or finished) spike or silence of a scope."""
+
+    kind: IncidentKind
+    opened_at: datetime
+    severity: Severity
+    peak: int
+    peak_at: datetime
+    current: int
+    baseline_at_open: float
+    last_updated: datetime
+    resolved_at: datetime | None = None
+    quiet_buckets: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        """True until the incident is resolved."""
+        return self.resolved_at is None
+
+    @property
+    def duration(self) -> timedelta:
+        """From opening to resolution (or to the last update while open), bucket included."""
+        end = self.resolved_at or self.last_updated + timedelta(seconds=BUCKET_SECONDS)
+        return end - self.opened_at
+
+
+@dataclass(frozen=True)
+class Event:
+    """A change to a scope's incident, to notify or persist; incident is a snapshot."""
+
+    kind: EventKind
+    incident: Incident
+    baseline: Baseline | None = None
+
+
+def bucket_number(moment: datetime) -> int:
+    """Absolute 5-minute bucket number of a datetime (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return math.floor(moment.timestamp()) // BUCKET_SECONDS
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    """Linear-interpolated quantile of sorted values."""
+    pos = q * (len(ordered) - 1)
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def _robust(samples: list[int], seasonal: bool) -> Baseline:
+    samples.sort()
+    median = _quantile(samples, 0.5)
+    deviations = sorted(abs(x - median) for x in samples)
+    mad_sigma = MAD_TO_SIGMA * _quantile(deviations, 0.5)
+    # Counts are right-skewed and bursty: the upper quartile's distance from the median is the
+    # honest spread for upward moves (a past spike would need >25 % of samples to move it).
+    upper_sigma = (_quantile(samples, 0.75) - median) / UPPER_QUARTILE_Z
+    # Poisson floor: counts of mean m vary by sqrt(m) even when past days agreed exactly.
+    sigma = max(mad_sigma, upper_sigma, math.sqrt(max(median, 1.0)))
+    return Baseline(float(median), sigma, len(samples), seasonal)
+
+
+def seasonal_lags(params: Params) -> tuple[int, ...]:
+    """Bucket offsets into the past used for the seasonal baseline."""
+    centres = [d * DAY_BUCKETS for d in range(1, params.season_days + 1)]
+    centres += [w * WEEK_BUCKETS for w in range(2, params.season_weeks + 1)]
+    spread = range(-params.slot_spread, params.slot_spread + 1)
+    return tuple(sorted({c + s for c in centres for s in spread}))
+
+
+def window_sum(lookup: Lookup, bucket: int, width: int) -> int | None:
+    """Sum of the `width` buckets ending at `bucket`; None if any lies before the scope's data."""
+    total = 0
+    for b in range(bucket - width + 1, bucket + 1):
+        count = lookup(b)
+        if count is None:
+            return None
+        total += count
+    return total
+
+
+def compute_baseline(
+    lookup: Lookup, bucket: int, params: Params, lags: Sequence[int], width: int
+) -> Baseline | None:
+    """Baseline of the `width`-bucket sum ending at `bucket`; recent fallback if history is short."""
+    samples = [x for lag in lags if (x := window_sum(lookup, bucket - lag, width)) is not None]
+    if len(samples) >= params.min_seasonal_samples:
+        return _robust(samples, seasonal=True)
+    recent = [
+        x
+        for k in range(width, params.recent_buckets + 1)
+        if (x := window_sum(lookup, bucket - k, width)) is not None
+    ]
+    if len(recent) >= params.min_recent_samples:
+        return _robust(recent, seasonal=False)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the detector saw at one bucket: its count, the smoothed level and its baseline."""
+
+    at: datetime
+    count: int
+    level: int
+    baseline: Baseline
+    silence: Severity | None = None
+
+
+def spike_severity(level: float, base: Baseline, params: Params) -> Severity | None:
+    """Severity of a level against its baseline: z-score, ratio and absolute volume must agree."""
+    z = (level - base.median) / base.sigma
+    ratio = level / max(base.median, 1.0)
+    found = None
+    for severity in Severity:
+        i = severity - 1
+        if (
+            z >= params.z_for(severity)
+            and ratio >= params.ratio_thresholds[i]
+            and level >= params.min_volume * params.volume_multipliers[i]
+        ):
+            found = severity
+    return found
+
+
+def is_quiet(level: float, base: Baseline, params: Params) -> bool:
+    """True when a level is back within the normal band (or below the minimum volume)."""
+    return level < params.min_volume or level <= base.median + params.resolve_z * base.sigma
+
+
+def advance(
+    incident: Incident | None, reading: Reading, params: Params, *, complete: bool = True
+) -> tuple[Incident | None, Event | None]:
+    """Step a scope's latest incident by one bucket; returns the (new) incident and the event.
+
+    An incomplete bucket (live, still filling) can only open or escalate a spike: its count can
+    only grow, so crossing a threshold is already certain, but quietness is not.
+    """
+    base = reading.baseline
+    severity = spike_severity(reading.level, base, params)
+    kind = IncidentKind.SPIKE
+    if severity is None and reading.silence is not None and complete:
+        severity, kind = reading.silence, IncidentKind.SILENCE
+    if incident is not None and incident.is_open:
+        same_kind = severity is not None and kind is incident.kind
+        escalated = _touch(incident, reading, severity if same_kind else None)
+        if not complete:
+            return incident, Event(
+                EventKind.ESCALATED, replace(incident), base
+            ) if escalated else None
+        if incident.kind is IncidentKind.SPIKE:
+            quiet = is_quiet(reading.level, base, params)
+        else:
+            quiet = not same_kind
+        incident.quiet_buckets = incident.quiet_buckets + 1 if quiet else 0
+        if incident.quiet_buckets >= params.resolve_after:
+            incident.resolved_at = reading.at + timedelta(seconds=BUCKET_SECONDS)
+            return incident, Event(EventKind.RESOLVED, replace(incident), base)
+        event_kind = EventKind.ESCALATED if escalated else EventKind.UPDATED
+        return incident, Event(event_kind, replace(incident), base)
+    if severity is None:
+        return incident, None
+    if (
+        incident is not None
+        and incident.kind is kind
+        and incident.resolved_at is not None
+        and reading.at - incident.resolved_at < params.cooldown
+    ):
+        incident.resolved_at = None
+        incident.quiet_buckets = 0
+        _touch(incident, reading, severity)
+        return incident, Event(EventKind.REOPENED, replace(incident), base)
+    at, count = reading.at, reading.count
+    per_bucket = base.median / params.smooth_buckets
+    incident = Incident(kind, at, severity, count, at, count, per_bucket, at)
+    return incident, Event(EventKind.OPENED, replace(incident), base)
+
+
+def _touch(incident: Incident, reading: Reading, severity: Severity | None) -> bool:
+    """Record the current count and peak; True if the severity went up."""
+    at, count = reading.at, reading.count
+    incident.current = count
+    incident.last_updated = at
+    spike = incident.kind is IncidentKind.SPIKE
+    if (spike and count > incident.peak) or (not spike and count < incident.peak):
+        incident.peak, incident.peak_at = count, at
+    if severity is not None and severity > incident.severity:
+        incident.severity = severity
+        return True
+    return False
+
+
+def silence_severity(
+    lookup: Lookup, bucket: int, params: Params, lags: Sequence[int]
+) -> Severity | None:
+    """WATCH/WARNING when the last silence_buckets are far below their seasonal expectation."""
+    observed = window_sum(lookup, bucket, params.silence_buckets)
+    base = compute_baseline(lookup, bucket, params, lags, params.silence_buckets)
+    if observed is None or base is None or not base.seasonal:
+        return None
+    if base.median < params.silence_min_expected or observed > params.silence_ratio * base.median:
+        return None
+    return Severity.WARNING if observed == 0 else Severity.WATCH
+
+
+def read_bucket(
+    lookup: Lookup, at: datetime, count: int, params: Params, lags: Sequence[int]
+) -> Reading | None:
+    """Reading of one bucket whose count may not be in `lookup` yet (live partial bucket)."""
+    bucket = bucket_number(at)
+    width = params.smooth_buckets
+    base = compute_baseline(lookup, bucket, params, lags, width)
+    before = window_sum(lookup, bucket - 1, width - 1) if width > 1 else 0
+    if base is None:
+        return None
+    level = count + (before or 0)
+    silence = None
+    if params.detect_silence and lookup(bucket) == count:
+        silence = silence_severity(lookup, bucket, params, lags)
+    return Reading(at, count, level, base, silence)
+
+
+@dataclass
+class ScopeState:
+    """Per-scope detector state: a ring buffer of recent counts and the latest incident.
+
+    Keep one per scope in memory and call observe() for each completed bucket; an observation
+    costs about a hundred array reads and two sorts of ~27 numbers, whatever the history length.
+    """
+
+    params: Params = field(default_factory=Params)
+    incident: Incident | None = None
+    _lags: tuple[int, ...] = field(init=False, repr=False)
+    _counts: array = field(init=False, repr=False)
+    _first: int | None = field(default=None, init=False, repr=False)
+    _last: int | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lags = seasonal_lags(self.params)
+        size = max(self._lags) + self.params.smooth_buckets + self.params.silence_buckets
+        self._counts = array("q", bytes(8 * size))
+
+    def _lookup(self, bucket: int) -> int | None:
+        if self._first is None or self._last is None or bucket < self._first:
+            return None
+        if bucket > self._last or self._last - bucket >= len(self._counts):
+            return None
+        return self._counts[bucket % len(self._counts)]
+
+    def _store(self, bucket: int, count: int) -> None:
+        size = len(self._counts)
+        if self._first is None or self._last is None:
+            self._first = self._last = bucket
+        elif bucket > self._last:
+            for gap in range(max(self._last + 1, bucket - size + 1), bucket):
+                self._counts[gap % size] = 0  # no mentions arrived in skipped buckets
+            self._last = bucket
+        elif bucket < self._first or self._last - bucket >= size:
+            return  # older than what we keep: ignore rather than corrupt the ring
+        self._counts[bucket % size] = count
+
+    def baseline(self, bucket_start: datetime) -> Baseline | None:
+        """Baseline of the smoothed level ending at a bucket, from the history held here."""
+        bucket = bucket_number(bucket_start)
+        return compute_baseline(
+            self._lookup, bucket, self.params, self._lags, self.params.smooth_buckets
+        )
+
+    def observe(self, bucket_start: datetime, count: int, *, complete: bool = True) -> Event | None:
+        """Feed one bucket's count; complete=False for the live, still-filling bucket."""
+        if complete:
+            self._store(bucket_number(bucket_start), count)
+        reading = read_bucket(self._lookup, bucket_start, count, self.params, self._lags)
+        if reading is None:
+            return None
+        self.incident, event = advance(self.incident, reading, self.params, complete=complete)
+        return event
+
+
+def history_lookup(history: Sequence[tuple[datetime, int]]) -> Lookup:
+    """Lookup over stored (time, count) rows sorted by time; missing buckets count as zero."""
+    first = bucket_number(history[0][0])
+    last = bucket_number(history[-1][0])
+
+    def lookup(bucket: int) -> int | None:
+        if bucket < first or bucket > last:
+            return None
+        guess = bucket - first  # gap-free history: the row index is the bucket offset
+        if guess < len(history) and bucket_number(history[guess][0]) == bucket:
+            return history[guess][1]
+        i = bisect_left(history, bucket, key=lambda row: bucket_number(row[0]))
+        if i < len(history) and bucket_number(history[i][0]) == bucket:
+            return history[i][1]
+        return 0
+
+    return lookup
+
+
+def evaluate(
+    history: Sequence[tuple[datetime, int]],
+    params: Params,
+    incident: Incident | None = None,
+    *,
+    since: datetime | None = None,
+) -> tuple[Incident | None, list[Event]]:
+    """Evaluate stored counts (sorted by time, complete buckets) without a cached state.
+
+    Buckets after `since` are evaluated in order (default: the last bucket only); baselines are
+    looked up by index or bisection, so the cost does not grow with the length of the history.
+    Pass the scope's latest incident (open, or recently resolved for the cool-down) and persist
+    the returned one.
+    """
+    if not history:
+        return incident, []
+    lags = seasonal_lags(params)
+    lookup = history_lookup(history)
+    start = len(history) - 1
+    if since is not None:
+        start = bisect_left(history, since, key=lambda row: row[0])
+        while start < len(history) and history[start][0] <= since:
+            start += 1
+    events = []
+    for at, count in history[start:]:
+        reading = read_bucket(lookup, at, count, params, lags)
+        if reading is None:
+            continue
+        incident, event = advance(incident, reading, params)
+        if event is not None:
+            events.append(event)
+    return incident, events
