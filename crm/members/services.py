@@ -1,0 +1,120 @@
+"""Reading and curating members: list, profile, tags, notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.errors import InvalidInput, NotFound
+from crm.members.models import Member, MemberTag, Note
+
+SORTS = {
+    "last_active": (Member.last_seen.desc().nulls_last(), Member.id.desc()),
+    "interactions": (Member.interaction_count.desc(), Member.id.desc()),
+    "sentiment": (Member.sentiment_mean.desc().nulls_last(), Member.id.desc()),
+    "sentiment_asc": (Member.sentiment_mean.asc().nulls_last(), Member.id.desc()),
+    "reach": (Member.followers_max.desc().nulls_last(), Member.id.desc()),
+    "name": (Member.display_name.asc(), Member.id.asc()),
+    "first_seen": (Member.first_seen.desc().nulls_last(), Member.id.desc()),
+}
+MAX_TAG = 64
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    """One page of members with the total count (members are few enough to count)."""
+
+    items: Sequence[Member]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_members(
+    session: Session, *, q: str = "", platform: str | None = None, tag: str | None = None,
+    sort: str = "last_active", page: int = 1, per_page: int = 50,
+) -> MemberPage:
+    """Members matching a name/handle search and filters, sorted and paginated."""
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}", field="sort")
+    per_page = max(1, min(per_page, 200))
+    page = max(1, page)
+    stmt = select(Member)
+    if q.strip():
+        if len(q) > 200:
+            raise InvalidInput("The search is longer than 200 characters.", field="q")
+        needle = q.strip().casefold().lstrip("@")
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Member.search_name.like(f"%{escaped}%", escape="\\"))
+    if platform:
+        stmt = stmt.where(Member.platforms.like(f"%{platform}%"))
+    if tag:
+        stmt = stmt.where(Member.id.in_(select(MemberTag.member_id).where(MemberTag.tag == tag)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = session.scalars(
+        stmt.options(selectinload(Member.identities), selectinload(Member.tags))
+        .order_by(*SORTS[sort])
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return MemberPage(items, page, per_page, total)
+
+
+def get_member(session: Session, member_id: int) -> Member:
+    """A member with identities, tags and notes loaded; NotFound if there is none."""
+    member = session.scalars(
+        select(Member)
+        .where(Member.id == member_id)
+        .options(selectinload(Member.identities), selectinload(Member.tags), selectinload(Member.notes))
+    ).one_or_none()
+    if member is None:
+        raise NotFound(f"There is no member {member_id}.")
+    return member
+
+
+def normalise_tag(raw: str) -> str:
+    """Tags are short, lower-case, trimmed; raise InvalidInput otherwise."""
+    tag = " ".join((raw or "").split()).casefold()
+    if not tag:
+        raise InvalidInput("A tag cannot be empty.", field="tag")
+    if len(tag) > MAX_TAG:
+        raise InvalidInput(f"A tag is at most {MAX_TAG} characters.", field="tag")
+    return tag
+
+
+def add_tag(session: Session, member_id: int, raw_tag: str) -> str:
+    """Tag a member (idempotent); return the normalised tag."""
+    member = get_member(session, member_id)
+    tag = normalise_tag(raw_tag)
+    if not any(t.tag == tag for t in member.tags):
+        member.tags.append(MemberTag(tag=tag))
+        session.flush()
+    return tag
+
+
+def remove_tag(session: Session, member_id: int, tag: str) -> None:
+    """Remove a tag from a member; a missing tag is not an error."""
+    member = get_member(session, member_id)
+    member.tags[:] = [t for t in member.tags if t.tag != tag]
+    session.flush()
+
+
+def add_note(session: Session, member_id: int, *, body: str, author_id: int | None) -> Note:
+    """Add a note to a member, written by ``author_id``."""
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("A note cannot be empty.", field="body")
+    if len(body) > 10_000:
+        raise InvalidInput("A note is at most 10,000 characters.", field="body")
+    member = get_member(session, member_id)
+    note = Note(member_id=member.id, body=body, author_id=author_id)
+    session.add(note)
+    session.flush()
+    return note

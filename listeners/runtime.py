@@ -1,0 +1,64 @@
+"""The process's database handle for jobs, configured by each entry point (never at import).
+
+Web (``create_app``), the worker's ``main`` and tests call :func:`configure`. In a forking RQ
+worker the engine's pooled connections must not cross the fork, so a configured engine is
+disposed (without closing the parent's sockets) in every child.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.db import make_engine, make_session_factory
+from crm.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+_runtime: Runtime | None = None
+_fork_hook_installed = False
+
+
+def configure(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> Runtime:
+    """Set the process's runtime; build the engine from settings unless a factory is given."""
+    global _runtime, _fork_hook_installed
+    if session_factory is None:
+        engine = make_engine(settings.database_url)
+        session_factory = make_session_factory(engine)
+    else:
+        engine = session_factory.kw["bind"]
+    _runtime = Runtime(settings, engine, session_factory)
+    if not _fork_hook_installed and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_dispose_in_child)
+        _fork_hook_installed = True
+    return _runtime
+
+
+def _dispose_in_child() -> None:
+    if _runtime is not None:
+        _runtime.engine.dispose(close=False)
+
+
+def get() -> Runtime:
+    """The configured runtime; in an RQ worker configured lazily from the environment."""
+    if _runtime is None:
+        return configure(Settings.from_env())
+    return _runtime
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """A session in a transaction: commits on success, rolls back and re-raises on error."""
+    with get().session_factory.begin() as session:
+        yield session

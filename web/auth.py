@@ -1,0 +1,112 @@
+"""Login, logout, and the role checks every view goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import CSRFProtect, FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+from crm.errors import PermissionDenied
+from crm.users.models import User
+from crm.users.services import authenticate, can
+from web.db import session
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+F = TypeVar("F", bound=Callable[..., Any])
+# Endpoints reachable without a login. A test walks the URL map against this list.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "views.health"})
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=320)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
+    remember = BooleanField("Keep me signed in")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        return session().get(User, int(user_id))
+    except ValueError:
+        return None
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Decorator: the view needs a login and a role that grants ``permission``."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not can(current_user, permission):
+                raise PermissionDenied(f"Your role ({current_user.role}) may not do this.")
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("views.dashboard")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("views.dashboard")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("views.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = session()
+        user = authenticate(db, form.email.data or "", form.password.data or "")
+        if user is None:
+            form.password.errors.append("The e-mail or the password is wrong.")
+        else:
+            db.commit()
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Any:
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Any:
+    """The API answers 401 JSON; pages redirect to the login form."""
+    from web.errors import wants_json
+
+    if wants_json():
+        return jsonify(error="Unauthorized", message="Sign in first."), 401
+    flash("Please sign in to see this page.", "info")
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def permissions() -> dict[str, Any]:
+        return {"can": lambda perm: can(current_user, perm) if current_user.is_authenticated else False}

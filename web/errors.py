@@ -1,0 +1,51 @@
+"""One error handler: domain errors and HTTP errors answer HTML or JSON, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from crm.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    """JSON for the API and for clients that prefer it."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _respond(status: int, title: str, message: str, field: str | None = None) -> Any:
+    if wants_json():
+        body: dict[str, Any] = {"error": title, "message": message}
+        if field:
+            body["field"] = field
+        return jsonify(body), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> Any:
+        titles = {403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
+        return _respond(exc.status, titles.get(exc.status, "Bad request"), exc.message, exc.field)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return _respond(400, "Form expired", "The form was open too long or came from elsewhere. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        return _respond(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s", request.path)
+        return _respond(500, "Something went wrong", "The error was logged. Please try again.")

@@ -1,0 +1,63 @@
+"""The dashboard and the health check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import func, select, text
+
+from crm.db import utcnow
+from crm.interactions.models import Interaction, QuarantinedItem
+from crm.members.models import Member
+from web.auth import requires
+from web.db import session
+
+bp = Blueprint("views", __name__)
+
+
+@bp.route("/health")
+def health() -> Any:
+    """For load balancers: the database answers."""
+    session().execute(text("SELECT 1"))
+    return jsonify(status="ok")
+
+
+@bp.route("/")
+@requires("view")
+def dashboard() -> Any:
+    db = session()
+    since = utcnow() - timedelta(days=7)
+    counts = db.execute(
+        select(Interaction.sentiment_label, func.count())
+        .where(Interaction.occurred_at >= since)
+        .group_by(Interaction.sentiment_label)
+    ).all()
+    by_label = {label: n for label, n in counts}
+    per_platform = db.execute(
+        select(Interaction.platform, func.count())
+        .where(Interaction.occurred_at >= since)
+        .group_by(Interaction.platform)
+        .order_by(func.count().desc())
+    ).all()
+    stats = {
+        "members": db.scalar(select(func.count(Member.id))) or 0,
+        "interactions": db.scalar(select(func.count(Interaction.id))) or 0,
+        "week": sum(by_label.values()),
+        "quarantined": db.scalar(select(func.count(QuarantinedItem.id))) or 0,
+        "new_members": db.scalar(select(func.count(Member.id)).where(Member.first_seen >= since)) or 0,
+    }
+    top = db.scalars(
+        select(Member).where(Member.last_seen >= since).order_by(Member.interaction_count.desc()).limit(8)
+    ).all()
+    recent_negative = db.scalars(
+        select(Interaction)
+        .where(Interaction.sentiment_label == "negative")
+        .order_by(Interaction.occurred_at.desc())
+        .limit(8)
+    ).all()
+    return render_template(
+        "dashboard.html", stats=stats, by_label=by_label, per_platform=per_platform, top=top,
+        recent_negative=recent_negative,
+    )
