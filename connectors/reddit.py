@@ -1,0 +1,523 @@
+"""Reddit via praw: new posts and comments of subreddits, site-wide search, username mentions.
+
+We call ``praw.Reddit.request`` and map the listing JSON ourselves instead of walking praw's
+model objects: praw still does OAuth (client credentials, or the password grant when a
+username is set) and error classification, and we keep the exact wire fields for ``raw`` and
+can report a single bad item without losing its page.
+
+Pagination and cursors. Reddit listings are newest first; we page backwards with ``after``
+until we reach what the cursor already covers (``before`` is not used: it returns nothing
+once its anchor item is deleted). Reddit ids are base-36 counters, so "covered" is an id
+comparison. Per listing the cursor holds::
+
+    {"newest": "t3_abc" | None,       # everything up to this id has been delivered
+     "since_utc": 1700000000.0,      # first poll only: the backfill floor
+     "resume_after": "t3_xyz" | None,  # a run stopped early: continue after this item
+     "pending_newest": "t3_def" | None}  # newest of the unfinished walk
+
+plus ``"not_before"`` (Unix time) at the top when Reddit said no request is left in this
+window; the next fetch before then raises RateLimited without calling Reddit.
+
+Deleted and removed content. A ``[deleted]`` author with a removed or deleted body carries
+nothing (no person, no words): it is skipped, not reported as a failure. A ``[deleted]``
+author with visible text is kept under a placeholder identity unique to that item
+(``reddit-deleted:<fullname>``, ``raw["author_deleted"] = True``): merging all deleted
+accounts, or all of a thread's, into one member would invent a person. A removed body with a
+known author is kept with empty text and ``raw["body_removed"] = True``.
+
+prawcore would retry 5xx and timeouts with ``time.sleep`` and pace requests with sleeps of up
+to 10 s; a worker must not sleep, so our Requestor raises before prawcore retries and hides
+the rate-limit headers from prawcore after recording them. We stop paging instead.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import praw
+import praw.exceptions
+import prawcore
+import prawcore.exceptions
+import requests
+
+from connectors.base import Author, Cursor, FetchResult, Mention
+from connectors.errors import (
+    AuthFailed,
+    ConnectorError,
+    Permanent,
+    RateLimited,
+    Transient,
+    error_for_status,
+)
+from connectors.http import RateLimitInfo, header_float
+from connectors.registry import Setting, normalize_query, validate_query, value
+
+PUBLIC_URL = "https://www.reddit.com"
+DELETED = frozenset({"[deleted]", "[removed]"})
+_RAW_FIELDS = (
+    "name", "subreddit", "subreddit_id", "score", "num_comments", "upvote_ratio", "link_id",
+    "parent_id", "permalink", "context", "created_utc", "author", "author_fullname", "over_18",
+    "edited", "distinguished", "stickied", "locked", "is_self", "domain", "url", "link_title",
+    "link_flair_text", "type", "subject", "was_comment",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RedditConfig:
+    """Everything the Reddit connector needs; built from settings by the caller."""
+
+    client_id: str
+    client_secret: str
+    user_agent: str = "social-crm/0.1 (social listening)"
+    username: str | None = None
+    password: str | None = None
+    oauth_url: str = "https://oauth.reddit.com"
+    reddit_url: str = "https://www.reddit.com"
+    timeout: float = 10.0
+    max_items: int = 1000
+    backfill_hours: float = 24.0
+    page_size: int = 100
+
+
+class MappingError(ValueError):
+    """An item that cannot become a Mention; the message is the reason."""
+
+
+def _id36(fullname: str) -> int:
+    return int(fullname.partition("_")[2], 36)
+
+
+def _created(data: Mapping[str, Any]) -> datetime:
+    created = data.get("created_utc")
+    if isinstance(created, bool) or not isinstance(created, int | float):
+        raise MappingError("missing or invalid created_utc")
+    if not math.isfinite(created) or created < 0:
+        raise MappingError("missing or invalid created_utc")
+    return datetime.fromtimestamp(created, tz=UTC)
+
+
+def _thread_from_context(context: str) -> str | None:
+    # "/r/sub/comments/<link id>/<slug>/<comment id>/?context=3"
+    parts = context.split("/")
+    if "comments" in parts:
+        i = parts.index("comments")
+        if i + 1 < len(parts) and parts[i + 1]:
+            return "t3_" + parts[i + 1]
+    return None
+
+
+def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -> Mention | None:
+    """Map one listing child (``kind`` t3 or t1) to a Mention; None means "skip, deleted"."""
+    if kind not in ("t1", "t3"):
+        raise MappingError(f"unexpected thing kind {kind!r}")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.startswith(kind + "_"):
+        raise MappingError("missing or invalid name")
+    created_at = _created(data)
+    author_name = data.get("author")
+    author_deleted = not isinstance(author_name, str) or author_name in DELETED or not author_name
+    text_field = "selftext" if kind == "t3" else "body"
+    text = data.get(text_field) or ""
+    if not isinstance(text, str):
+        raise MappingError(f"invalid {text_field}")
+    body_removed = text in DELETED
+    if author_deleted and (body_removed or (kind == "t1" and not text)):
+        return None
+    raw = {k: data[k] for k in _RAW_FIELDS if k in data}
+    raw["kind"] = kind
+    if author_deleted:
+        raw["author_deleted"] = True
+        author = Author(id=f"reddit-deleted:{name}", handle="[deleted]", display_name="[deleted]")
+    else:
+        assert isinstance(author_name, str)
+        fullname = data.get("author_fullname")
+        author = Author(
+            id=fullname if isinstance(fullname, str) and fullname else author_name,
+            handle=author_name,
+            display_name=author_name,
+            profile_url=f"{PUBLIC_URL}/user/{author_name}",
+        )
+    if body_removed:
+        raw["body_removed"] = True
+        text = ""
+    permalink = data.get("permalink") or data.get("context")
+    url = PUBLIC_URL + permalink.split("?")[0] if isinstance(permalink, str) else None
+    subreddit = data.get("subreddit") if isinstance(data.get("subreddit"), str) else None
+    if kind == "t3":
+        title = data.get("title")
+        if not isinstance(title, str):
+            raise MappingError("missing title")
+        return Mention(
+            platform="reddit", external_id=name, author=author, created_at=created_at,
+            text=text, kind="post", title=title, url=url, thread_id=name, channel=subreddit,
+            raw=raw,
+        )  # fmt: skip
+    parent_id = data.get("parent_id")
+    if not isinstance(parent_id, str):
+        raise MappingError("missing parent_id")
+    thread_id = data.get("link_id")
+    if not isinstance(thread_id, str) and isinstance(data.get("context"), str):
+        thread_id = _thread_from_context(data["context"])
+    if as_mention:
+        mention_kind = "mention"
+    else:
+        mention_kind = "reply" if parent_id.startswith("t1_") else "comment"
+    return Mention(
+        platform="reddit", external_id=name, author=author, created_at=created_at, text=text,
+        kind=mention_kind, url=url, parent_id=parent_id,
+        thread_id=thread_id if isinstance(thread_id, str) else None, channel=subreddit, raw=raw,
+    )  # fmt: skip
+
+
+class _Requestor(prawcore.Requestor):
+    """prawcore's Requestor with our timeout, no sleeping retries, and rate-limit capture."""
+
+    def __init__(
+        self, *args: Any, on_rate_limit: Callable[[RateLimitInfo], None], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_rate_limit = on_rate_limit
+
+    def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Send one request; raise our errors for what prawcore would retry with sleeps."""
+        try:
+            # praw always passes prawcore's 16 s default; the configured timeout wins.
+            response = self._http.request(*args, timeout=self.timeout, **kwargs)
+        except requests.Timeout as exc:
+            raise Transient(f"Reddit did not answer within {self.timeout:g} s") from exc
+        except requests.RequestException as exc:
+            raise Transient(f"Could not reach Reddit: {exc.__class__.__name__}") from exc
+        headers = response.headers
+        remaining = header_float(headers, "x-ratelimit-remaining")
+        reset = header_float(headers, "x-ratelimit-reset")
+        if remaining is not None or reset is not None:
+            used = header_float(headers, "x-ratelimit-used")
+            self._on_rate_limit(
+                RateLimitInfo(
+                    remaining=remaining,
+                    limit=None if used is None or remaining is None else used + remaining,
+                    reset_at=None if reset is None else time.time() + reset,
+                )
+            )
+        status = response.status_code
+        if status == 429:
+            retry = reset if reset is not None else header_float(headers, "retry-after")
+            raise RateLimited("Reddit rate limit reached", retry if retry is not None else 60.0)
+        if status == 401:
+            raise AuthFailed("Reddit rejected the credentials (401)")
+        if status >= 500:
+            raise Transient(f"Reddit answered {status}")
+        for name in ("x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"):
+            headers.pop(name, None)  # see the module docstring: prawcore would sleep on them
+        return response
+
+
+def translate(exc: Exception) -> ConnectorError:
+    """Turn a praw/prawcore exception into one of ours."""
+    if isinstance(exc, ConnectorError):
+        return exc
+    if isinstance(exc, prawcore.exceptions.OAuthException):
+        return AuthFailed(f"Reddit refused to log in: {exc}")
+    if isinstance(exc, prawcore.exceptions.BadJSON):
+        return Transient("Reddit sent a response that is not valid JSON")
+    if isinstance(exc, prawcore.exceptions.Redirect):
+        return Permanent(f"Reddit redirected to {exc.path}: the subreddit probably does not exist")
+    if isinstance(exc, prawcore.exceptions.ResponseException):
+        status = exc.response.status_code
+        reason = _json_reason(exc.response)
+        if status == 403 and reason in ("private", "quarantined", "gold_only", "banned"):
+            return Permanent(f"The subreddit is {reason} (403)")
+        if status == 404:
+            detail = f"banned or {reason}" if reason else "not found"
+            return Permanent(f"Reddit says the listing is {detail} (404)")
+        return error_for_status(
+            status, f"Reddit answered {status}{f' ({reason})' if reason else ''}"
+        )
+    if isinstance(exc, praw.exceptions.RedditAPIException):
+        return Permanent(f"Reddit rejected the request: {exc}")
+    if isinstance(exc, prawcore.exceptions.RequestException):
+        return Transient(f"Could not reach Reddit: {exc.original_exception.__class__.__name__}")
+    if isinstance(exc, prawcore.exceptions.InvalidInvocation | praw.exceptions.PRAWException):
+        return Permanent(f"Reddit client misconfigured: {exc}")
+    return Transient(f"Unexpected Reddit error: {exc.__class__.__name__}")
+
+
+def _json_reason(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    reason = body.get("reason") if isinstance(body, dict) else None
+    return reason if isinstance(reason, str) else ""
+
+
+@dataclass(slots=True)
+class _Walk:
+    """One listing's progress within a run."""
+
+    key: str
+    path: str
+    params: dict[str, Any]
+    state: dict[str, Any]
+    as_mention: bool = False
+    mentions: list[Mention] = field(default_factory=list)
+    failures: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    seen: int = 0
+    newest: str | None = None  # newest fullname met in this run
+    last: str | None = None  # last fullname processed, where a stopped run resumes
+    done: bool = False
+
+    def next_state(self) -> dict[str, Any]:
+        """The cursor state for this listing after the run."""
+        pending = self.state.get("pending_newest") if self.state.get("resume_after") else None
+        newest_of_walk = _max_fullname(pending, self.newest)
+        if self.done:
+            newest = _max_fullname(self.state.get("newest"), newest_of_walk)
+            state: dict[str, Any] = {"newest": newest}
+            if newest is None and self.state.get("since_utc") is not None:
+                state["since_utc"] = self.state["since_utc"]
+            return state
+        return {
+            "newest": self.state.get("newest"),
+            "since_utc": self.state.get("since_utc"),
+            "resume_after": self.last or self.state.get("resume_after"),
+            "pending_newest": newest_of_walk,
+        }
+
+
+def _max_fullname(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return a if _id36(a) >= _id36(b) else b
+
+
+class RedditConnector:
+    """Reddit through praw. ``fetch`` never sleeps; see the module docstring for the cursor."""
+
+    platform = "reddit"
+    label = "Reddit"
+    source_kinds: tuple[str, ...] = ("subreddit", "search", "mentions")
+    settings = (
+        Setting("REDDIT_CLIENT_ID", required=True, help="OAuth app id (reddit.com/prefs/apps)"),
+        Setting("REDDIT_CLIENT_SECRET", required=True, secret=True),
+        Setting("REDDIT_USER_AGENT", default="social-crm/0.1 (social listening)"),
+        Setting("REDDIT_USERNAME", help="needed for mentions of this account"),
+        Setting("REDDIT_PASSWORD", secret=True, help="needed for mentions of this account"),
+        Setting("REDDIT_OAUTH_URL", default="https://oauth.reddit.com"),
+        Setting("REDDIT_URL", default="https://www.reddit.com"),
+    )
+
+    def __init__(
+        self,
+        config: RedditConfig,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.source_kinds = self.kinds_for_config(config)
+        self.rate_limit = RateLimitInfo()
+        self._session = session
+        self._clock = clock
+        self._reddit: praw.Reddit | None = None
+
+    @classmethod
+    def kinds_for_config(cls, config: RedditConfig) -> tuple[str, ...]:
+        """Mentions need a logged-in account; the other kinds work with the app alone."""
+        if config.username and config.password:
+            return cls.source_kinds
+        return tuple(k for k in cls.source_kinds if k != "mentions")
+
+    @classmethod
+    def config_from_values(cls, values: Mapping[str, str | None]) -> RedditConfig:
+        """Build the config from environment-style values (registry has checked them)."""
+        v = {s.name: value(values, s) for s in cls.settings}
+        return RedditConfig(
+            client_id=v["REDDIT_CLIENT_ID"] or "",
+            client_secret=v["REDDIT_CLIENT_SECRET"] or "",
+            user_agent=v["REDDIT_USER_AGENT"] or RedditConfig.user_agent,
+            username=v["REDDIT_USERNAME"],
+            password=v["REDDIT_PASSWORD"],
+            oauth_url=v["REDDIT_OAUTH_URL"] or RedditConfig.oauth_url,
+            reddit_url=v["REDDIT_URL"] or RedditConfig.reddit_url,
+        )
+
+    @classmethod
+    def kinds_for(cls, values: Mapping[str, str | None]) -> tuple[str, ...]:
+        """Source kinds usable with these settings."""
+        return cls.kinds_for_config(cls.config_from_values(values))
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str | None]) -> RedditConnector:
+        """A connector from environment-style values."""
+        return cls(cls.config_from_values(values))
+
+    def _client(self) -> praw.Reddit:
+        if self._reddit is None:
+            cfg = self.config
+            # urljoin(oauth_url, "r/x/new") drops a last path segment without a trailing /.
+            oauth_url = cfg.oauth_url.rstrip("/") + "/"
+            kwargs: dict[str, Any] = {"timeout": cfg.timeout, "on_rate_limit": self._record}
+            if self._session is not None:
+                kwargs["session"] = self._session
+            self._reddit = praw.Reddit(
+                client_id=cfg.client_id,
+                client_secret=cfg.client_secret,
+                user_agent=cfg.user_agent,
+                username=cfg.username,
+                password=cfg.password,
+                oauth_url=oauth_url,
+                reddit_url=cfg.reddit_url.rstrip("/"),
+                check_for_updates=False,
+                check_for_async=False,
+                # praw 8 reads but never uses this; _Requestor enforces cfg.timeout.
+                timeout=max(1, math.ceil(cfg.timeout)),
+                requestor_class=_Requestor,
+                requestor_kwargs=kwargs,
+            )
+        return self._reddit
+
+    def _record(self, info: RateLimitInfo) -> None:
+        self.rate_limit = info
+
+    def _walks(self, kind: str, query: str, values: Mapping[str, Any]) -> list[_Walk]:
+        def walk(key: str, path: str, params: dict[str, Any], as_mention: bool = False) -> _Walk:
+            state = dict(values.get(key) or {})
+            if not state.get("newest") and state.get("since_utc") is None:
+                state["since_utc"] = self._clock() - self.config.backfill_hours * 3600
+            return _Walk(key, path, params, state, as_mention)
+
+        if kind == "subreddit":
+            return [
+                walk("posts", f"r/{query}/new", {}),
+                walk("comments", f"r/{query}/comments", {}),
+            ]
+        if kind == "search":
+            return [walk("search", "search", {"q": query, "sort": "new", "type": "link"})]
+        return [walk("mentions", "message/mentions", {}, as_mention=True)]
+
+    def fetch(self, kind: str, query: str, cursor: Cursor | None) -> FetchResult:
+        """Everything new since ``cursor``, at most ``max_items``; never sleeps."""
+        if kind not in self.source_kinds:
+            raise Permanent(f"Reddit cannot poll {kind!r} with these settings")
+        problem = validate_query("reddit", kind, query)
+        if problem:
+            raise Permanent(problem)
+        query = normalize_query("reddit", kind, query)
+        values: Mapping[str, Any] = cursor.values if cursor else {}
+        not_before = values.get("not_before")
+        now = self._clock()
+        if isinstance(not_before, int | float) and now < not_before:
+            raise RateLimited("Reddit rate limit window not over yet", not_before - now)
+
+        walks = self._walks(kind, query, values)
+        budget = max(1, self.config.max_items // len(walks))
+        stopped_by_limit = False
+        try:
+            for walk in walks:
+                if stopped_by_limit:
+                    break
+                stopped_by_limit = self._run(walk, budget)
+        except Exception as exc:  # noqa: BLE001 - every SDK error is translated, none swallowed
+            err = translate(exc)
+            if isinstance(err, AuthFailed):
+                self._reddit = None  # log in afresh next time
+            self._attach_partial(err, walks, values)
+            if err is exc:
+                raise
+            raise err from exc
+        return self._result(walks, values, rate_limited=stopped_by_limit)
+
+    def _run(self, walk: _Walk, budget: int) -> bool:
+        """Page through one listing; True when Reddit's rate-limit budget stopped it."""
+        reddit = self._client()
+        after = walk.state.get("resume_after")
+        floor = walk.state.get("newest")
+        floor_id = _id36(floor) if floor else None
+        since_utc = walk.state.get("since_utc")
+        while walk.seen < budget:
+            limit = min(self.config.page_size, budget - walk.seen)
+            params = {**walk.params, "limit": limit, "raw_json": 1}
+            if after:
+                params["after"] = after
+            listing = reddit.request(method="GET", path=walk.path, params=params)
+            children, next_after = _listing(listing)
+            for child in children:
+                data = child.get("data") if isinstance(child, dict) else None
+                kind = child.get("kind") if isinstance(child, dict) else None
+                if not isinstance(data, dict) or not isinstance(kind, str):
+                    walk.failures.append(("listing child is not a thing", {"child": child}))
+                    continue
+                fullname = data.get("name")
+                if not isinstance(fullname, str) or not fullname.partition("_")[2].isalnum():
+                    walk.failures.append(("missing or invalid name", dict(data)))
+                    continue
+                if floor_id is not None and _id36(fullname) <= floor_id:
+                    walk.done = True
+                    return False
+                created = data.get("created_utc")
+                if (
+                    floor_id is None
+                    and since_utc is not None
+                    and isinstance(created, int | float)
+                    and created < since_utc
+                ):
+                    walk.done = True
+                    return False
+                walk.seen += 1
+                walk.last = fullname
+                walk.newest = _max_fullname(walk.newest, fullname)
+                try:
+                    mention = map_thing(kind, data, as_mention=walk.as_mention)
+                except MappingError as exc:
+                    walk.failures.append((str(exc), dict(data)))
+                    continue
+                if mention is not None:
+                    walk.mentions.append(mention)
+            if not next_after or not children:
+                walk.done = True
+                return False
+            after = next_after
+            if self.rate_limit.exhausted:
+                return True
+        return False
+
+    def _result(
+        self, walks: list[_Walk], values: Mapping[str, Any], *, rate_limited: bool
+    ) -> FetchResult:
+        new_values: dict[str, Any] = {w.key: w.next_state() for w in walks}
+        for key, old in values.items():  # listings this run did not reach keep their state
+            if key != "not_before" and not any(w.key == key for w in walks):
+                new_values[key] = old
+        for walk in walks:
+            if not walk.seen and not walk.done:
+                new_values[walk.key] = dict(values.get(walk.key) or walk.state)
+        if rate_limited and self.rate_limit.reset_at is not None:
+            new_values["not_before"] = self.rate_limit.reset_at
+        return FetchResult(
+            mentions=[m for w in walks for m in w.mentions],
+            next_cursor=Cursor(values=new_values),
+            failures=[f for w in walks for f in w.failures],
+            exhausted=all(w.done for w in walks),
+        )
+
+    def _attach_partial(
+        self, err: ConnectorError, walks: list[_Walk], values: Mapping[str, Any]
+    ) -> None:
+        if isinstance(err, RateLimited) and any(w.seen for w in walks):
+            err.partial = self._result(walks, values, rate_limited=False)
+
+
+def _listing(payload: Any) -> tuple[list[Any], str | None]:
+    if not isinstance(payload, dict) or payload.get("kind") != "Listing":
+        raise Transient("Reddit sent something that is not a listing")
+    data = payload.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("children"), list):
+        raise Transient("Reddit sent a listing without children")
+    after = data.get("after")
+    return data["children"], after if isinstance(after, str) else None

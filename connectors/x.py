@@ -1,0 +1,361 @@
+"""X (Twitter) via tweepy's API v2 Client: recent search and mentions of a user id.
+
+tweepy hard-codes ``https://api.twitter.com`` and has no timeout; we give the Client a
+``RoutedSession`` that rewrites that host to ``XConfig.api_url`` and sets the timeout, and we
+pass ``wait_on_rate_limit=False`` so a worker never sleeps. The Client returns plain dicts
+(``return_type=dict``): tweepy's Tweet objects parse a whole page at once, so one bad item
+would lose the page, and we keep the wire JSON for ``raw``.
+
+Cursor. X returns newest first and pages backwards with ``next_token``. The cursor holds::
+
+    {"since_id": "1790..." | None,     # everything up to this id has been delivered
+     "start_time": 1700000000.0,      # first poll only: the backfill floor (Unix time)
+     "until_id": "1789..." | None,     # a run stopped early: continue below this id
+     "pending_newest": "1791..." | None}  # newest of the unfinished walk
+
+plus ``"not_before"`` when X said no request is left in the window.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+
+from connectors.base import Author, Cursor, FetchResult, Mention
+from connectors.errors import (
+    AuthFailed,
+    ConnectorError,
+    Permanent,
+    RateLimited,
+    Transient,
+    error_for_status,
+)
+from connectors.http import RateLimitInfo, RoutedSession, header_float
+from connectors.registry import Setting, validate_query, value
+
+SDK_BASE = "https://api.twitter.com"
+PUBLIC_URL = "https://x.com"
+EXPANSIONS = ["author_id", "referenced_tweets.id", "in_reply_to_user_id"]
+TWEET_FIELDS = [
+    "created_at", "lang", "conversation_id", "in_reply_to_user_id", "referenced_tweets",
+    "public_metrics", "author_id",
+]  # fmt: skip
+USER_FIELDS = ["username", "name", "profile_image_url", "public_metrics", "url", "description"]
+RECENT_SEARCH_DAYS = 7  # recent search (and its start_time) reaches back 7 days
+RATE_WINDOW_SECONDS = 900.0  # X's windows are 15 minutes: the wait when no reset header came
+
+
+@dataclass(frozen=True, slots=True)
+class XConfig:
+    """Everything the X connector needs; built from settings by the caller."""
+
+    bearer_token: str
+    api_url: str = SDK_BASE
+    timeout: float = 10.0
+    max_items: int = 1000
+    backfill_hours: float = 24.0
+
+
+class MappingError(ValueError):
+    """A tweet that cannot become a Mention; the message is the reason."""
+
+
+def _created(tweet: Mapping[str, Any]) -> datetime:
+    created = tweet.get("created_at")
+    if not isinstance(created, str):
+        raise MappingError("missing created_at")
+    try:
+        parsed = datetime.fromisoformat(created)
+    except ValueError:
+        raise MappingError("invalid created_at") from None
+    if parsed.tzinfo is None:
+        raise MappingError("created_at without a timezone")
+    return parsed.astimezone(UTC)
+
+
+def map_tweet(
+    tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]], *, default_kind: str
+) -> Mention:
+    """Map one tweet of ``data`` to a Mention, with its author from ``includes.users``."""
+    tweet_id = tweet.get("id")
+    if not isinstance(tweet_id, str) or not tweet_id.isdigit():
+        raise MappingError("missing or invalid id")
+    text = tweet.get("text")
+    if not isinstance(text, str):
+        raise MappingError("missing text")
+    author_id = tweet.get("author_id")
+    if not isinstance(author_id, str) or not author_id:
+        raise MappingError("missing author_id")
+    created_at = _created(tweet)
+    user = users.get(author_id) or {}
+    username = user.get("username") if isinstance(user.get("username"), str) else None
+    metrics = user.get("public_metrics")
+    followers = metrics.get("followers_count") if isinstance(metrics, dict) else None
+    author = Author(
+        id=author_id,
+        handle=username or "",
+        display_name=user.get("name") if isinstance(user.get("name"), str) else "",
+        profile_url=f"{PUBLIC_URL}/{username}" if username else None,
+        avatar_url=user.get("profile_image_url") or None,
+        followers=followers if isinstance(followers, int) else None,
+    )
+    referenced = tweet.get("referenced_tweets")
+    parent_id = None
+    if isinstance(referenced, list):
+        for ref in referenced:
+            if isinstance(ref, dict) and ref.get("type") == "replied_to":
+                parent_id = str(ref.get("id"))
+    lang = tweet.get("lang")
+    conversation = tweet.get("conversation_id")
+    url_user = username or "i/web"
+    return Mention(
+        platform="x",
+        external_id=tweet_id,
+        author=author,
+        created_at=created_at,
+        text=text,
+        kind="reply" if parent_id else default_kind,
+        url=f"{PUBLIC_URL}/{url_user}/status/{tweet_id}",
+        parent_id=parent_id,
+        thread_id=conversation if isinstance(conversation, str) else None,
+        language=lang if isinstance(lang, str) and lang and lang != "und" else None,
+        raw=dict(tweet),
+    )
+
+
+def translate(exc: Exception, now: float) -> ConnectorError:
+    """Turn a tweepy/requests exception into one of ours."""
+    if isinstance(exc, ConnectorError):
+        return exc
+    if isinstance(exc, tweepy.TooManyRequests):
+        reset = exc.reset_time
+        retry = max(1.0, reset - now) if reset is not None else RATE_WINDOW_SECONDS
+        return RateLimited("X rate limit reached", retry)
+    if isinstance(exc, tweepy.Unauthorized | tweepy.Forbidden):
+        detail = "; ".join(exc.api_messages) or str(exc.response.status_code)
+        return AuthFailed(f"X rejected the bearer token: {detail}")
+    if isinstance(exc, tweepy.HTTPException):
+        status = exc.response.status_code
+        detail = "; ".join(exc.api_messages)
+        return error_for_status(status, f"X answered {status}{f': {detail}' if detail else ''}")
+    if isinstance(exc, requests.Timeout):
+        return Transient("X did not answer in time")
+    if isinstance(exc, ValueError):  # requests' JSONDecodeError is one, too
+        return Transient("X sent a response that is not valid JSON")
+    if isinstance(exc, requests.RequestException):
+        return Transient(f"Could not reach X: {exc.__class__.__name__}")
+    if isinstance(exc, tweepy.TweepyException):
+        return Permanent(f"X client error: {exc}")
+    return Transient(f"Unexpected X error: {exc.__class__.__name__}")
+
+
+def _max_id(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return a if int(a) >= int(b) else b
+
+
+def _min_id(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return a if int(a) <= int(b) else b
+
+
+class XConnector:
+    """X through tweepy's v2 Client. ``fetch`` never sleeps; see the module docstring."""
+
+    platform = "x"
+    label = "X"
+    source_kinds: tuple[str, ...] = ("search", "mentions")
+    settings = (
+        Setting("X_BEARER_TOKEN", required=True, secret=True, help="app-only bearer token"),
+        Setting("X_API_URL", default=SDK_BASE),
+    )
+
+    def __init__(self, config: XConfig, *, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.rate_limit = RateLimitInfo()
+        self._clock = clock
+        self._client: tweepy.Client | None = None
+
+    @classmethod
+    def config_from_values(cls, values: Mapping[str, str | None]) -> XConfig:
+        """Build the config from environment-style values (registry has checked them)."""
+        v = {s.name: value(values, s) for s in cls.settings}
+        return XConfig(bearer_token=v["X_BEARER_TOKEN"] or "", api_url=v["X_API_URL"] or SDK_BASE)
+
+    @classmethod
+    def kinds_for(cls, values: Mapping[str, str | None]) -> tuple[str, ...]:
+        """Source kinds usable with these settings (all of them, given a token)."""
+        return cls.source_kinds
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str | None]) -> XConnector:
+        """A connector from environment-style values."""
+        return cls(cls.config_from_values(values))
+
+    def client(self) -> tweepy.Client:
+        """The tweepy Client, its session routed to ``api_url`` with our timeout."""
+        if self._client is None:
+            client = tweepy.Client(
+                bearer_token=self.config.bearer_token, return_type=dict, wait_on_rate_limit=False
+            )
+            client.session = RoutedSession(
+                sdk_base=SDK_BASE,
+                base_url=self.config.api_url,
+                timeout=self.config.timeout,
+                on_response=self._record,
+            )
+            self._client = client
+        return self._client
+
+    def _record(self, response: requests.Response) -> None:
+        remaining = header_float(response.headers, "x-rate-limit-remaining")
+        if remaining is not None:
+            self.rate_limit = RateLimitInfo(
+                remaining=remaining,
+                limit=header_float(response.headers, "x-rate-limit-limit"),
+                reset_at=header_float(response.headers, "x-rate-limit-reset"),
+            )
+
+    def _call(self, kind: str, query: str, params: dict[str, Any], token: str | None) -> Any:
+        client = self.client()
+        common = {
+            "expansions": EXPANSIONS,
+            "tweet_fields": TWEET_FIELDS,
+            "user_fields": USER_FIELDS,
+            **params,
+        }
+        if kind == "search":
+            return client.search_recent_tweets(query, next_token=token, **common)
+        return client.get_users_mentions(query, pagination_token=token, **common)
+
+    def fetch(self, kind: str, query: str, cursor: Cursor | None) -> FetchResult:
+        """Everything new since ``cursor``, at most about ``max_items``; never sleeps."""
+        if kind not in self.source_kinds:
+            raise Permanent(f"X cannot poll {kind!r}")
+        problem = validate_query("x", kind, query)
+        if problem:
+            raise Permanent(problem)
+        query = query.strip()
+        values: Mapping[str, Any] = cursor.values if cursor else {}
+        now = self._clock()
+        not_before = values.get("not_before")
+        if isinstance(not_before, int | float) and now < not_before:
+            raise RateLimited("X rate limit window not over yet", not_before - now)
+
+        since_id = values.get("since_id")
+        start_time = values.get("start_time")
+        if not since_id and start_time is None:
+            start_time = now - self.config.backfill_hours * 3600
+        params: dict[str, Any] = {}
+        if since_id:
+            params["since_id"] = since_id
+        else:
+            # X rejects a start_time older than the 7-day recent window.
+            oldest = now - RECENT_SEARCH_DAYS * 86400 + 60
+            params["start_time"] = datetime.fromtimestamp(max(start_time, oldest), tz=UTC)
+        if values.get("until_id"):
+            params["until_id"] = values["until_id"]
+
+        default_kind = "mention" if kind == "mentions" else "post"
+        mentions: list[Mention] = []
+        failures: list[tuple[str, Mapping[str, Any]]] = []
+        newest: str | None = None
+        oldest_seen: str | None = None
+        seen = 0
+        done = rate_limited = False
+        token: str | None = None
+
+        def state() -> dict[str, Any]:
+            pending = values.get("pending_newest") if values.get("until_id") else None
+            walk_newest = _max_id(pending, newest)
+            if done:
+                new_since = _max_id(since_id, walk_newest)
+                if new_since:
+                    return {"since_id": new_since}
+                return {"since_id": None, "start_time": start_time}
+            return {
+                "since_id": since_id,
+                "start_time": None if since_id else start_time,
+                "until_id": oldest_seen or values.get("until_id"),
+                "pending_newest": walk_newest,
+            }
+
+        try:
+            while True:
+                remaining = self.config.max_items - seen
+                params["max_results"] = max(10, min(100, remaining))
+                page = self._call(kind, query, params, token)
+                if not isinstance(page, dict):
+                    raise Transient("X sent something that is not a JSON object")
+                data = page.get("data")
+                if data is None:
+                    self._check_errors(page)
+                    data = []
+                if not isinstance(data, list):
+                    raise Transient("X sent a response whose data is not a list")
+                users = _users(page)
+                for tweet in data:
+                    if not isinstance(tweet, dict):
+                        failures.append(("tweet is not an object", {"item": tweet}))
+                        continue
+                    tweet_id = tweet.get("id")
+                    if isinstance(tweet_id, str) and tweet_id.isdigit():
+                        newest = _max_id(newest, tweet_id)
+                        oldest_seen = _min_id(oldest_seen, tweet_id)
+                    seen += 1
+                    try:
+                        mentions.append(map_tweet(tweet, users, default_kind=default_kind))
+                    except MappingError as exc:
+                        failures.append((str(exc), dict(tweet)))
+                meta = page.get("meta")
+                token = meta.get("next_token") if isinstance(meta, dict) else None
+                if not token or not data:
+                    done = True
+                    break
+                if seen >= self.config.max_items:
+                    break
+                if self.rate_limit.exhausted:
+                    rate_limited = True
+                    break
+        except Exception as exc:  # noqa: BLE001 - every SDK error is translated, none swallowed
+            err = translate(exc, self._clock())
+            if isinstance(err, RateLimited) and seen:
+                err.partial = FetchResult(mentions, Cursor(state()), failures, exhausted=False)
+            if err is exc:
+                raise
+            raise err from exc
+
+        new_values = state()
+        if rate_limited and self.rate_limit.reset_at is not None:
+            new_values["not_before"] = self.rate_limit.reset_at
+        return FetchResult(mentions, Cursor(new_values), failures, exhausted=done)
+
+    @staticmethod
+    def _check_errors(page: Mapping[str, Any]) -> None:
+        """A 200 without data may carry errors, e.g. the mentioned user does not exist."""
+        errors = page.get("errors")
+        if not isinstance(errors, list) or not errors:
+            return
+        first = errors[0] if isinstance(errors[0], dict) else {}
+        detail = first.get("detail") or first.get("title") or "unknown error"
+        if "not-found" in str(first.get("type", "")) or first.get("title") == "Not Found Error":
+            raise Permanent(f"X: {detail}")
+        if "authorization" in str(first.get("type", "")):
+            raise AuthFailed(f"X: {detail}")
+        raise Permanent(f"X: {detail}")
+
+
+def _users(page: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    includes = page.get("includes")
+    users = includes.get("users") if isinstance(includes, dict) else None
+    if not isinstance(users, list):
+        return {}
+    return {u["id"]: u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)}
