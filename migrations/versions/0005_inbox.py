@@ -1,0 +1,23 @@
+"""Inbox: handling state, assignment, team accounts, reminders (issue 6).
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import crm.db  # noqa: F401  (UTCDateTime, BigId)
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
