@@ -24,6 +24,7 @@ DAY_BUCKETS = 86_400 // BUCKET_SECONDS
 WEEK_BUCKETS = 7 * DAY_BUCKETS
 MAD_TO_SIGMA = 1.4826
 UPPER_QUARTILE_Z = 0.6745  # z of the 75th percentile of a normal distribution
+OUTLIER_FENCE_Z = 5.0  # past samples this far above the median are past incidents
 
 # Lookup of a count by absolute bucket number; None means "before this scope had any data".
 Lookup = Callable[[int], int | None]
@@ -67,14 +68,16 @@ class Params:
 
     sensitivity: str = "medium"
     """low / medium / high: scales every z threshold (x1.4, x1, x0.75)."""
-    smooth_buckets: int = 3
-    """The level compared with the baseline is the sum of the last 3 buckets (15 minutes): one
-    noisy bucket is diluted, a real burst or a build-up is still seen within minutes."""
-    min_volume: int = 10
-    """Fewest mentions in the smoothing window (15 minutes) that can open an incident: below
-    that a team lead would not act, and counts are too small for statistics (0 -> 3 is noise)."""
-    z_thresholds: tuple[float, float, float] = (6.0, 10.0, 20.0)
-    """Robust z (excess over the median in MAD-sigmas) for watch, warning, crisis."""
+    smooth_buckets: int = 6
+    """The level compared with the baseline is the sum of the last 6 buckets (30 minutes): a
+    burst raises it at once by its full size, but a one-bucket blip is weighed against half an
+    hour of normal traffic, and a build-up over several buckets adds up."""
+    min_volume: int = 30
+    """Fewest mentions in the smoothing window (30 minutes) that can open an incident: under one
+    a minute, a person reads them as they come and counts are too small for statistics."""
+    z_thresholds: tuple[float, float, float] = (8.0, 12.0, 20.0)
+    """Robust z (excess over the median in sigmas) for watch, warning, crisis. High, because the
+    band comes from a few dozen heavy-tailed samples and is itself uncertain by 20-30 %."""
     ratio_thresholds: tuple[float, float, float] = (3.0, 5.0, 10.0)
     """Level / baseline ratio for watch, warning, crisis: a spike must also be big relative to
     normal, so busy scopes with a tight band do not alert on a 20 % wobble."""
@@ -96,9 +99,9 @@ class Params:
     """A bucket is quiet again when below median + resolve_z sigmas (hysteresis vs opening)."""
     resolve_after: int = 6
     """Consecutive quiet buckets (30 minutes) before an incident is resolved."""
-    cooldown: timedelta = timedelta(hours=3)
-    """After resolving, a re-trigger within this time re-opens the same incident: a second wave
-    of the same story is not news to the team lead."""
+    cooldown: timedelta = timedelta(hours=12)
+    """After resolving, a re-trigger within 12 hours re-opens the same incident instead of
+    opening another: a story's next wave (another time zone waking up) is the same story."""
     detect_silence: bool = False
     """Also raise SILENCE incidents (off by default: on low volume, silence is normal)."""
     silence_buckets: int = 6
@@ -178,13 +181,14 @@ def _robust(samples: list[int], seasonal: bool) -> Baseline:
     samples.sort()
     median = _quantile(samples, 0.5)
     deviations = sorted(abs(x - median) for x in samples)
-    mad_sigma = MAD_TO_SIGMA * _quantile(deviations, 0.5)
-    # Counts are right-skewed and bursty: the upper quartile's distance from the median is the
-    # honest spread for upward moves (a past spike would need >25 % of samples to move it).
-    upper_sigma = (_quantile(samples, 0.75) - median) / UPPER_QUARTILE_Z
     # Poisson floor: counts of mean m vary by sqrt(m) even when past days agreed exactly.
-    sigma = max(mad_sigma, upper_sigma, math.sqrt(max(median, 1.0)))
-    return Baseline(float(median), sigma, len(samples), seasonal)
+    sigma = max(MAD_TO_SIGMA * _quantile(deviations, 0.5), math.sqrt(max(median, 1.0)))
+    # Counts are right-skewed and bursty, so the spread of upward moves is read from the upper
+    # quartile too, after fencing off past spikes: they must not widen the band for the next one.
+    fence = median + OUTLIER_FENCE_Z * sigma
+    kept = [x for x in samples if x <= fence]
+    upper = (_quantile(kept, 0.75) - median) / UPPER_QUARTILE_Z
+    return Baseline(float(median), max(sigma, upper), len(samples), seasonal)
 
 
 def seasonal_lags(params: Params) -> tuple[int, ...]:
