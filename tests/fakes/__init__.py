@@ -1,0 +1,1 @@
+"""Local HTTP servers that speak the platforms' real wire formats, for tests and benchmarks."""
