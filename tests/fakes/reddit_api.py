@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakes.server import Fault, FakeServer, Reply, Request
+from fakes.server import FakeServer, Fault, Reply, Request
 from fakes.texts import NAMES, sentence
 
 FIRST_ID = int("1a0000", 36)

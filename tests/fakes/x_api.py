@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fakes.server import Fault, FakeServer, Reply, Request
+from fakes.server import FakeServer, Fault, Reply, Request
 from fakes.texts import DISPLAY_NAMES, NAMES, sentence
 
 FIRST_TWEET_ID = 1790000000000000000
