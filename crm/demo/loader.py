@@ -26,7 +26,9 @@ def load_demo(now: datetime | None = None) -> tuple[str, str, str]:
     with transaction() as s:
         have = s.scalar(select(func.count(Interaction.id))) or 0
         if s.scalar(select(User.id).where(User.email == DEMO_EMAIL)) is None:
-            create_user(s, email=DEMO_EMAIL, password=DEMO_PASSWORD, role="admin", name="Demo Admin")
+            create_user(
+                s, email=DEMO_EMAIL, password=DEMO_PASSWORD, role="admin", name="Demo Admin"
+            )
     if have:
         return DEMO_EMAIL, DEMO_PASSWORD, f"Demo data already loaded ({have} interactions)."
     with tempfile.TemporaryDirectory() as tmp:
@@ -35,11 +37,26 @@ def load_demo(now: datetime | None = None) -> tuple[str, str, str]:
         reader = iter_file(path, "jsonl")
         with reader:
             with transaction() as s:
-                run = imports.create_run(s, filename="demo.jsonl", fmt="jsonl", stored_path=None,
-                                         total_bytes=reader.total_bytes or 0)
-                for mentions, rejected, report, last in imports.batches(reader, 2000, origin="demo"):
-                    imports.apply_batch(s, run, mentions, rejected, report, last_line=last,
-                                        bytes_read=reader.bytes_read, origin="demo")
+                run = imports.create_run(
+                    s,
+                    filename="demo.jsonl",
+                    fmt="jsonl",
+                    stored_path=None,
+                    total_bytes=reader.total_bytes or 0,
+                )
+                for mentions, rejected, report, last in imports.batches(
+                    reader, 2000, origin="demo"
+                ):
+                    imports.apply_batch(
+                        s,
+                        run,
+                        mentions,
+                        rejected,
+                        report,
+                        last_line=last,
+                        bytes_read=reader.bytes_read,
+                        origin="demo",
+                    )
                 imports.mark_finished(run)
                 summary = f"Loaded the demo: {run.new_count} interactions, {run.quarantined_count} quarantined."
     return DEMO_EMAIL, DEMO_PASSWORD, summary
