@@ -4,7 +4,7 @@ from crm.db import Base
 from crm.imports.models import ImportRun
 from crm.interactions.models import Interaction, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
-from crm.sources.models import Source
+from crm.sources.models import PollRun, Source
 from crm.users.models import User
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Member",
     "MemberTag",
     "Note",
+    "PollRun",
     "QuarantinedItem",
     "Source",
     "User",

@@ -186,6 +186,38 @@ def worker(burst: bool) -> None:
     run_worker(settings, burst=burst)
 
 
+@cli.command()
+@click.option("--interval", default=5.0, show_default=True, type=float, help="Seconds between ticks.")
+def scheduler(interval: float) -> None:
+    """Enqueue due polls every few seconds (production: next to `crm worker`)."""
+    from listeners.dispatcher import run_forever
+    from listeners.queue import make_queue
+    from listeners.runtime import configure
+
+    settings = _settings()
+    configure(settings)
+    if settings.jobs_inline:
+        click.echo("REDIS_URL is not set: polls run inline in this process.", err=True)
+    click.echo(f"Dispatching due polls every {interval:g} s")
+    run_forever(make_queue(settings, background=False), interval)
+
+
+@cli.group()
+def sources() -> None:
+    """Listening sources and connectors."""
+
+
+@sources.command("check")
+def sources_check() -> None:
+    """Which connectors are enabled, and why the others are not."""
+    from connectors import registry
+    from listeners.polling import connector_values
+
+    for status in registry.available(connector_values(_settings())):
+        mark = "enabled " if status.enabled else "disabled"
+        click.echo(f"{status.platform:10} {mark} {', '.join(status.source_kinds) or '-':30} {status.reason or ''}")
+
+
 def main() -> None:
     """Entry point of the ``crm`` console script."""
     cli(prog_name="crm")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.db import Base, BigId, UTCDateTime, utcnow
@@ -27,6 +27,9 @@ class Source(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While a poll is queued or running: no second poll of this source may start before then.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    backfill_hours: Mapped[int] = mapped_column(Integer, default=24)
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     items_collected: Mapped[int] = mapped_column(Integer, default=0)
@@ -34,3 +37,26 @@ class Source(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     notes: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_sources_due", "enabled", "next_poll_at"),)
+
+
+class PollRun(Base):
+    """One poll of a source: when, how long, what it found, how it ended. Feeds the health page."""
+
+    __tablename__ = "poll_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # ok / partial / rate_limited / transient / auth_failed / permanent / error
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_poll_runs_source_started", "source_id", "started_at"),)

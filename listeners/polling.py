@@ -1,0 +1,172 @@
+"""poll_source: fetch what is new for one source and ingest it with its cursor.
+
+The cursor is saved in the same transaction as the last batch it covers: a crash anywhere
+repeats work but never loses or duplicates it. Connector errors become source health (rate
+limit: wait for the reset; transient: back off; auth: disable). Anything unexpected is
+recorded on the poll and then propagates, so RQ marks the job failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from connectors import registry
+from connectors.base import Cursor, FetchResult, Mention
+from connectors.errors import (
+    AuthFailed,
+    ConnectorDisabled,
+    ConnectorError,
+    Permanent,
+    RateLimited,
+    Transient,
+)
+from crm.ingest import IngestResult, Rejected, ingest_batch
+from crm.settings import Settings
+from crm.sources import services as sources
+from crm.sources.models import PollRun, Source
+from listeners.runtime import get, transaction
+
+log = logging.getLogger(__name__)
+
+
+def connector_values(settings: Settings) -> dict[str, str | None]:
+    """The connector settings, keyed by their environment variable names."""
+    return {
+        "REDDIT_CLIENT_ID": settings.reddit_client_id,
+        "REDDIT_CLIENT_SECRET": settings.reddit_client_secret,
+        "REDDIT_USER_AGENT": settings.reddit_user_agent,
+        "REDDIT_USERNAME": settings.reddit_username,
+        "REDDIT_PASSWORD": settings.reddit_password,
+        "REDDIT_OAUTH_URL": settings.reddit_oauth_url,
+        "REDDIT_URL": settings.reddit_url,
+        "X_BEARER_TOKEN": settings.x_bearer_token,
+        "X_API_URL": settings.x_api_url,
+    }
+
+
+def poll_source(source_id: int) -> dict[str, Any]:
+    """Poll one source once (bounded); return what it did."""
+    rt = get()
+    with transaction() as s:
+        source = s.get(Source, source_id)
+        if source is None or not source.enabled:
+            if source is not None:
+                sources.release(source)
+            return {"skipped": "gone or paused"}
+        platform, kind, query = source.platform, source.kind, source.query
+        cursor = Cursor(dict(source.cursor)) if source.cursor else None
+        backfill = source.backfill_hours
+        run = PollRun(source_id=source_id)
+        s.add(run)
+        s.flush()
+        run_id, started = run.id, run.started_at
+    try:
+        connector = registry.build(platform, connector_values(rt.settings))
+        config = getattr(connector, "config", None)
+        if cursor is None and dataclasses.is_dataclass(config) and hasattr(config, "backfill_hours"):
+            connector.config = dataclasses.replace(config, backfill_hours=float(backfill))  # type: ignore[attr-defined]
+        result = connector.fetch(kind, query, cursor)
+    except RateLimited as exc:
+        outcome = _ingest(source_id, run_id, exc.partial, started) if exc.partial else None
+        with transaction() as s:
+            src, run = _rows(s, source_id, run_id)
+            if src is not None:
+                sources.record_rate_limited(src, run, exc.retry_after, str(exc))
+                sources.release(src)
+            sources.finish_run(run, started)
+        return {"rate_limited": exc.retry_after, **(outcome or {})}
+    except (AuthFailed, Transient, Permanent, ConnectorError, ConnectorDisabled) as exc:
+        recorder = {
+            AuthFailed: sources.record_auth_failed,
+            Permanent: sources.record_permanent,
+            ConnectorDisabled: sources.record_auth_failed,
+        }.get(type(exc), sources.record_transient)
+        with transaction() as s:
+            src, run = _rows(s, source_id, run_id)
+            if src is not None:
+                recorder(src, run, str(exc))
+                sources.release(src)
+            sources.finish_run(run, started)
+        return {"error": type(exc).__name__, "message": str(exc)}
+    except Exception as exc:
+        _record_crash(source_id, run_id, started, exc)
+        raise
+    try:
+        return _ingest(source_id, run_id, result, started, final=True)
+    except Exception as exc:
+        _record_crash(source_id, run_id, started, exc)
+        raise
+
+
+def _rows(s: Any, source_id: int, run_id: int) -> tuple[Source | None, PollRun]:
+    run = s.get(PollRun, run_id)
+    assert run is not None
+    return s.get(Source, source_id), run
+
+
+def _record_crash(source_id: int, run_id: int, started: Any, exc: BaseException) -> None:
+    with transaction() as s:
+        src, run = _rows(s, source_id, run_id)
+        run.outcome, run.error = "error", f"{type(exc).__name__}: {exc}"[:2000]
+        sources.finish_run(run, started)
+        if src is not None:
+            src.last_error = run.error
+            sources.release(src)
+
+
+def _ingest(
+    source_id: int, run_id: int, result: FetchResult, started: Any, *, final: bool = False
+) -> dict[str, Any]:
+    """Ingest a fetch in batches; the cursor lands with the last batch."""
+    size = get().settings.ingest_batch_size
+    origin = f"source:{source_id}"
+    rejected = [Rejected(origin, reason, raw) for reason, raw in result.failures]
+    batches: list[Sequence[Mention]] = [result.mentions[i : i + size] for i in range(0, len(result.mentions), size)] or [[]]
+    total = IngestResult()
+    for i, batch in enumerate(batches):
+        last = i == len(batches) - 1
+        with transaction() as s:
+            src, run = _rows(s, source_id, run_id)
+            if src is None:
+                return {"skipped": "source deleted during the poll"}
+            res = ingest_batch(s, batch, source_id=source_id, origin=origin, rejected=rejected if i == 0 else ())
+            total += res
+            run.fetched = len(result.mentions)
+            run.new, run.duplicates, run.quarantined = total.new, total.duplicate, total.quarantined
+            if last:
+                cursor: Mapping[str, Any] = dict(result.next_cursor.values)
+                if final:
+                    sources.record_success(src, run, exhausted=result.exhausted, cursor=cursor)
+                    sources.release(src)
+                    sources.finish_run(run, started)
+                else:
+                    src.cursor = dict(cursor)
+                    src.items_collected += total.new
+                    run.new = total.new
+        _after_ingest(res)
+    return {"fetched": len(result.mentions), "new": total.new, "duplicates": total.duplicate,
+            "quarantined": total.quarantined, "exhausted": result.exhausted}
+
+
+def _after_ingest(result: IngestResult) -> None:
+    """Follow-up work for a committed batch (alerts, suggestions) is enqueued from here."""
+    from listeners.followups import after_ingest
+
+    after_ingest(result)
+
+
+def connector_statuses(settings: Settings) -> list[registry.ConnectorStatus]:
+    """Every connector, enabled or not, with the reason (for the UI and `crm sources check`)."""
+    return registry.available(connector_values(settings))
+
+
+def check_source(platform: str, kind: str, query: str) -> tuple[str, str | None, int]:
+    """(normalised query, error message or None, minimum interval in seconds) for a source form."""
+    try:
+        normalised = registry.normalize_query(platform, kind, query)
+    except (KeyError, ValueError) as exc:
+        return query, str(exc), sources.MIN_INTERVAL
+    return normalised, registry.validate_query(platform, kind, normalised), registry.min_interval_seconds(platform, kind)
