@@ -1,26 +1,28 @@
-"""Work that follows a committed ingest batch: enqueued after the commit, never before.
+"""Work that follows a committed ingest batch, enqueued after the commit, never before.
 
-Each area hooks in here (alert evaluation, merge suggestions); the hooks take ids only.
+Every entry that ingests (a poll, a file import, the API) calls :func:`after_ingest` once per
+committed batch. Each area adds its job to :data:`FOLLOW_UPS`; jobs take ids only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from crm.ingest import IngestResult
+from listeners import runtime
 
-_hooks: list[Callable[[IngestResult], None]] = []
 
-
-def register(hook: Callable[[IngestResult], None]) -> None:
-    """Add a follow-up; called once per process by the area that owns it."""
-    if hook not in _hooks:
-        _hooks.append(hook)
+def _follow_ups() -> list[tuple[Callable[..., Any], str, Callable[[IngestResult], tuple[Any, ...]]]]:
+    """(job, queue, arguments from the result) for every follow-up; imported lazily."""
+    jobs: list[tuple[Callable[..., Any], str, Callable[[IngestResult], tuple[Any, ...]]]] = []
+    return jobs
 
 
 def after_ingest(result: IngestResult) -> None:
-    """Run every registered follow-up for a batch that has been committed."""
+    """Enqueue every follow-up for a batch that has been committed (nothing if nothing was new)."""
     if not result.new:
         return
-    for hook in _hooks:
-        hook(result)
+    queue = runtime.queue()
+    for job, queue_name, args in _follow_ups():
+        queue.enqueue(job, *args(result), queue=queue_name)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from connectors.files import ImportFileError, iter_file
 from crm.imports import services as imports
 from crm.imports.models import ImportRun
+from listeners.followups import after_ingest
 from listeners.runtime import get, transaction
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,11 @@ def import_file(run_id: int, on_progress: Callable[[ImportRun], None] | None = N
                     run = s.get(ImportRun, run_id)
                     if run is None:
                         return "deleted"
-                    imports.apply_batch(
+                    result = imports.apply_batch(
                         s, run, mentions, rejected, report, last_line=last,
                         bytes_read=reader.bytes_read, origin=origin,
                     )
+                after_ingest(result)
                 if on_progress:
                     on_progress(run)
         except ImportFileError as exc:

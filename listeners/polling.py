@@ -27,6 +27,7 @@ from crm.ingest import IngestResult, Rejected, ingest_batch
 from crm.settings import Settings
 from crm.sources import services as sources
 from crm.sources.models import PollRun, Source
+from listeners.followups import after_ingest
 from listeners.runtime import get, transaction
 
 log = logging.getLogger(__name__)
@@ -146,16 +147,9 @@ def _ingest(
                     src.cursor = dict(cursor)
                     src.items_collected += total.new
                     run.new = total.new
-        _after_ingest(res)
+        after_ingest(res)
     return {"fetched": len(result.mentions), "new": total.new, "duplicates": total.duplicate,
             "quarantined": total.quarantined, "exhausted": result.exhausted}
-
-
-def _after_ingest(result: IngestResult) -> None:
-    """Follow-up work for a committed batch (alerts, suggestions) is enqueued from here."""
-    from listeners.followups import after_ingest
-
-    after_ingest(result)
 
 
 def connector_statuses(settings: Settings) -> list[registry.ConnectorStatus]:

@@ -11,6 +11,7 @@ import os
 from contextlib import contextmanager
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,13 +25,16 @@ class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    job_queue: Any = None
 
 
 _runtime: Runtime | None = None
 _fork_hook_installed = False
 
 
-def configure(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> Runtime:
+def configure(
+    settings: Settings, session_factory: sessionmaker[Session] | None = None, job_queue: Any = None
+) -> Runtime:
     """Set the process's runtime; build the engine from settings unless a factory is given."""
     global _runtime, _fork_hook_installed
     if session_factory is None:
@@ -38,7 +42,7 @@ def configure(settings: Settings, session_factory: sessionmaker[Session] | None 
         session_factory = make_session_factory(engine)
     else:
         engine = session_factory.kw["bind"]
-    _runtime = Runtime(settings, engine, session_factory)
+    _runtime = Runtime(settings, engine, session_factory, job_queue)
     if not _fork_hook_installed and hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_dispose_in_child)
         _fork_hook_installed = True
@@ -55,6 +59,16 @@ def get() -> Runtime:
     if _runtime is None:
         return configure(Settings.from_env())
     return _runtime
+
+
+def queue() -> Any:
+    """The queue follow-up jobs go to: the app's, or one built from settings (RQ or inline)."""
+    rt = get()
+    if rt.job_queue is None:
+        from listeners.queue import make_queue
+
+        rt.job_queue = make_queue(rt.settings, background=False)
+    return rt.job_queue
 
 
 @contextmanager

@@ -28,11 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in test_config.items() if k.isupper()})
     app.extensions["settings"] = settings
-    rt = runtime.configure(settings, test_config.get("SESSION_FACTORY"))
-    app.extensions["session_factory"] = rt.session_factory
-    app.extensions["job_queue"] = test_config.get("JOB_QUEUE") or make_queue(
+    job_queue = test_config.get("JOB_QUEUE") or make_queue(
         settings, background=test_config.get("INLINE_BACKGROUND", True)
     )
+    rt = runtime.configure(settings, test_config.get("SESSION_FACTORY"), job_queue)
+    app.extensions["session_factory"] = rt.session_factory
+    app.extensions["job_queue"] = job_queue
     logging.basicConfig(level=settings.log_level)
 
     db.init_app(app)
