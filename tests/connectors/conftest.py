@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from fakes.reddit_api import FakeReddit, RedditData
-from fakes.reddit_api import generate as generate_reddit
-from fakes.x_api import FakeX, XData
-from fakes.x_api import generate as generate_x
 
-from connectors.reddit import RedditConfig, RedditConnector
-from connectors.x import XConfig, XConnector
+# tests/ is not a package; make tests/fakes importable as ``fakes`` (the bench does the same).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakes.reddit_api import FakeReddit, RedditData  # noqa: E402
+from fakes.reddit_api import generate as generate_reddit  # noqa: E402
+from fakes.x_api import FakeX, XData  # noqa: E402
+from fakes.x_api import generate as generate_x  # noqa: E402
+
+from connectors.reddit import RedditConfig, RedditConnector  # noqa: E402
+from connectors.x import XConfig, XConnector  # noqa: E402
 
 TEST_TIMEOUT = 0.5  # seconds; the slow-response tests wait longer than this
 
