@@ -257,12 +257,7 @@ class FakeX(FakeServer):
                     "start_time",
                     q["start_time"],
                 )
-            newest_first = [
-                t
-                for t in newest_first
-                if datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")).timestamp()
-                >= start
-            ]
+            newest_first = [t for t in newest_first if _created(t) >= start]
         if q.get("until_id"):
             newest_first = [t for t in newest_first if int(t["id"]) < int(q["until_id"])]
         token = q.get(token_param)
@@ -309,6 +304,16 @@ class FakeX(FakeServer):
             meta["next_token"] = _encode_token(page[-1]["id"])
         body["meta"] = meta
         return Reply(200, body)
+
+
+def _created(tweet: dict[str, Any]) -> float:
+    """A tweet's creation time; broken test data counts as "now" so it is still served."""
+    try:
+        return datetime.fromisoformat(
+            str(tweet.get("created_at")).replace("Z", "+00:00")
+        ).timestamp()
+    except ValueError:
+        return time.time()
 
 
 def _split(value: str | None) -> list[str]:
