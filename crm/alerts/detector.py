@@ -390,6 +390,21 @@ class ScopeState:
             return  # older than what we keep: ignore rather than corrupt the ring
         self._counts[bucket % size] = count
 
+    def prime(self, history: Sequence[tuple[datetime, int]]) -> None:
+        """Load stored (time, count) rows without evaluating them, e.g. after a restart."""
+        rows = history[-len(self._counts) :]
+        if not rows:
+            return
+        first, last = bucket_number(rows[0][0]), bucket_number(rows[-1][0])
+        if self._first is None and last - first == len(rows) - 1:  # fresh and gap-free: bulk
+            size = len(self._counts)
+            for offset, (_, count) in enumerate(rows):
+                self._counts[(first + offset) % size] = count
+            self._first, self._last = first, last
+            return
+        for at, count in rows:
+            self._store(bucket_number(at), count)
+
     def baseline(self, bucket_start: datetime) -> Baseline | None:
         """Baseline of the smoothed level ending at a bucket, from the history held here."""
         bucket = bucket_number(bucket_start)
@@ -408,23 +423,29 @@ class ScopeState:
         return event
 
 
-def history_lookup(history: Sequence[tuple[datetime, int]]) -> Lookup:
+def history_lookup(history: Sequence[tuple[datetime, int]], until: int | None = None) -> Lookup:
     """Lookup over stored (time, count) rows sorted by time; missing buckets count as zero."""
     first = bucket_number(history[0][0])
     last = bucket_number(history[-1][0])
+    end = last if until is None else max(last, until)
+    if last - first == len(history) - 1:  # gap-free: the row index is the bucket offset
 
-    def lookup(bucket: int) -> int | None:
-        if bucket < first or bucket > last:
+        def direct(bucket: int) -> int | None:
+            if first <= bucket <= last:
+                return history[bucket - first][1]
+            return 0 if last < bucket <= end else None
+
+        return direct
+
+    def search(bucket: int) -> int | None:
+        if bucket < first or bucket > end:
             return None
-        guess = bucket - first  # gap-free history: the row index is the bucket offset
-        if guess < len(history) and bucket_number(history[guess][0]) == bucket:
-            return history[guess][1]
         i = bisect_left(history, bucket, key=lambda row: bucket_number(row[0]))
         if i < len(history) and bucket_number(history[i][0]) == bucket:
             return history[i][1]
         return 0
 
-    return lookup
+    return search
 
 
 def evaluate(
@@ -433,26 +454,26 @@ def evaluate(
     incident: Incident | None = None,
     *,
     since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[Incident | None, list[Event]]:
-    """Evaluate stored counts (sorted by time, complete buckets) without a cached state.
+    """Evaluate stored counts (rows sorted by time, complete buckets) without a cached state.
 
-    Buckets after `since` are evaluated in order (default: the last bucket only); baselines are
-    looked up by index or bisection, so the cost does not grow with the length of the history.
-    Pass the scope's latest incident (open, or recently resolved for the cool-down) and persist
-    the returned one.
+    Evaluates every bucket after `since` up to `until` (default: the last row's bucket only);
+    buckets without a row had no mentions. Baselines are read by index or bisection, so the cost
+    does not grow with the length of the history. Pass the scope's latest incident (open, or
+    recently resolved for the cool-down) and persist the returned one.
     """
     if not history:
         return incident, []
     lags = seasonal_lags(params)
-    lookup = history_lookup(history)
-    start = len(history) - 1
-    if since is not None:
-        start = bisect_left(history, since, key=lambda row: row[0])
-        while start < len(history) and history[start][0] <= since:
-            start += 1
+    origin, first = history[0][0], bucket_number(history[0][0])
+    end = bucket_number(until) if until is not None else bucket_number(history[-1][0])
+    lookup = history_lookup(history, end)
+    start = end if since is None else bucket_number(since) + 1
     events = []
-    for at, count in history[start:]:
-        reading = read_bucket(lookup, at, count, params, lags)
+    for bucket in range(max(start, first), end + 1):
+        at = origin + timedelta(seconds=BUCKET_SECONDS * (bucket - first))
+        reading = read_bucket(lookup, at, lookup(bucket) or 0, params, lags)
         if reading is None:
             continue
         incident, event = advance(incident, reading, params)

@@ -226,3 +226,28 @@ def test_silence_only_when_enabled(detect: bool) -> None:
 def test_sensitivity_changes_thresholds() -> None:
     assert Params(sensitivity="high").z_for(Severity.WATCH) < Params().z_for(Severity.WATCH)
     assert Params(sensitivity="low").z_for(Severity.CRISIS) > Params().z_for(Severity.CRISIS)
+
+
+def test_primed_state_detects_like_a_streamed_one() -> None:
+    spike_at = 4 * DAY_BUCKETS + 150
+    counts = with_spike(seasonal(5), spike_at, 12, 300)
+    primed = ScopeState()
+    primed.prime([(at(i), c) for i, c in enumerate(counts[:spike_at])])
+    streamed = ScopeState()
+    feed(streamed, counts[:spike_at])
+    rest = counts[spike_at:]
+    kinds = [(e.kind, e.incident.last_updated) for e in feed(primed, rest, offset=spike_at)]
+    assert kinds and kinds == [
+        (e.kind, e.incident.last_updated) for e in feed(streamed, rest, offset=spike_at)
+    ]
+
+
+def test_missing_buckets_count_as_zero() -> None:
+    counts = seasonal(5, mean=80)
+    history = [(at(i), c) for i, c in enumerate(counts)]
+    sparse = [row for row in history if row[1] != 0 or row[0] < at(4 * DAY_BUCKETS)]
+    gap = [(at(i), 0) for i in range(4 * DAY_BUCKETS + 180, 4 * DAY_BUCKETS + 204)]
+    sparse = [row for row in sparse if row[0] not in {t for t, _ in gap}]
+    params = Params(detect_silence=True)
+    incident, _ = evaluate(sparse, params, since=at(4 * DAY_BUCKETS + 170))
+    assert incident is not None and incident.kind is IncidentKind.SILENCE
