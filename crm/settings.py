@@ -69,6 +69,9 @@ def _parse_database_url(raw: str) -> str:
             "DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, "
             f"got {value!r}"
         )
+    if value == "sqlite:///":
+        # SQLAlchemy reads an empty path as an in-memory database: every restart loses the data.
+        raise SettingsError("DATABASE_URL sqlite:/// needs a file path, e.g. sqlite:///instance/crm.sqlite3")
     return value
 
 
