@@ -1,6 +1,13 @@
 """Every model, imported in one place so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from crm.db import Base
+from crm.identity.models import (
+    IdentityMatchKey,
+    IdentityRule,
+    MergeAudit,
+    MergeDecision,
+    MergeSuggestion,
+)
 from crm.imports.models import ImportRun
 from crm.interactions.models import Interaction, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
@@ -11,9 +18,14 @@ __all__ = [
     "Base",
     "ImportRun",
     "Identity",
+    "IdentityMatchKey",
+    "IdentityRule",
     "Interaction",
     "Member",
     "MemberTag",
+    "MergeAudit",
+    "MergeDecision",
+    "MergeSuggestion",
     "Note",
     "PollRun",
     "QuarantinedItem",

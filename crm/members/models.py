@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import Base, BigId, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from crm.users.models import User
 
 
 class Member(Base):
@@ -29,6 +45,9 @@ class Member(Base):
     neutral_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     followers_max: Mapped[int | None] = mapped_column(BigInteger)
     platforms: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Set when this member was merged into another (crm/identity/merge.py). The row is kept,
+    # emptied, so that an unmerge restores it with the same id and references stay valid.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -64,6 +83,13 @@ class Identity(Base):
     first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extra: Mapped[dict | None] = mapped_column(JSON)
+    # Profile facts used to match identities across channels (crm/identity/matching.py).
+    # Filled by profile imports; ``links`` are the URLs the profile shows (bio, website field).
+    bio: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(2000))
+    links: Mapped[list | None] = mapped_column(JSON)
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -72,6 +98,7 @@ class Identity(Base):
     __table_args__ = (
         UniqueConstraint("platform", "external_id"),
         Index("ix_identities_handle", "handle"),
+        Index("ix_identities_email", "email"),
     )
 
 
@@ -101,3 +128,4 @@ class Note(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship(lazy="joined")
