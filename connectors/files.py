@@ -143,7 +143,7 @@ class _Lines:
 
 
 def _preview(chunk: bytes) -> str:
-    return chunk[:RAW_TEXT_LIMIT].decode("utf-8", errors="replace")
+    return chunk[:RAW_TEXT_LIMIT].decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 class _CsvSource:
@@ -159,7 +159,12 @@ class _CsvSource:
         self.record_bytes = 0
 
     def text(self) -> str:
-        return "".join(self.record)[:RAW_TEXT_LIMIT]
+        text = "".join(self.record)
+        return (
+            text[:RAW_TEXT_LIMIT]
+            if len(text) > RAW_TEXT_LIMIT
+            else text.removesuffix("\n").removesuffix("\r")
+        )
 
     def __iter__(self) -> _CsvSource:
         return self
