@@ -74,13 +74,14 @@ def run_backtest(
 
 
 def format_incident(incident: Incident) -> str:
-    """One line: opened time, severity, kind, peak (with time) and duration."""
+    """One line: opened time, severity, peak (with time), duration, then kind and baseline."""
     minutes = int(incident.duration.total_seconds() // 60)
-    state = "" if incident.resolved_at else " (open)"
+    state = "  (open)" if incident.is_open else ""
     return (
         f"{incident.opened_at.strftime(TIME_FORMAT)}  {str(incident.severity):<7}  "
-        f"{incident.kind}  peak={incident.peak} at {incident.peak_at.strftime(TIME_FORMAT)}  "
-        f"baseline={incident.baseline_at_open:g}  duration={minutes // 60}h{minutes % 60:02d}m{state}"
+        f"peak={incident.peak} at {incident.peak_at.strftime(TIME_FORMAT)}  "
+        f"duration={minutes // 60}h{minutes % 60:02d}m  {incident.kind}  "
+        f"baseline={incident.baseline_at_open:.1f}{state}"
     )
 
 

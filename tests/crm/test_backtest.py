@@ -108,8 +108,8 @@ def test_backtest_output_lines_on_a_small_csv(tmp_path) -> None:
     lines = text.splitlines()
     assert len(lines) == 2 and lines[-1] == "1 incident(s) over 1440 buckets"
     match = re.match(
-        r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)  (watch|warning|crisis) +spike  peak=(\d+) at .*"
-        r"duration=(\d+)h(\d\d)m$",
+        r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)  (watch|warning|crisis) +peak=(\d+) at \S+ \S+  "
+        r"duration=(\d+)h(\d\d)m  spike  baseline=\d+\.\d$",
         lines[0],
     )
     assert match, lines[0]
@@ -151,8 +151,8 @@ def test_format_incident_line() -> None:
         resolved_at=opened + 95 * STEP,
     )
     assert format_incident(incident) == (
-        "2015-03-03 20:57:53  warning  spike  peak=3228 at 2015-03-03 21:07:53  "
-        "baseline=52.5  duration=7h55m"
+        "2015-03-03 20:57:53  warning  peak=3228 at 2015-03-03 21:07:53  duration=7h55m  "
+        "spike  baseline=52.5"
     )
 
 
