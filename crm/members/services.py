@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.errors import InvalidInput, NotFound
@@ -54,7 +54,10 @@ def list_members(
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(Member.search_name.like(f"%{escaped}%", escape="\\"))
     if platform:
-        stmt = stmt.where(Member.platforms.like(f"%{platform}%"))
+        # ``platforms`` is a comma-separated list: match a whole name, so "x" is not "xenforo".
+        escaped = platform.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        padded = literal(",") + Member.platforms + literal(",")
+        stmt = stmt.where(padded.like(f"%,{escaped},%", escape="\\"))
     if tag:
         stmt = stmt.where(Member.id.in_(select(MemberTag.member_id).where(MemberTag.tag == tag)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
