@@ -400,3 +400,16 @@ def test_token_goes_to_reddit_url_and_api_calls_to_oauth_url(reddit_data: Reddit
     finally:
         www.stop()
         oauth.stop()
+
+
+def test_prawcore_pacing_never_sleeps(fake_reddit: FakeReddit, make_reddit: MakeReddit) -> None:
+    data = RedditData(clock=time.time() - 3600)
+    for i in range(300):
+        data.add_post("python", title=f"widget {i}")
+    _fresh(data, fake_reddit)
+    # Half the window's budget used with 420 s to go: prawcore alone would sleep 10 s per page.
+    fake_reddit.ratelimit_remaining = 500
+    started = time.monotonic()
+    result = make_reddit().fetch("search", "widget", None)
+    assert len(result.mentions) == 300
+    assert time.monotonic() - started < 2
