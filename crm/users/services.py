@@ -44,11 +44,13 @@ def check_password(stored: str, password: str) -> bool:
     """Constant-time comparison of ``password`` against a stored hash."""
     try:
         algo, iterations, salt, digest = stored.split("$")
+        # A damaged hash is a failed sign-in, not a 500 on the login page.
+        rounds, salt_bytes = int(iterations), bytes.fromhex(salt)
     except ValueError:
         return False
-    if algo != "pbkdf2_sha256":
+    if algo != "pbkdf2_sha256" or not 0 < rounds <= 10_000_000:
         return False
-    test = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(iterations))
+    test = hashlib.pbkdf2_hmac("sha256", password.encode(), salt_bytes, rounds)
     return hmac.compare_digest(test.hex(), digest)
 
 
