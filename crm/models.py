@@ -9,6 +9,7 @@ from crm.identity.models import (
     MergeSuggestion,
 )
 from crm.imports.models import ImportRun
+from crm.inbox.models import InboxEvent, InboxItem, Reminder, TeamAccount
 from crm.interactions.models import Interaction, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.sources.models import PollRun, Source
@@ -18,6 +19,8 @@ __all__ = [
     "Base",
     "ImportRun",
     "Identity",
+    "InboxEvent",
+    "InboxItem",
     "IdentityMatchKey",
     "IdentityRule",
     "Interaction",
@@ -29,6 +32,8 @@ __all__ = [
     "Note",
     "PollRun",
     "QuarantinedItem",
+    "Reminder",
     "Source",
+    "TeamAccount",
     "User",
 ]
