@@ -333,6 +333,7 @@ def make_people(rng: random.Random, community: int = 287, two_platform: int = 40
 
     members = people[1 + len(FEEDS) :]
     for n, person in enumerate(members):
+        pair: tuple[str, ...]
         if n < two_platform:
             pair = ("reddit", "x") if n % 9 < 5 else ("x", "mastodon")
         else:
