@@ -69,9 +69,11 @@ def import_run(db: Session, path: str, *, fmt: str = "jsonl", **fields: Any) -> 
     from pathlib import Path
 
     size = Path(path).stat().st_size
+    fields.setdefault("status", "queued")
+    fields.setdefault("errors", [])
     run = ImportRun(
         filename=fields.pop("filename", Path(path).name), stored_path=str(path), format=fmt,
-        total_bytes=size, status="queued", errors=[], **fields,
+        total_bytes=size, **fields,
     )
     db.add(run)
     db.flush()
