@@ -170,10 +170,11 @@ class _CsvSource:
         return self
 
     def __next__(self) -> str:
+        before = self.lines.bytes_read
         line = self.lines.read()
         if line is None:
             raise StopIteration
-        self.record_bytes += len(line)
+        self.record_bytes += self.lines.bytes_read - before
         if self.record_bytes > self.lines.limit:
             raise _BadLine(f"row is longer than {self.lines.limit:,} bytes", self.text())
         if self.record_bytes <= RAW_TEXT_LIMIT:
@@ -248,23 +249,26 @@ class ImportReader(Iterator[ParsedLine]):
             body = text.rstrip("\r\n")
             if not body.strip():
                 continue
-            line_no = lines.line_no
+            line_no, raw_text = lines.line_no, body[:RAW_TEXT_LIMIT]
             try:
                 obj = json.loads(body, parse_constant=_reject_constant)
             except json.JSONDecodeError as exc:
-                yield LineError(line_no, f"invalid JSON ({exc.msg} at column {exc.colno})", body)
+                yield LineError(
+                    line_no, f"invalid JSON ({exc.msg} at column {exc.colno})", raw_text
+                )
                 continue
             except RecursionError:
-                yield LineError(line_no, "invalid JSON (nested too deeply)", body[:RAW_TEXT_LIMIT])
+                yield LineError(line_no, "invalid JSON (nested too deeply)", raw_text)
                 continue
             except ValueError as exc:
-                yield LineError(line_no, f"invalid JSON ({exc})", body[:RAW_TEXT_LIMIT])
+                # e.g. a 5,000-digit number; keep the message, drop the hint for programmers.
+                yield LineError(line_no, f"invalid JSON ({str(exc).split(':')[0]})", raw_text)
                 continue
             if not isinstance(obj, dict):
                 reason = f"expected a JSON object {{...}}, got {_type_name(obj)}"
-                yield LineError(line_no, reason, body[:RAW_TEXT_LIMIT])
+                yield LineError(line_no, reason, raw_text)
                 continue
-            yield _convert(line_no, obj, obj, body[:RAW_TEXT_LIMIT], csv_names=False)
+            yield _convert(line_no, obj, obj, raw_text, csv_names=False)
 
     def _csv(self) -> Iterator[ParsedLine]:
         lines = self._lines

@@ -185,7 +185,11 @@ BAD_LINES: list[tuple[str, bytes | str | dict[str, Any], str]] = [
     ("a string", '"hello"', "expected a JSON object {...}, got a string"),
     ("NaN", '{"platform": NaN}', "invalid JSON (NaN is not a valid JSON value)"),
     ("too deep", "[" * 200_000, "invalid JSON (nested too deeply)"),
-    ("huge number", '{"external_id": ' + "9" * 5000 + "}", "invalid JSON (Exceeds the limit"),
+    (
+        "huge number",
+        '{"external_id": ' + "9" * 5000 + "}",
+        "invalid JSON (Exceeds the limit (4300 digits) for integer string conversion)",
+    ),
     ("not utf-8", b'{"text": "caf\xe9"}', "not valid UTF-8 (byte 0xe9 at byte 14)"),
     ("no author id", good(author={"handle": "jane"}), "author.id is missing"),
     ("no author", good(author=None), "author.id is missing"),
@@ -422,6 +426,21 @@ def test_an_over_long_csv_row_is_an_error_and_parsing_goes_on() -> None:
     items = parse(data, "csv", max_line_bytes=200)
     assert [(e.line_no, e.reason) for e in errors(items)] == [(2, "line is longer than 200 bytes")]
     assert [n for n, _ in mentions(items)] == [3]
+
+
+def test_a_multi_line_csv_row_over_the_limit_is_reported_at_its_first_line() -> None:
+    data = (
+        b"platform,external_id,author_id,text,created_at\n"
+        b"x,1,a1,ok,2026-09-01T12:00:00Z\n"
+        b'x,2,a2,"' + (b"w" * 90 + b"\n") * 4 + b'",2026-09-01T12:00:00Z\n'
+    )
+    items = parse(data, "csv", max_line_bytes=200)
+    assert [n for n, _ in mentions(items)] == [2]
+    # Parsing resumes at the next physical line, so the rest of that row is reported too.
+    assert (errors(items)[0].line_no, errors(items)[0].reason) == (
+        3,
+        "row is longer than 200 bytes",
+    )
 
 
 @pytest.mark.parametrize(
