@@ -36,6 +36,11 @@ GERMAN_LEXICON: dict[str, float] = {
     "peinlich": -2.2, "frechheit": -2.8, "funktioniert": 0.9, "kündigen": -1.8,
     "gekündigt": -1.8, "störung": -2.0, "ausfall": -2.2, "unzufrieden": -2.3,
 }
+# English lexicon words that are everyday German words with another meaning: "die" (the),
+# "war" (was), "bad" (bath), "gift" (poison), "kind" (child), "hell" (bright), "kill"
+# (as in "Killer-Feature" it still reads negative otherwise). Left in, they make German praise
+# look negative, so the German analyzer does not know them.
+GERMAN_FALSE_FRIENDS = ("die", "war", "bad", "gift", "kind", "hell", "fit")
 GERMAN_NEGATORS = re.compile(r"\b(nicht|kein|keine|keinen|keinem|keiner|nie|niemals)\b", re.I)
 
 _EN_WORDS = frozenset(
@@ -49,12 +54,29 @@ _DE_WORDS = frozenset(
 _WORD = re.compile(r"[^\W\d_]+(?:'[a-z]+)?", re.UNICODE)
 
 
-@lru_cache(maxsize=1)
-def analyzer() -> SentimentIntensityAnalyzer:
-    """The process's one analyzer (loading the lexicon takes ~50 ms)."""
+@lru_cache(maxsize=2)
+def analyzer(language: str | None = None) -> SentimentIntensityAnalyzer:
+    """One analyzer per process and language family (loading the lexicon takes ~50 ms).
+
+    German text gets VADER's lexicon without English false friends; everything else gets the
+    full lexicon, extended with German words for mixed or undetected text.
+    """
     sia = SentimentIntensityAnalyzer()
-    sia.lexicon.update(GERMAN_LEXICON)
+    sia.lexicon.update(german_forms())
+    if language == "de":
+        for word in GERMAN_FALSE_FRIENDS:
+            sia.lexicon.pop(word, None)
     return sia
+
+
+def german_forms() -> dict[str, float]:
+    """The German lexicon with its inflected forms (toll -> tolle, tollen, toller, tolles)."""
+    forms: dict[str, float] = {}
+    for word, valence in GERMAN_LEXICON.items():
+        for suffix in ("", "e", "en", "er", "es", "em"):
+            forms.setdefault(word + suffix, valence)
+    forms.update(GERMAN_LEXICON)
+    return forms
 
 
 def guess_language(text: str) -> str | None:
@@ -83,7 +105,8 @@ def score(text: str, language: str | None = None) -> float:
     """VADER compound in [-1, 1]; German negators are mapped onto VADER's 'not'."""
     if not text:
         return 0.0
-    if language == "de":
+    german = language == "de"
+    if german:
         text = GERMAN_NEGATORS.sub("not", text)
     # VADER's cost grows with length; sentiment of a long post is decided early on.
-    return float(analyzer().polarity_scores(text[:5000])["compound"])
+    return float(analyzer("de" if german else None).polarity_scores(text[:5000])["compound"])

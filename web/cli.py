@@ -162,8 +162,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     settings = _settings()
     upgrade(settings.database_url)
-    configure(settings)
-    email, password, loaded = load_demo()
+    rt = configure(settings)
+    email, password, loaded = load_demo(rt.session_factory)
     click.echo(loaded)
     click.echo("")
     click.echo(f"  Sign in at http://{host}:{port}/login")

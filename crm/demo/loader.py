@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.files import iter_file
 from crm.imports import services as imports
@@ -18,12 +19,11 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
 
 
-def load_demo(now: datetime | None = None) -> tuple[str, str, str]:
+def load_demo(factory: sessionmaker[Session], now: datetime | None = None) -> tuple[str, str, str]:
     """Load the dataset once (shifted to end at ``now``); return (e-mail, password, summary)."""
     from crm.demo.dataset import write_jsonl
-    from listeners.runtime import transaction  # noqa: PLC0415 - runtime is configured by the caller
 
-    with transaction() as s:
+    with factory.begin() as s:
         have = s.scalar(select(func.count(Interaction.id))) or 0
         if s.scalar(select(User.id).where(User.email == DEMO_EMAIL)) is None:
             create_user(
@@ -36,7 +36,7 @@ def load_demo(now: datetime | None = None) -> tuple[str, str, str]:
         write_jsonl(path, now=now or datetime.now(UTC))
         reader = iter_file(path, "jsonl")
         with reader:
-            with transaction() as s:
+            with factory.begin() as s:
                 run = imports.create_run(
                     s,
                     filename="demo.jsonl",
