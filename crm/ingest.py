@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import Float, Integer, String, case, select
 from sqlalchemy.orm import Session
 
 from connectors.base import Mention
@@ -31,7 +31,7 @@ from crm import sentiment
 from crm.db import utcnow
 from crm.interactions.models import KINDS, Interaction, QuarantinedItem
 from crm.members.models import Identity, Member
-from crm.upsert import insert_ignore
+from crm.upsert import bulk_insert, bulk_update, insert_returning_ids
 
 MAX_TEXT = 40_000
 MAX_TITLE = 1_000
@@ -220,7 +220,7 @@ def ingest_batch(
     if not valid:
         return result
 
-    identity_ids, member_of, new_members = _resolve_identities(session, valid.values(), now)
+    identity_ids, member_of, new_members, refresh = _resolve_identities(session, valid.values(), now)
     result.new_members = new_members
 
     rows = []
@@ -255,29 +255,28 @@ def ingest_batch(
             }
         )
 
-    stmt = insert_ignore(session, Interaction.__table__, ["platform", "external_id"]).returning(
-        Interaction.__table__.c.id,
-        Interaction.__table__.c.member_id,
-        Interaction.__table__.c.identity_id,
-        Interaction.__table__.c.occurred_at,
-        Interaction.__table__.c.sentiment,
-        Interaction.__table__.c.platform,
-        sort_by_parameter_order=True,
+    inserted = bulk_insert(
+        session, Interaction.__table__, rows, conflict_cols=("platform", "external_id"),
+        returning=("id", "member_id", "identity_id", "occurred_at", "sentiment", "platform"),
     )
-    inserted = session.execute(stmt, rows).all()
     result.new = len(inserted)
     # A concurrent job inserted the rest between our check and our insert: a no-op for us.
     result.duplicate += len(rows) - len(inserted)
-    result.new_ids = [r.id for r in inserted]
+    result.new_ids = sorted(r.id for r in inserted)
     result.member_ids = {r.member_id for r in inserted}
     _update_aggregates(session, inserted)
+    _refresh_member_profiles(session, sorted(refresh))
     return result
 
 
 def _resolve_identities(
     session: Session, mentions: Iterable[Mention], now: datetime
-) -> tuple[dict[tuple[str, str], int], dict[int, int], int]:
-    """Find or create an Identity (and its Member) for every author; refresh changed profiles."""
+) -> tuple[dict[tuple[str, str], int], dict[int, int], int, set[int]]:
+    """Find or create an Identity (and its Member) for every author; update changed profiles.
+
+    Returns identity ids by key, member id by identity id, how many members were created and
+    the existing members whose identities changed (their denormalised profile needs a refresh).
+    """
     authors: dict[tuple[str, str], Mention] = {}
     for m in mentions:
         key = (m.platform, m.author.id.strip())
@@ -293,6 +292,7 @@ def _resolve_identities(
     member_of = {r.id: r.member_id for r in found.values()}
 
     changed = []
+    refresh: set[int] = set()
     for key, row in found.items():
         a = authors[key].author
         fresh = _profile(a)
@@ -304,46 +304,46 @@ def _resolve_identities(
             or (fresh["followers"] is not None and fresh["followers"] != row.followers)
         ):
             changed.append({"b_id": row.id, **{k: v or getattr(row, k) for k, v in fresh.items()}})
-    if changed:
-        t = Identity.__table__
-        session.connection().execute(
-            update(t)
-            .where(t.c.id == bindparam("b_id"))
-            .values(
-                handle=bindparam("handle"), display_name=bindparam("display_name"),
-                profile_url=bindparam("profile_url"), avatar_url=bindparam("avatar_url"),
-                followers=bindparam("followers"), updated_at=now,
-            ),
-            changed,
-        )
+            refresh.add(row.member_id)
+    it = Identity.__table__
+    bulk_update(
+        session, it, changed,
+        {"b_id": it.c.id.type, "handle": it.c.handle.type, "display_name": it.c.display_name.type,
+         "profile_url": it.c.profile_url.type, "avatar_url": it.c.avatar_url.type,
+         "followers": it.c.followers.type},
+        lambda src: {
+            "handle": src["handle"], "display_name": src["display_name"],
+            "profile_url": src["profile_url"], "avatar_url": src["avatar_url"],
+            "followers": src["followers"], "updated_at": now,
+        },
+    )
 
     missing = [k for k in authors if k not in found]
     if not missing:
-        return identity_ids, member_of, 0
+        return identity_ids, member_of, 0, refresh
     profiles = [_profile(authors[k].author) for k in missing]
+    # A new member's profile facts are its one identity's: the same values
+    # _refresh_member_profiles would compute, so new members need no refresh.
     member_rows = [
         {
             "display_name": p["display_name"] or p["handle"] or k[1],
-            "search_name": _search_name(p["display_name"], p["handle"]),
-            "platforms": k[0],
+            "search_name": _search_name(*sorted({n for n in (p["display_name"], p["handle"]) if n})),
+            "platforms": k[0][:200],
+            "followers_max": p["followers"],
             "created_at": now,
             "updated_at": now,
         }
         for k, p in zip(missing, profiles, strict=True)
     ]
-    member_ids = session.execute(
-        Member.__table__.insert().returning(Member.__table__.c.id, sort_by_parameter_order=True),
-        member_rows,
-    ).scalars().all()
+    member_ids = insert_returning_ids(session, Member.__table__, member_rows)
     ident_rows = [
         {"platform": k[0], "external_id": k[1], "member_id": mid, "created_at": now, "updated_at": now, **p}
         for k, p, mid in zip(missing, profiles, member_ids, strict=True)
     ]
-    stmt = insert_ignore(session, Identity.__table__, ["platform", "external_id"]).returning(
-        Identity.__table__.c.id, Identity.__table__.c.platform, Identity.__table__.c.external_id,
-        Identity.__table__.c.member_id, sort_by_parameter_order=True,
+    created = bulk_insert(
+        session, it, ident_rows, conflict_cols=("platform", "external_id"),
+        returning=("id", "platform", "external_id", "member_id"),
     )
-    created = session.execute(stmt, ident_rows).all()
     for r in created:
         identity_ids[(r.platform, r.external_id)] = r.id
         member_of[r.id] = r.member_id
@@ -356,7 +356,7 @@ def _resolve_identities(
         used = {r.member_id for r in created}
         spare = [mid for mid in member_ids if mid not in used]
         session.execute(Member.__table__.delete().where(Member.__table__.c.id.in_(spare)))
-    return identity_ids, member_of, len(created)
+    return identity_ids, member_of, len(created), refresh
 
 
 def _profile(a: Any) -> dict[str, Any]:
@@ -396,34 +396,38 @@ def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
         span[0] = min(span[0], r.occurred_at)
         span[1] = max(span[1], r.occurred_at)
     t = Member.__table__
-    first, last = bindparam("first", type_=t.c.first_seen.type), bindparam("last", type_=t.c.last_seen.type)
-    session.connection().execute(
-        update(t)
-        .where(t.c.id == bindparam("b_id"))
-        .values(
-            interaction_count=t.c.interaction_count + bindparam("n"),
-            sentiment_sum=t.c.sentiment_sum + bindparam("s"),
-            sentiment_mean=(t.c.sentiment_sum + bindparam("s")) / (t.c.interaction_count + bindparam("n")),
-            positive_count=t.c.positive_count + bindparam("pos"),
-            negative_count=t.c.negative_count + bindparam("neg"),
-            neutral_count=t.c.neutral_count + bindparam("neu"),
-            first_seen=case((t.c.first_seen.is_(None) | (t.c.first_seen > first), first), else_=t.c.first_seen),
-            last_seen=case((t.c.last_seen.is_(None) | (t.c.last_seen < last), last), else_=t.c.last_seen),
-        ),
-        list(per_member.values()),
+    bulk_update(
+        session, t, list(per_member.values()),
+        {"b_id": t.c.id.type, "n": Integer(), "s": Float(), "pos": Integer(), "neg": Integer(),
+         "neu": Integer(), "first": t.c.first_seen.type, "last": t.c.last_seen.type},
+        lambda v: {
+            "interaction_count": t.c.interaction_count + v["n"],
+            "sentiment_sum": t.c.sentiment_sum + v["s"],
+            "sentiment_mean": (t.c.sentiment_sum + v["s"]) / (t.c.interaction_count + v["n"]),
+            "positive_count": t.c.positive_count + v["pos"],
+            "negative_count": t.c.negative_count + v["neg"],
+            "neutral_count": t.c.neutral_count + v["neu"],
+            "first_seen": case(
+                (t.c.first_seen.is_(None) | (t.c.first_seen > v["first"]), v["first"]), else_=t.c.first_seen
+            ),
+            "last_seen": case(
+                (t.c.last_seen.is_(None) | (t.c.last_seen < v["last"]), v["last"]), else_=t.c.last_seen
+            ),
+        },
     )
     it = Identity.__table__
-    f2, l2 = bindparam("first", type_=it.c.first_seen.type), bindparam("last", type_=it.c.last_seen.type)
-    session.connection().execute(
-        update(it)
-        .where(it.c.id == bindparam("b_id"))
-        .values(
-            first_seen=case((it.c.first_seen.is_(None) | (it.c.first_seen > f2), f2), else_=it.c.first_seen),
-            last_seen=case((it.c.last_seen.is_(None) | (it.c.last_seen < l2), l2), else_=it.c.last_seen),
-        ),
-        [{"b_id": k, "first": v[0], "last": v[1]} for k, v in per_identity.items()],
+    bulk_update(
+        session, it, [{"b_id": k, "first": v[0], "last": v[1]} for k, v in per_identity.items()],
+        {"b_id": it.c.id.type, "first": it.c.first_seen.type, "last": it.c.last_seen.type},
+        lambda v: {
+            "first_seen": case(
+                (it.c.first_seen.is_(None) | (it.c.first_seen > v["first"]), v["first"]), else_=it.c.first_seen
+            ),
+            "last_seen": case(
+                (it.c.last_seen.is_(None) | (it.c.last_seen < v["last"]), v["last"]), else_=it.c.last_seen
+            ),
+        },
     )
-    _refresh_member_profiles(session, list(per_member))
 
 
 def _refresh_member_profiles(session: Session, member_ids: list[int]) -> None:
@@ -444,12 +448,11 @@ def _refresh_member_profiles(session: Session, member_ids: list[int]) -> None:
             {"b_id": mid, "platforms": platforms[:200], "search_name": _search_name(*sorted(names)),
              "followers_max": max(followers) if followers else None}
         )
-    if params:
-        t = Member.__table__
-        session.connection().execute(
-            update(t).where(t.c.id == bindparam("b_id")).values(
-                platforms=bindparam("platforms"), search_name=bindparam("search_name"),
-                followers_max=bindparam("followers_max"),
-            ),
-            params,
-        )
+    t = Member.__table__
+    bulk_update(
+        session, t, params,
+        {"b_id": t.c.id.type, "platforms": String(), "search_name": String(), "followers_max": t.c.followers_max.type},
+        lambda v: {
+            "platforms": v["platforms"], "search_name": v["search_name"], "followers_max": v["followers_max"],
+        },
+    )
