@@ -63,6 +63,9 @@ def _safe_next(target: str | None) -> str:
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("views.dashboard")
+    # Browsers read "/\\host" as "//host" and drop tabs and newlines inside URLs.
+    if "\\" in target or any(ch < " " or ch == "\x7f" for ch in target):
+        return url_for("views.dashboard")
     return target
 
 
