@@ -18,6 +18,7 @@ import random
 import re
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -389,6 +390,7 @@ class FakeReddit(FakeServer):
         self.username = username
         self.password = password
         self.tokens: dict[str, str] = {}  # token -> grant type
+        self._sorted: dict[tuple[Any, ...], tuple[list[dict[str, Any]], dict[str, int]]] = {}
         self.ratelimit_remaining = 996.0
         self.ratelimit_reset = 420
 
@@ -460,18 +462,19 @@ class FakeReddit(FakeServer):
                 if name not in self.data.posts and name not in ("all", "popular"):
                     return Reply(404, {"message": "Not Found", "error": 404})
             if m.group(2) == "search":
-                return self._listing(request, self._search(request, names))
+                return self._listing(request, lambda: self._search(request, names))
             source = self.data.posts if m.group(2) == "new" else self.data.comments
             if "all" in names:
                 names = list(source)
-            items = [item for n in names for item in source.get(n, [])]
-            return self._listing(request, items)
+            return self._listing(
+                request, lambda: [item for n in names for item in source.get(n, [])]
+            )
         if path == "/search":
-            return self._listing(request, self._search(request, list(self.data.posts)))
+            return self._listing(request, lambda: self._search(request, list(self.data.posts)))
         if path == "/message/mentions":
             if grant != "password":
                 return Reply(403, {"message": "Forbidden", "error": 403})
-            return self._listing(request, self.data.mentions.get(self.username.lower(), []))
+            return self._listing(request, lambda: self.data.mentions.get(self.username.lower(), []))
         return Reply(404, {"message": "Not Found", "error": 404})
 
     def _search(self, request: Request, names: list[str]) -> list[dict[str, Any]]:
@@ -484,8 +487,15 @@ class FakeReddit(FakeServer):
                     found.append(post)
         return found
 
-    def _listing(self, request: Request, items: list[dict[str, Any]]) -> Reply:
-        newest_first = sorted(items, key=lambda d: int(d["id"], 36), reverse=True)
+    def _listing(self, request: Request, select: Callable[[], list[dict[str, Any]]]) -> Reply:
+        # Selecting and sorting per request would make the fake the bench's bottleneck.
+        key = (id(self.data), self.data.next_id, request.path, request.query.get("q"))
+        cached = self._sorted.get(key)
+        if cached is None:
+            ordered = sorted(select(), key=lambda d: int(d["id"], 36), reverse=True)
+            cached = (ordered, {d["name"]: i for i, d in enumerate(ordered)})
+            self._sorted = {key: cached}
+        newest_first, position = cached
         try:
             limit = max(1, min(100, int(request.query.get("limit", "25"))))
         except ValueError:
@@ -493,11 +503,10 @@ class FakeReddit(FakeServer):
         after = request.query.get("after")
         start = 0
         if after:
-            names = [d["name"] for d in newest_first]
-            if after not in names:
+            if after not in position:
                 newest_first, start = [], 0  # Reddit answers an unknown anchor with nothing
             else:
-                start = names.index(after) + 1
+                start = position[after] + 1
         page = newest_first[start : start + limit]
         more = start + limit < len(newest_first)
         children = [{"kind": d["name"][:2], "data": d} for d in page]
