@@ -1,5 +1,14 @@
 """Every model, imported in one place so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from crm.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertMute,
+    AlertRule,
+    Delivery,
+    DeliveryAttempt,
+    VolumeBucket,
+)
 from crm.db import Base
 from crm.identity.models import (
     IdentityMatchKey,
@@ -12,11 +21,20 @@ from crm.imports.models import ImportRun
 from crm.inbox.models import InboxEvent, InboxItem, Reminder, TeamAccount
 from crm.interactions.models import Interaction, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
+from crm.segments.models import ExportRun, Segment
 from crm.sources.models import PollRun, Source
 from crm.users.models import User
 
 __all__ = [
+    "Alert",
+    "AlertEvent",
+    "AlertMute",
+    "AlertRule",
     "Base",
+    "Delivery",
+    "DeliveryAttempt",
+    "VolumeBucket",
+    "ExportRun",
     "ImportRun",
     "Identity",
     "InboxEvent",
@@ -33,6 +51,7 @@ __all__ = [
     "PollRun",
     "QuarantinedItem",
     "Reminder",
+    "Segment",
     "Source",
     "TeamAccount",
     "User",
