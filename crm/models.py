@@ -1,14 +1,5 @@
 """Every model, imported in one place so ``Base.metadata`` is complete (Alembic, tests)."""
 
-from crm.alerts.models import (
-    Alert,
-    AlertEvent,
-    AlertMute,
-    AlertRule,
-    Delivery,
-    DeliveryAttempt,
-    VolumeBucket,
-)
 from crm.db import Base
 from crm.identity.models import (
     IdentityMatchKey,
@@ -26,14 +17,7 @@ from crm.sources.models import PollRun, Source
 from crm.users.models import User
 
 __all__ = [
-    "Alert",
-    "AlertEvent",
-    "AlertMute",
-    "AlertRule",
     "Base",
-    "Delivery",
-    "DeliveryAttempt",
-    "VolumeBucket",
     "ExportRun",
     "ImportRun",
     "Identity",
