@@ -16,6 +16,9 @@ from listeners import runtime
 def _follow_ups() -> list[tuple[Callable[..., Any], str, Callable[[IngestResult], tuple[Any, ...]]]]:
     """(job, queue, arguments from the result) for every follow-up; imported lazily."""
     jobs: list[tuple[Callable[..., Any], str, Callable[[IngestResult], tuple[Any, ...]]]] = []
+    from listeners.inbox import triage_interactions
+
+    jobs.append((triage_interactions, "default", lambda r: (list(r.new_ids),)))
     return jobs
 
 

@@ -24,6 +24,11 @@ PERMISSIONS = {
     "export": {"admin", "manager", "marketer"},
     "segments": {"admin", "manager", "marketer"},
     "admin": {"admin"},
+    # The inbox (crm/inbox): handle (mark handled, snooze, reopen, note, lower an escalation),
+    # assign (hand items to a teammate), escalate (raise the level with a reason).
+    "handle": {"admin", "manager"},
+    "assign": {"admin", "manager"},
+    "escalate": {"admin", "manager", "marketer"},
 }
 _ITERATIONS = 240_000
 

@@ -1,0 +1,279 @@
+"""Triage new interactions into the inbox, auto-handle on team replies, team accounts.
+
+A team account's reply handles the open items of the person it answers in that thread (the
+parent's author), or every open item of the thread when we never collected the parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.errors import Conflict, InvalidInput, NotFound
+from crm.inbox import classify
+from crm.inbox.models import InboxEvent, InboxItem, TeamAccount
+from crm.interactions.models import Interaction
+from crm.members.models import Identity, Member
+from crm.upsert import insert_ignore
+
+CHUNK = 500
+
+
+@dataclass
+class TriageResult:
+    """What one triage call did."""
+
+    seen: int = 0
+    created: int = 0
+    auto_handled: int = 0
+    team_posts: int = 0
+
+
+# --- team accounts -----------------------------------------------------------------------
+def normalise_handle(handle: str) -> str:
+    """'@Nimbus_Team', 'u/nimbus_team' -> 'nimbus_team'."""
+    h = (handle or "").strip().lower()
+    for prefix in ("u/", "/u/", "@"):
+        if h.startswith(prefix):
+            h = h[len(prefix):]
+    return h
+
+
+def add_team_account(session: Session, *, platform: str, handle: str) -> TeamAccount:
+    """Declare one of our own accounts; links it to its identity if we have seen it post."""
+    platform = (platform or "").strip().lower()
+    h = normalise_handle(handle)
+    if not platform or len(platform) > 32:
+        raise InvalidInput("Name the platform (reddit, x, mastodon, ...).", field="platform")
+    if not h or len(h) > 255 or any(ch.isspace() for ch in h):
+        raise InvalidInput("A handle is one word, like nimbus_team.", field="handle")
+    if session.scalar(select(TeamAccount.id).where(TeamAccount.platform == platform, TeamAccount.handle == h)):
+        raise Conflict(f"{h} on {platform} is already a team account.", field="handle")
+    account = TeamAccount(platform=platform, handle=h)
+    # One look-up when the account is added (lower() cannot use the handle index; a rare call).
+    account.identity_id = session.scalar(
+        select(Identity.id)
+        .where(Identity.platform == platform, func.lower(Identity.handle) == h)
+        .order_by(Identity.id)
+        .limit(1)
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def remove_team_account(session: Session, account_id: int) -> None:
+    """Stop treating an account as ours (items already handled stay handled)."""
+    account = session.get(TeamAccount, account_id)
+    if account is None:
+        raise NotFound("That team account does not exist.")
+    session.delete(account)
+    session.flush()
+
+
+def list_team_accounts(session: Session) -> list[TeamAccount]:
+    """Every team account, by platform and handle."""
+    return list(session.scalars(select(TeamAccount).order_by(TeamAccount.platform, TeamAccount.handle)))
+
+
+def team_identity_ids() -> Any:
+    """A subquery of the identity ids of our team accounts, for ``NOT IN`` exclusions."""
+    return select(TeamAccount.identity_id).where(TeamAccount.identity_id.is_not(None)).scalar_subquery()
+
+
+def not_team(identity_col: Any) -> ColumnElement[bool]:
+    """A condition keeping rows whose identity is not one of our team accounts.
+
+    Use it wherever member analytics, dashboards or alerts count people's posts:
+    ``select(...).where(not_team(Interaction.identity_id))``.
+    """
+    return identity_col.not_in(team_identity_ids())
+
+
+def _team(session: Session, rows: Sequence[Any]) -> classify.TeamHandles:
+    """Team accounts, linking unlinked ones to identities seen in ``rows``."""
+    accounts = list(session.scalars(select(TeamAccount)))
+    unlinked = {(a.platform, a.handle): a for a in accounts if a.identity_id is None}
+    if unlinked:
+        for r in rows:
+            account = unlinked.get((r.platform, (r.handle or "").lower()))
+            if account is not None and account.identity_id is None:
+                account.identity_id = r.identity_id
+        session.flush()
+    return classify.TeamHandles(
+        identity_ids=frozenset(a.identity_id for a in accounts if a.identity_id is not None),
+        handles=frozenset(a.handle for a in accounts),
+    )
+
+
+# --- triage ------------------------------------------------------------------------------
+def _root(platform_row: Any) -> str:
+    return platform_row.thread_external_id or platform_row.external_id
+
+
+def triage(session: Session, interaction_ids: Sequence[int]) -> TriageResult:
+    """Put the interactions that need a human into the inbox; team replies handle items.
+
+    Idempotent: an interaction gets at most one item (UNIQUE interaction_id), and handling
+    only touches items that are not yet handled by this reply. Never commits.
+    """
+    result = TriageResult()
+    ids = sorted(set(interaction_ids))
+    for i in range(0, len(ids), CHUNK):
+        _triage_chunk(session, ids[i : i + CHUNK], result)
+    return result
+
+
+def _triage_chunk(session: Session, ids: Sequence[int], result: TriageResult) -> None:
+    rows = session.execute(
+        select(
+            Interaction.id, Interaction.platform, Interaction.external_id, Interaction.kind,
+            Interaction.text, Interaction.title, Interaction.language, Interaction.sentiment,
+            Interaction.sentiment_label, Interaction.parent_external_id, Interaction.thread_external_id,
+            Interaction.source_id, Interaction.occurred_at, Interaction.identity_id, Interaction.member_id,
+            Identity.handle, Member.interaction_count, Member.followers_max,
+        )
+        .join(Identity, Identity.id == Interaction.identity_id)
+        .join(Member, Member.id == Interaction.member_id)
+        .where(Interaction.id.in_(ids))
+        .order_by(Interaction.occurred_at, Interaction.id)
+    ).all()
+    result.seen += len(rows)
+    team = _team(session, rows)
+    team_rows = [r for r in rows if r.identity_id in team.identity_ids]
+    people = [r for r in rows if r.identity_id not in team.identity_ids]
+    result.team_posts += len(team_rows)
+
+    team_started = _team_authored(session, people, team) if team.identity_ids else set()
+    pattern = team.mention_pattern()
+    now = utcnow()
+    items = []
+    for r in people:
+        mentions_team = bool(pattern and (pattern.search(r.text or "") or pattern.search(r.title or "")))
+        in_team_thread = (r.platform, _root(r)) in team_started or (r.platform, r.parent_external_id) in team_started
+        reasons = classify.reasons_for(
+            text=r.text or "", title=r.title, language=r.language, kind=r.kind,
+            sentiment_label=r.sentiment_label, mentions_team=mentions_team,
+            in_team_thread=in_team_thread and _root(r) != r.external_id,
+        )
+        if not reasons:
+            continue
+        level = classify.member_level(r.interaction_count or 0, r.followers_max)
+        items.append(
+            {
+                "interaction_id": r.id, "platform": r.platform, "source_id": r.source_id,
+                "sentiment_label": r.sentiment_label, "member_level": level, "occurred_at": r.occurred_at,
+                "thread_root": _root(r)[:255], "reasons": ",".join(reasons),
+                "priority": classify.priority(reasons, level=level, sentiment=r.sentiment),
+                "status": "open", "escalation_level": 0, "created_at": now, "updated_at": now,
+            }
+        )
+    if items:
+        stmt = insert_ignore(session, InboxItem.__table__, ["interaction_id"]).returning(InboxItem.__table__.c.id)
+        result.created += len(session.execute(stmt, items).all())
+    for r in team_rows:
+        result.auto_handled += _handle_by_team_reply(session, r)
+
+
+def _team_authored(session: Session, rows: Sequence[Any], team: classify.TeamHandles) -> set[tuple[str, str]]:
+    """(platform, external_id) of the roots and parents of ``rows`` that a team account wrote."""
+    wanted: dict[str, set[str]] = {}
+    for r in rows:
+        if _root(r) != r.external_id:
+            wanted.setdefault(r.platform, set()).add(_root(r))
+        if r.parent_external_id:
+            wanted.setdefault(r.platform, set()).add(r.parent_external_id)
+    found: set[tuple[str, str]] = set()
+    for platform, exts in wanted.items():
+        ext_list = sorted(exts)
+        for i in range(0, len(ext_list), CHUNK):
+            found.update(
+                (row.platform, row.external_id)
+                for row in session.execute(
+                    select(Interaction.platform, Interaction.external_id).where(
+                        Interaction.platform == platform,
+                        Interaction.external_id.in_(ext_list[i : i + CHUNK]),
+                        Interaction.identity_id.in_(team.identity_ids),
+                    )
+                )
+            )
+    return found
+
+
+def _handle_by_team_reply(session: Session, reply: Any) -> int:
+    """Handle the items this team reply answers; record the first response. Returns how many."""
+    parent_member = None
+    if reply.parent_external_id:
+        parent_member = session.scalar(
+            select(Interaction.member_id).where(
+                Interaction.platform == reply.platform, Interaction.external_id == reply.parent_external_id
+            )
+        )
+    stmt = (
+        select(InboxItem)
+        .join(Interaction, Interaction.id == InboxItem.interaction_id)
+        .where(
+            InboxItem.platform == reply.platform,
+            InboxItem.thread_root == _root(reply)[:255],
+            InboxItem.occurred_at <= reply.occurred_at,
+            or_(InboxItem.status != "handled", InboxItem.first_response_at.is_(None),
+                InboxItem.first_response_at > reply.occurred_at),
+        )
+    )
+    if parent_member is not None:
+        stmt = stmt.where(Interaction.member_id == parent_member)
+    handled = 0
+    for item in session.scalars(stmt):
+        record_first_response(item, reply.occurred_at)
+        if item.status != "handled":
+            item.status = "handled"
+            item.handled_at = reply.occurred_at
+            item.handled_via = "team_reply"
+            item.handled_by_id = None
+            item.snoozed_until = None
+            handled += 1
+            session.add(InboxEvent(item_id=item.id, kind="auto_handled",
+                                   detail=f"answered by @{reply.handle} ({reply.platform})"))
+    session.flush()
+    return handled
+
+
+def record_first_response(item: InboxItem, at: datetime) -> None:
+    """Keep the earliest response time we know of (a team reply beats a later 'mark handled')."""
+    if item.first_response_at is None or at < item.first_response_at:
+        item.first_response_at = at
+        item.first_response_seconds = max(0, int((at - item.occurred_at).total_seconds()))
+
+
+def untriaged_ids(session: Session, *, after_id: int = 0, since: datetime | None = None, limit: int = 2000) -> list[int]:
+    """The next ``limit`` interaction ids above ``after_id`` (for the backfill), ascending."""
+    stmt = select(Interaction.id).where(Interaction.id > after_id)
+    if since is not None:
+        stmt = stmt.where(Interaction.occurred_at >= since)
+    return list(session.scalars(stmt.order_by(Interaction.id).limit(limit)))
+
+
+def open_count(session: Session, cap: int = 1000) -> int:
+    """Open items, counted up to ``cap`` (the nav badge shows "999+" beyond): one index range."""
+    capped = select(InboxItem.id).where(InboxItem.status == "open").limit(cap).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def wake_snoozed(session: Session, now: datetime | None = None) -> int:
+    """Reopen items whose snooze has run out. Returns how many."""
+    now = now or utcnow()
+    items = list(session.scalars(
+        select(InboxItem).where(and_(InboxItem.status == "snoozed", InboxItem.snoozed_until <= now)).limit(5000)
+    ))
+    for item in items:
+        item.status = "open"
+        item.snoozed_until = None
+        session.add(InboxEvent(item_id=item.id, kind="woke", detail="snooze ended"))
+    session.flush()
+    return len(items)

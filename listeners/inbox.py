@@ -1,0 +1,53 @@
+"""Inbox jobs: triage new interactions (auto-handling on team replies), wake snoozed items,
+deliver due reminders. Each takes ids or nothing, re-reads the database, and is safe to run twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from crm.inbox import reminders, services
+from listeners.runtime import transaction
+
+
+def triage_interactions(interaction_ids: Sequence[int]) -> dict[str, int]:
+    """Put new interactions that need a human into the inbox; team replies handle items."""
+    with transaction() as s:
+        result = services.triage(s, list(interaction_ids))
+    return asdict(result)
+
+
+def wake_snoozed_items() -> int:
+    """Reopen items whose snooze ran out."""
+    with transaction() as s:
+        return services.wake_snoozed(s)
+
+
+def deliver_due_reminders(
+    send: Callable[[reminders.ReminderMessage], Any] | None = None, now: datetime | None = None,
+) -> list[int]:
+    """Deliver every due reminder once; returns the ids delivered.
+
+    In-app delivery is the ``delivered_at`` mark itself (My tasks and its badge show it). Other
+    channels pass ``send`` (e.g. an e-mail sender): it is called after the claim is committed,
+    once per reminder, so a failing sender never re-delivers the in-app notice.
+    """
+    with transaction() as s:
+        ids = reminders.claim_due_reminders(s, now)
+    if send is not None:
+        for reminder_id in ids:
+            with transaction() as s:
+                message = reminders.reminder_message(s, reminder_id)
+            if message is not None:
+                send(message)
+    return ids
+
+
+def run_due_work() -> dict[str, int]:
+    """The periodic part of the inbox (``crm inbox due`` from cron, or a scheduler tick)."""
+    woke = wake_snoozed_items()
+    delivered = deliver_due_reminders()
+    return {"woke": woke, "delivered": len(delivered)}
