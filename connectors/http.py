@@ -57,7 +57,7 @@ class RoutedSession(requests.Session):
         self.on_response = on_response
 
     def request(  # type: ignore[override]
-        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+        self, method: str, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         """Rewrite the SDK's host to ``base_url`` and enforce the timeout."""
         if isinstance(url, bytes):

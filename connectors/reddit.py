@@ -8,7 +8,10 @@ can report a single bad item without losing its page.
 Pagination and cursors. Reddit listings are newest first; we page backwards with ``after``
 until we reach what the cursor already covers (``before`` is not used: it returns nothing
 once its anchor item is deleted). Reddit ids are base-36 counters, so "covered" is an id
-comparison. Per listing the cursor holds::
+comparison. A run stopped by ``max_items`` (split evenly between a subreddit's two listings)
+resumes with ``after`` next time; if that anchor was deleted meanwhile Reddit answers an
+empty page, the walk ends and the rest of that gap is given up (nothing is fetched twice).
+Per listing the cursor holds::
 
     {"newest": "t3_abc" | None,       # everything up to this id has been delivered
      "since_utc": 1700000000.0,      # first poll only: the backfill floor
@@ -58,6 +61,9 @@ from connectors.http import RateLimitInfo, header_float
 from connectors.registry import Setting, normalize_query, validate_query, value
 
 PUBLIC_URL = "https://www.reddit.com"
+DEFAULT_USER_AGENT = "social-crm/0.1 (social listening)"
+DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
+DEFAULT_REDDIT_URL = "https://www.reddit.com"
 DELETED = frozenset({"[deleted]", "[removed]"})
 _RAW_FIELDS = (
     "name", "subreddit", "subreddit_id", "score", "num_comments", "upvote_ratio", "link_id",
@@ -73,11 +79,11 @@ class RedditConfig:
 
     client_id: str
     client_secret: str
-    user_agent: str = "social-crm/0.1 (social listening)"
+    user_agent: str = DEFAULT_USER_AGENT
     username: str | None = None
     password: str | None = None
-    oauth_url: str = "https://oauth.reddit.com"
-    reddit_url: str = "https://www.reddit.com"
+    oauth_url: str = DEFAULT_OAUTH_URL
+    reddit_url: str = DEFAULT_REDDIT_URL
     timeout: float = 10.0
     max_items: int = 1000
     backfill_hours: float = 24.0
@@ -187,7 +193,8 @@ class _Requestor(prawcore.Requestor):
         """Send one request; raise our errors for what prawcore would retry with sleeps."""
         try:
             # praw always passes prawcore's 16 s default; the configured timeout wins.
-            response = self._http.request(*args, timeout=self.timeout, **kwargs)
+            kwargs["timeout"] = self.timeout
+            response = self._http.request(*args, **kwargs)
         except requests.Timeout as exc:
             raise Transient(f"Reddit did not answer within {self.timeout:g} s") from exc
         except requests.RequestException as exc:
@@ -305,11 +312,11 @@ class RedditConnector:
     settings = (
         Setting("REDDIT_CLIENT_ID", required=True, help="OAuth app id (reddit.com/prefs/apps)"),
         Setting("REDDIT_CLIENT_SECRET", required=True, secret=True),
-        Setting("REDDIT_USER_AGENT", default="social-crm/0.1 (social listening)"),
+        Setting("REDDIT_USER_AGENT", default=DEFAULT_USER_AGENT),
         Setting("REDDIT_USERNAME", help="needed for mentions of this account"),
         Setting("REDDIT_PASSWORD", secret=True, help="needed for mentions of this account"),
-        Setting("REDDIT_OAUTH_URL", default="https://oauth.reddit.com"),
-        Setting("REDDIT_URL", default="https://www.reddit.com"),
+        Setting("REDDIT_OAUTH_URL", default=DEFAULT_OAUTH_URL),
+        Setting("REDDIT_URL", default=DEFAULT_REDDIT_URL),
     )
 
     def __init__(
@@ -340,11 +347,11 @@ class RedditConnector:
         return RedditConfig(
             client_id=v["REDDIT_CLIENT_ID"] or "",
             client_secret=v["REDDIT_CLIENT_SECRET"] or "",
-            user_agent=v["REDDIT_USER_AGENT"] or RedditConfig.user_agent,
+            user_agent=v["REDDIT_USER_AGENT"] or DEFAULT_USER_AGENT,
             username=v["REDDIT_USERNAME"],
             password=v["REDDIT_PASSWORD"],
-            oauth_url=v["REDDIT_OAUTH_URL"] or RedditConfig.oauth_url,
-            reddit_url=v["REDDIT_URL"] or RedditConfig.reddit_url,
+            oauth_url=v["REDDIT_OAUTH_URL"] or DEFAULT_OAUTH_URL,
+            reddit_url=v["REDDIT_URL"] or DEFAULT_REDDIT_URL,
         )
 
     @classmethod

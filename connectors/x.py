@@ -95,12 +95,13 @@ def map_tweet(
     created_at = _created(tweet)
     user = users.get(author_id) or {}
     username = user.get("username") if isinstance(user.get("username"), str) else None
+    name = user.get("name")
     metrics = user.get("public_metrics")
     followers = metrics.get("followers_count") if isinstance(metrics, dict) else None
     author = Author(
         id=author_id,
         handle=username or "",
-        display_name=user.get("name") if isinstance(user.get("name"), str) else "",
+        display_name=name if isinstance(name, str) else "",
         profile_url=f"{PUBLIC_URL}/{username}" if username else None,
         avatar_url=user.get("profile_image_url") or None,
         followers=followers if isinstance(followers, int) else None,
@@ -251,7 +252,7 @@ class XConnector:
             raise RateLimited("X rate limit window not over yet", not_before - now)
 
         since_id = values.get("since_id")
-        start_time = values.get("start_time")
+        start_time: float | None = values.get("start_time")
         if not since_id and start_time is None:
             start_time = now - self.config.backfill_hours * 3600
         params: dict[str, Any] = {}
@@ -260,6 +261,7 @@ class XConnector:
         else:
             # X rejects a start_time older than the 7-day recent window.
             oldest = now - RECENT_SEARCH_DAYS * 86400 + 60
+            assert start_time is not None
             params["start_time"] = datetime.fromtimestamp(max(start_time, oldest), tz=UTC)
         if values.get("until_id"):
             params["until_id"] = values["until_id"]

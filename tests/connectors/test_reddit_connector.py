@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -195,6 +196,7 @@ def test_cursor_advances_and_nothing_is_fetched_twice(
     third = connector.fetch("subreddit", "python", second.next_cursor)
     assert third.mentions == [] and third.exhausted
     assert third.next_cursor == second.next_cursor
+    assert json.loads(json.dumps(third.next_cursor.values)) == third.next_cursor.values
 
 
 def test_paginates_five_pages_of_100(fake_reddit: FakeReddit, make_reddit: MakeReddit) -> None:
