@@ -73,6 +73,11 @@ def external_link(url: str | None, label: str = "open original") -> Markup:
     )
 
 
+def handle(value: str | None) -> str:
+    """'@name' for any handle, whether or not it carries its own @ (Mastodon's do)."""
+    return "@" + (value or "").lstrip("@") if value else ""
+
+
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments changed (for sorting and paging links)."""
     args = request.args.to_dict()
@@ -88,5 +93,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         timeago=timeago, dt=fmt_dt, number=number, sentiment=sentiment_badge,
         mean_sentiment=mean_sentiment, platform=platform_badge, external_link=external_link,
+        handle=handle,
     )
     app.jinja_env.globals.update(url_with=url_with, PLATFORM_LABELS=PLATFORM_LABELS)
