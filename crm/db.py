@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -99,6 +99,11 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """One sessionmaker per process; objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, typed as one (``Model.__table__`` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 def dialect_name(session: Session) -> str:

@@ -90,8 +90,8 @@ class RQQueue:
     ) -> Any:
         q = self.queues[queue]
         if job_id:
-            from rq.job import Job, JobStatus
             from rq.exceptions import NoSuchJobError
+            from rq.job import Job, JobStatus
 
             try:
                 existing = Job.fetch(job_id, connection=self.connection)

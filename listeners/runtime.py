@@ -8,8 +8,8 @@ disposed (without closing the parent's sockets) in every child.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 

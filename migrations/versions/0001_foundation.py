@@ -1,7 +1,7 @@
 """Foundation: members, identities, interactions with full-text search, sources, users, imports.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 20:04:26.969009
 """
 
@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import crm.db
-
 
 revision = '0001'
 down_revision = None
