@@ -1,0 +1,303 @@
+"""Exports: the column catalogue, rows fetched in chunks, and streaming CSV / XLSX / JSONL writers.
+
+Memory stays flat: the member ids of a segment are collected first (8 bytes each, streamed
+from the database), then rows are built and written a chunk at a time, each chunk read in a
+short transaction of its own. One long read transaction would be simpler, but on SQLite every
+transaction takes the write lock (crm/db.py), so a 30-second export would stall ingest.
+
+Every text value written to CSV or XLSX is neutralised: a cell starting with = + - @, a tab or
+a carriage return is what a spreadsheet runs as a formula, so it gets a leading apostrophe
+(OWASP's advice for CSV injection). JSONL is not opened by spreadsheets and keeps values as is.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.errors import InvalidInput
+from crm.interactions.models import Interaction
+from crm.members.models import Identity, Member, MemberTag
+from crm.segments import engagement
+from crm.segments.compile import member_filter
+from crm.segments.models import EXPORT_FORMATS
+
+CHUNK = 1000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLATFORM_COLUMN = re.compile(r"^(handle|profile_url|followers):([a-z0-9_.-]{1,32})$")
+MAX_TEXT = 32_000  # an Excel cell holds 32,767 characters
+
+# key -> (label, group)
+COLUMNS: dict[str, tuple[str, str]] = {
+    "id": ("Member id", "Member"),
+    "display_name": ("Name", "Member"),
+    "handles": ("Accounts", "Identities"),
+    "identity_count": ("Number of accounts", "Identities"),
+    "platforms": ("Platforms", "Aggregates"),
+    "tags": ("Tags", "Tags"),
+    "interaction_count": ("Interactions", "Aggregates"),
+    "sentiment_mean": ("Mean sentiment", "Aggregates"),
+    "positive_count": ("Positive", "Aggregates"),
+    "negative_count": ("Negative", "Aggregates"),
+    "neutral_count": ("Neutral", "Aggregates"),
+    "followers_max": ("Reach", "Aggregates"),
+    "engagement": ("Engagement level", "Aggregates"),
+    "first_seen": ("First seen", "Member"),
+    "last_seen": ("Last active", "Member"),
+    "created_at": ("Added", "Member"),
+    "last_interaction_at": ("Last interaction at", "Last interaction"),
+    "last_interaction_platform": ("Last interaction platform", "Last interaction"),
+    "last_interaction_url": ("Last interaction link", "Last interaction"),
+    "last_interaction_text": ("Last interaction text", "Last interaction"),
+}
+DEFAULT_COLUMNS = [
+    "id", "display_name", "handles", "platforms", "tags", "interaction_count", "sentiment_mean",
+    "followers_max", "first_seen", "last_seen",
+]
+_MEMBER_FIELDS = (
+    "id", "display_name", "platforms", "interaction_count", "sentiment_mean", "positive_count",
+    "negative_count", "neutral_count", "followers_max", "first_seen", "last_seen", "created_at",
+)
+PLATFORM_LABELS = {"handle": "Handle on {}", "profile_url": "Profile on {}", "followers": "Followers on {}"}
+
+
+def label(key: str) -> str:
+    """The header of a column."""
+    m = PLATFORM_COLUMN.match(key)
+    return PLATFORM_LABELS[m.group(1)].format(m.group(2)) if m else COLUMNS[key][0]
+
+
+def validate_columns(keys: Iterable[str]) -> list[str]:
+    """The chosen columns in order, without repeats; InvalidInput names an unknown one."""
+    out: list[str] = []
+    for key in keys:
+        key = key.strip()
+        if key and key not in out:
+            if key not in COLUMNS and not PLATFORM_COLUMN.match(key):
+                raise InvalidInput(f"There is no column {key[:60]!r}.", field="columns")
+            out.append(key)
+    if not out:
+        raise InvalidInput("Choose at least one column.", field="columns")
+    if len(out) > 100:
+        raise InvalidInput("Choose at most 100 columns.", field="columns")
+    return out
+
+
+def validate_format(fmt: str, delimiter: str = ",") -> tuple[str, str]:
+    """(format, delimiter) checked: csv/xlsx/jsonl, and ',' or ';'."""
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(EXPORT_FORMATS)}", field="format")
+    if delimiter not in (",", ";"):
+        raise InvalidInput("The delimiter is ',' or ';'.", field="delimiter")
+    return fmt, delimiter
+
+
+def platforms_in_use(session: Session) -> list[str]:
+    """Platforms members have accounts on, for the per-platform columns."""
+    return list(session.scalars(select(Identity.platform).distinct().order_by(Identity.platform)))
+
+
+def neutralise(value: str) -> str:
+    """A text a spreadsheet will show, never run: a leading apostrophe before formula starts."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+# --- rows --------------------------------------------------------------------------------
+def collect_member_ids(session: Session, rule: dict[str, Any], *, segment_id: int | None = None) -> array[int]:
+    """The ids of a segment's members in id order, streamed into a compact array."""
+    ids: array[int] = array("q")
+    stmt = select(Member.id).where(*member_filter(session, rule, segment_id=segment_id)).order_by(Member.id)
+    for part in session.execute(stmt, execution_options={"stream_results": True, "yield_per": 10_000}).partitions():
+        ids.extend(row[0] for row in part)
+    return ids
+
+
+def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    """Consecutive slices of ``size`` ids."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def fetch_rows(session: Session, ids: Sequence[int], columns: Sequence[str], *,
+               now: datetime | None = None) -> list[list[Any]]:
+    """One row per member id (in the order given) with the chosen columns, as Python values."""
+    wanted = set(columns)
+    ids = list(ids)
+    members = {r.id: r for r in session.execute(
+        select(*(getattr(Member, f) for f in _MEMBER_FIELDS)).where(Member.id.in_(ids)))}
+    idents: dict[int, list[Any]] = defaultdict(list)
+    if wanted & {"handles", "identity_count"} or any(PLATFORM_COLUMN.match(c) for c in columns):
+        for r in session.execute(
+            select(Identity.member_id, Identity.platform, Identity.handle, Identity.profile_url, Identity.followers)
+            .where(Identity.member_id.in_(ids)).order_by(Identity.member_id, Identity.id)
+        ):
+            idents[r.member_id].append(r)
+    tags: dict[int, list[str]] = defaultdict(list)
+    if "tags" in wanted:
+        for member_id, tag in session.execute(
+            select(MemberTag.member_id, MemberTag.tag).where(MemberTag.member_id.in_(ids)).order_by(MemberTag.tag)
+        ):
+            tags[member_id].append(tag)
+    last = _last_interactions(session, ids) if any(c.startswith("last_interaction") for c in wanted) else {}
+    now = now or utcnow()
+    rows = []
+    for member_id in ids:
+        m = members.get(member_id)
+        if m is None:  # deleted since the ids were collected
+            continue
+        rows.append([_value(c, m, idents[member_id], tags[member_id], last.get(member_id), now) for c in columns])
+    return rows
+
+
+def _last_interactions(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    # The newest interaction per member: one index seek on (member_id, occurred_at) each.
+    newest = (
+        select(Interaction.id).where(Interaction.member_id == Member.id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(1).scalar_subquery()
+    )
+    last_ids = [i for i in session.scalars(select(newest).where(Member.id.in_(ids))) if i is not None]
+    if not last_ids:
+        return {}
+    return {r.member_id: r for r in session.execute(
+        select(Interaction.member_id, Interaction.occurred_at, Interaction.platform, Interaction.url,
+               Interaction.title, Interaction.text).where(Interaction.id.in_(last_ids)))}
+
+
+def _value(key: str, m: Any, idents: list[Any], tags: list[str], last: Any, now: datetime) -> Any:
+    if key in _MEMBER_FIELDS:
+        value = getattr(m, key)
+        if key == "platforms":
+            return ", ".join(p for p in value.split(",") if p)
+        if key == "sentiment_mean" and value is not None:
+            return round(value, 4)
+        return value
+    if key == "handles":
+        return ", ".join(f"{i.platform}:@{i.handle}" for i in idents)
+    if key == "identity_count":
+        return len(idents)
+    if key == "tags":
+        return ", ".join(tags)
+    if key == "engagement":
+        return engagement.level_of(m, now)
+    if key.startswith("last_interaction"):
+        if last is None:
+            return None
+        part = key.removeprefix("last_interaction_")
+        if part == "at":
+            return last.occurred_at
+        if part == "text":
+            return " — ".join(t for t in (last.title, last.text) if t)[:MAX_TEXT]
+        return getattr(last, part)
+    what, platform = PLATFORM_COLUMN.match(key).groups()  # type: ignore[union-attr]
+    values = [getattr(i, what) for i in idents if i.platform == platform and getattr(i, what) is not None]
+    if what == "followers":
+        return max(values) if values else None
+    return ", ".join(values) if values else None
+
+
+# --- writers -----------------------------------------------------------------------------
+@dataclass
+class _Base:
+    path: Path
+    columns: Sequence[str]
+
+
+class CSVWriter(_Base):
+    """UTF-8 with a BOM (Excel detects the encoding by it); ';' and decimal commas for German Excel."""
+
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
+        super().__init__(path, columns)
+        self.decimal_comma = delimiter == ";"
+        self._file: IO[str] = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self._csv = csv.writer(self._file, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
+        self._csv.writerow([neutralise(label(c)) for c in columns])
+
+    def _cell(self, value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, float):
+            text = repr(value)
+            return text.replace(".", ",") if self.decimal_comma else text
+        if isinstance(value, str):
+            return neutralise(value)
+        return value
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._csv.writerows([self._cell(v) for v in row] for row in rows)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class XLSXWriter(_Base):
+    """openpyxl in write-only mode: rows go to a temporary file, never all into memory."""
+
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
+        from openpyxl import Workbook
+
+        super().__init__(path, columns)
+        self._book = Workbook(write_only=True)
+        self._sheet = self._book.create_sheet("Members")
+        self._sheet.append([neutralise(label(c)) for c in columns])
+
+    @staticmethod
+    def _cell(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).replace(tzinfo=None)  # Excel has no time zones: UTC
+        if isinstance(value, str):
+            # openpyxl stores a string starting with "=" as a formula; neutralised, none does.
+            return _clean_xml(neutralise(value))
+        return value
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> None:
+        for row in rows:
+            self._sheet.append([self._cell(v) for v in row])
+
+    def close(self) -> None:
+        self._book.save(self.path)
+
+
+class JSONLWriter(_Base):
+    """One JSON object per member, keyed by column; dates as ISO 8601 UTC."""
+
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
+        super().__init__(path, columns)
+        self._file: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> None:
+        for row in rows:
+            obj = {c: (v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v) for c, v in zip(self.columns, row, strict=True)}
+            self._file.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+WRITERS: dict[str, type[CSVWriter] | type[XLSXWriter] | type[JSONLWriter]] = {
+    "csv": CSVWriter, "xlsx": XLSXWriter, "jsonl": JSONLWriter,
+}
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _clean_xml(value: str) -> str:
+    # Control characters are not allowed in XLSX's XML; openpyxl raises on them.
+    return _ILLEGAL_XML.sub("", value)
+
+
+def open_writer(fmt: str, path: Path, columns: Sequence[str], delimiter: str = ",") -> CSVWriter | XLSXWriter | JSONLWriter:
+    """A writer for ``fmt`` that has written the header; call ``write(rows)`` then ``close()``."""
+    return WRITERS[fmt](path, columns, delimiter)
