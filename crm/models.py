@@ -1,5 +1,14 @@
 """Every model, imported in one place so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from crm.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertMute,
+    AlertRule,
+    Delivery,
+    DeliveryAttempt,
+    VolumeBucket,
+)
 from crm.db import Base
 from crm.identity.models import (
     IdentityMatchKey,
@@ -17,7 +26,14 @@ from crm.sources.models import PollRun, Source
 from crm.users.models import User
 
 __all__ = [
+    "Alert",
+    "AlertEvent",
+    "AlertMute",
+    "AlertRule",
     "Base",
+    "Delivery",
+    "DeliveryAttempt",
+    "VolumeBucket",
     "ExportRun",
     "ImportRun",
     "Identity",

@@ -1,0 +1,320 @@
+"""Evaluate alert rules from stored counters: the live side of the detector.
+
+Stateless between runs: each evaluation reads the few stored buckets the baseline needs (the
+seasonal lags and the last hours, never the whole history) and the rule's latest Alert row
+(the open incident, or a recently resolved one for the cool-down), steps the detector over the
+complete buckets since the last run and over the live, still-filling bucket, and writes the
+incident back. A spike therefore opens its alert on the batch that carries it, not when its
+5-minute bucket ends.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, cast, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from crm.alerts import notify
+from crm.alerts.detector import advance, read_bucket, seasonal_lags
+from crm.alerts.models import Alert, AlertEvent, AlertRule, VolumeBucket
+from crm.alerts.types import (
+    BUCKET_SECONDS,
+    DAY_BUCKETS,
+    Event,
+    EventKind,
+    Incident,
+    IncidentKind,
+    Params,
+    Severity,
+    bucket_number,
+)
+from crm.db import dialect_name
+
+RATIO_SIGNALS = frozenset({"negative_share", "mean_sentiment"})
+MAX_CATCHUP = DAY_BUCKETS  # after downtime, re-read at most the last day of buckets
+NOTIFY_KINDS = (EventKind.OPENED, EventKind.REOPENED, EventKind.ESCALATED, EventKind.RESOLVED)
+Counts = dict[int, tuple[int, int, float]]  # bucket number -> (count, negative, sentiment sum)
+
+
+@dataclass
+class Outcome:
+    """What an evaluation did: detector events per alert, and deliveries to send after commit."""
+
+    rules: int = 0
+    events: list[tuple[int, str]] = field(default_factory=list)
+    opened: list[int] = field(default_factory=list)
+    deliveries: list[int] = field(default_factory=list)
+
+
+def params_for(rule: AlertRule) -> Params:
+    """Detector settings of a rule.
+
+    Ratio signals are fed to the detector as percentage points per bucket (share of negative
+    mentions, or negativity = -100 x mean sentiment), so their minimum volume is applied to the
+    underlying mentions instead (see :func:`signal_values`), and the ratio steps are smaller: a
+    share cannot grow tenfold the way a count can.
+    """
+    if rule.signal in RATIO_SIGNALS:
+        return Params(
+            sensitivity=rule.sensitivity,
+            min_volume=30,
+            ratio_thresholds=(2.0, 3.0, 5.0),
+            volume_multipliers=(1, 2, 4),
+        )
+    return Params(sensitivity=rule.sensitivity, min_volume=rule.min_volume)
+
+
+def at_bucket(number: int) -> datetime:
+    """Start of a bucket number as an aware UTC datetime."""
+    return datetime.fromtimestamp(number * BUCKET_SECONDS, UTC)
+
+
+def needed_ranges(start: int, end: int, params: Params) -> list[tuple[int, int]]:
+    """Inclusive bucket ranges the detector reads to judge buckets start..end."""
+    width = params.smooth_buckets
+    pad = 2 * width  # the window itself, and the trailing window of ratio signals
+    spans = [(start - params.recent_buckets - pad, end)]
+    lags = seasonal_lags(params)
+    run_lo = run_hi = lags[0]
+    for lag in [*lags[1:], None]:
+        if lag is not None and lag == run_hi + 1:
+            run_hi = lag
+            continue
+        spans.append((start - run_hi - pad, end - run_lo))
+        if lag is not None:
+            run_lo = run_hi = lag
+    spans.sort()
+    merged = [spans[0]]
+    for lo, hi in spans[1:]:
+        if lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _bucket_column(session: Session) -> Any:
+    if dialect_name(session) == "postgresql":
+        epoch = func.extract("epoch", VolumeBucket.bucket_start)
+        return cast(func.floor(epoch / BUCKET_SECONDS), BigInteger)
+    return cast(func.strftime("%s", VolumeBucket.bucket_start), Integer) // BUCKET_SECONDS
+
+
+def load_counts(
+    session: Session, keys: Sequence[str], ranges: Sequence[tuple[int, int]]
+) -> tuple[dict[str, Counts], dict[str, int]]:
+    """Stored counters of scopes within bucket ranges, and where each scope's data begins.
+
+    The start matters: before it a bucket is "no data yet", after it a missing row is zero.
+    Only scopes whose rows do not reach back to the first needed bucket are asked for it.
+    """
+    counts: dict[str, Counts] = {key: {} for key in keys}
+    bucket = _bucket_column(session)
+    time_filter = or_(
+        *(VolumeBucket.bucket_start.between(at_bucket(lo), at_bucket(hi)) for lo, hi in ranges)
+    )
+    for i in range(0, len(keys), 500):
+        stmt = select(
+            VolumeBucket.scope_key,
+            bucket,
+            VolumeBucket.count,
+            VolumeBucket.negative,
+            VolumeBucket.sentiment_sum,
+        ).where(VolumeBucket.scope_key.in_(keys[i : i + 500]), time_filter)
+        for key, number, n, neg, total in session.execute(stmt):
+            counts[key][int(number)] = (n, neg, total)
+    earliest = ranges[0][0]
+    first = {key: min(rows) for key, rows in counts.items() if rows}
+    unsure = [key for key in keys if first.get(key, earliest + 1) > earliest]
+    for i in range(0, len(unsure), 400):  # SQLite allows 500 terms in a compound SELECT
+        parts = [
+            select(literal(key), func.count()).where(
+                VolumeBucket.scope_key == key, VolumeBucket.bucket_start < at_bucket(earliest)
+            )
+            for key in unsure[i : i + 400]
+        ]
+        for key, older in session.execute(union_all(*parts)):
+            if older:
+                first[key] = earliest
+    return counts, first
+
+
+def signal_values(
+    rule: AlertRule, counts: Counts, ranges: Sequence[tuple[int, int]]
+) -> dict[int, int]:
+    """The rule's signal per bucket within the ranges (missing buckets are zero)."""
+    if rule.signal == "volume":
+        return {b: c[0] for b, c in counts.items()}
+    if rule.signal == "negative_volume":
+        return {b: c[1] for b, c in counts.items()}
+    width = params_for(rule).smooth_buckets
+    values: dict[int, int] = {}
+    for b in (b for lo, hi in ranges for b in range(lo, hi + 1)):
+        window = [counts[x] for x in range(b - width + 1, b + 1) if x in counts]
+        total = sum(w[0] for w in window)
+        if total < max(rule.min_volume, 1):
+            continue  # too few mentions for a share to mean anything
+        if rule.signal == "negative_share":
+            value = 100 * sum(w[1] for w in window) / total
+        else:
+            value = max(0.0, -100 * sum(w[2] for w in window) / total)
+        values[b] = round(value)
+    return values
+
+
+def to_incident(alert: Alert) -> Incident:
+    """The detector's view of a stored alert."""
+    return Incident(
+        kind=IncidentKind(alert.kind),
+        opened_at=alert.opened_at,
+        severity=Severity[alert.severity.upper()],
+        peak=alert.peak,
+        peak_at=alert.peak_at,
+        current=alert.current,
+        baseline_at_open=alert.baseline_at_open,
+        last_updated=alert.last_updated,
+        resolved_at=alert.resolved_at,
+        quiet_buckets=alert.quiet_buckets,
+    )
+
+
+def _store(alert: Alert, incident: Incident) -> None:
+    alert.kind = str(incident.kind)
+    alert.severity = str(incident.severity)
+    alert.opened_at, alert.peak, alert.peak_at = incident.opened_at, incident.peak, incident.peak_at
+    alert.current, alert.last_updated = incident.current, incident.last_updated
+    alert.baseline_at_open, alert.quiet_buckets = incident.baseline_at_open, incident.quiet_buckets
+    alert.resolved_at = incident.resolved_at
+
+
+def _latest_alerts(session: Session, rule_ids: Sequence[int], now: datetime) -> dict[int, Alert]:
+    """Each rule's latest alert that is open or was resolved recently enough to re-open."""
+    horizon = now - Params().cooldown - timedelta(seconds=BUCKET_SECONDS * (MAX_CATCHUP + 1))
+    latest: dict[int, Alert] = {}
+    for i in range(0, len(rule_ids), 500):
+        stmt = (
+            select(Alert)
+            .where(
+                Alert.rule_id.in_(rule_ids[i : i + 500]),
+                or_(Alert.resolved_at.is_(None), Alert.resolved_at >= horizon),
+            )
+            .order_by(Alert.rule_id, Alert.opened_at)
+        )
+        for alert in session.scalars(stmt):
+            latest[alert.rule_id] = alert
+    return latest
+
+
+def _apply(
+    session: Session, rule: AlertRule, alert: Alert | None, event: Event, now: datetime
+) -> tuple[Alert, AlertEvent | None]:
+    """Persist one detector event: the alert row, and a history row unless it is an update."""
+    incident = event.incident
+    if alert is None or event.kind is EventKind.OPENED:
+        alert = Alert(rule_id=rule.id, scope_key=rule.scope_key, signal=rule.signal, status="open")
+        session.add(alert)
+    _store(alert, incident)
+    if event.kind is EventKind.REOPENED:
+        alert.status, alert.resolution_reason = "open", None
+    elif event.kind is EventKind.RESOLVED:
+        alert.status, alert.resolution_reason = "resolved", "back to baseline"
+    if event.kind is EventKind.UPDATED:
+        return alert, None
+    session.flush()
+    usual = event.baseline.median / params_for(rule).smooth_buckets if event.baseline else None
+    row = AlertEvent(
+        alert_id=alert.id,
+        kind=str(event.kind),
+        severity=str(incident.severity),
+        level=incident.current,
+        baseline=usual,
+        detail=f"{incident.current} in 5 minutes"
+        + (f", usually {usual:.1f}" if usual is not None else ""),
+        created_at=now,
+    )
+    session.add(row)
+    return alert, row
+
+
+def evaluate_rules(
+    session: Session, now: datetime, *, scopes: Iterable[str] | None = None
+) -> Outcome:
+    """Evaluate enabled rules (all, or those on the given scopes) up to ``now``; never commits."""
+    stmt = select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)
+    if dialect_name(session) == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=False)  # one evaluation of a rule at a time
+    wanted = set(scopes) if scopes is not None else None
+    rules = [r for r in session.scalars(stmt) if wanted is None or r.scope_key in wanted]
+    outcome = Outcome(rules=len(rules))
+    if not rules:
+        return outcome
+    end = bucket_number(now)
+    starts = {}
+    for rule in rules:
+        done = rule.evaluated_through
+        start = end - 1 if done is None else bucket_number(done) + 1
+        starts[rule.id] = max(start, end - MAX_CATCHUP)
+    groups: dict[int, list[AlertRule]] = defaultdict(list)
+    for rule in rules:
+        groups[starts[rule.id]].append(rule)
+    latest = _latest_alerts(session, [r.id for r in rules], now)
+    for start, group in sorted(groups.items()):
+        ranges = needed_ranges(start, end, Params())
+        keys = sorted({r.scope_key for r in group})
+        counts, first = load_counts(session, keys, ranges)
+        for rule in group:
+            values = signal_values(rule, counts[rule.scope_key], ranges)
+            first_bucket = first.get(rule.scope_key)
+            span = (start, end)
+            alert = latest.get(rule.id)
+            _evaluate_rule(session, rule, values, first_bucket, span, alert, now, outcome)
+    return outcome
+
+
+def _evaluate_rule(
+    session: Session,
+    rule: AlertRule,
+    values: dict[int, int],
+    first: int | None,
+    span: tuple[int, int],
+    alert: Alert | None,
+    now: datetime,
+    outcome: Outcome,
+) -> None:
+    start, end = span
+    rule.evaluated_through = at_bucket(end - 1)
+    if first is None:
+        return  # no data in this scope yet
+    params = params_for(rule)
+    lags = seasonal_lags(params)
+
+    def lookup(bucket: int) -> int | None:
+        return None if bucket < first or bucket > end else values.get(bucket, 0)
+
+    incident = to_incident(alert) if alert is not None else None
+    to_notify: dict[int, tuple[Alert, AlertEvent]] = {}
+    for bucket in range(max(start, first), end + 1):
+        at = at_bucket(bucket)
+        reading = read_bucket(lookup, at, values.get(bucket, 0), params, lags)
+        if reading is None:
+            continue
+        incident, event = advance(incident, reading, params, complete=bucket < end)
+        if event is None:
+            continue
+        alert, row = _apply(session, rule, alert, event, now)
+        if row is None:
+            continue
+        outcome.events.append((alert.id, row.kind))
+        if event.kind is EventKind.OPENED:
+            outcome.opened.append(alert.id)
+        if event.kind in NOTIFY_KINDS and alert.id not in to_notify:
+            to_notify[alert.id] = (alert, row)
+    if alert is not None and incident is not None:
+        _store(alert, incident)  # a live bucket moves the current level without an event
+    for alert_row, event_row in to_notify.values():
+        outcome.deliveries += notify.create_deliveries(session, rule, alert_row, event_row, now)

@@ -1,0 +1,89 @@
+"""Who hears about an alert event, over which channel, now or in the digest.
+
+In-app needs no delivery: every alert is on the alerts page and in the badge. E-mail and
+webhook deliveries are rows, created in the evaluation's transaction and sent by a job after
+the commit. Warning and crisis go out at once; watch waits for the digest. A rule-wide mute or
+a recipient's own mute still records the delivery (as "muted"), so the log says who was spared.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from crm.alerts.models import Alert, AlertEvent, AlertMute, AlertRule, Delivery
+from crm.users.models import User
+
+IMMEDIATE = frozenset({"warning", "crisis"})
+DEFAULT_RECIPIENT_ROLES = ("admin", "manager")
+
+
+def recipients(session: Session, rule: AlertRule) -> list[tuple[str, int | None]]:
+    """(e-mail, user id or None) of everyone a rule's e-mails go to."""
+    users = {
+        u.email.lower(): u.id
+        for u in session.scalars(select(User).where(User.active.is_(True)))
+    }
+    if rule.recipients:
+        return [(email, users.get(email.lower())) for email in rule.recipients]
+    stmt = select(User).where(User.active.is_(True), User.role.in_(DEFAULT_RECIPIENT_ROLES))
+    return [(u.email, u.id) for u in session.scalars(stmt.order_by(User.id))]
+
+
+def muted_users(session: Session, rule_id: int, now: datetime) -> set[int]:
+    """Users who muted this rule (or every rule) and whose mute has not run out."""
+    stmt = select(AlertMute.user_id).where(
+        or_(AlertMute.rule_id == rule_id, AlertMute.rule_id.is_(None)),
+        or_(AlertMute.until.is_(None), AlertMute.until > now),
+    )
+    return set(session.scalars(stmt))
+
+
+def wants_notice(alert: Alert, event: AlertEvent) -> bool:
+    """Resolution is news only for alerts that were loud enough to be sent at once."""
+    return event.kind != "resolved" or alert.severity in IMMEDIATE
+
+
+def create_deliveries(
+    session: Session, rule: AlertRule, alert: Alert, event: AlertEvent, now: datetime
+) -> list[int]:
+    """Delivery rows for one event; returns the ids to send now (not digest, not muted)."""
+    if not wants_notice(alert, event):
+        return []
+    status = "pending" if alert.severity in IMMEDIATE else "digest"
+    if rule.is_muted(now):
+        status = "muted"
+    rows: list[Delivery] = []
+    if "email" in rule.channels:
+        muted = muted_users(session, rule.id, now)
+        for email, user_id in recipients(session, rule):
+            own = "muted" if user_id is not None and user_id in muted else status
+            rows.append(_row(alert, event, "email", email, own, now))
+    if "webhook" in rule.channels and rule.webhook_url:
+        row = _row(alert, event, "webhook", rule.webhook_url, status, now)
+        row.webhook_format = rule.webhook_format
+        rows.append(row)
+    session.add_all(rows)
+    session.flush()
+    return [r.id for r in rows if r.status == "pending"]
+
+
+def _row(
+    alert: Alert, event: AlertEvent, channel: str, target: str, status: str, now: datetime
+) -> Delivery:
+    return Delivery(
+        alert_id=alert.id, event_id=event.id, channel=channel, target=target, status=status,
+        created_at=now,
+    )
+
+
+def digest_groups(session: Session) -> dict[tuple[str, str, str | None], list[Delivery]]:
+    """Deliveries waiting for the digest, grouped by (channel, target, webhook format)."""
+    groups: dict[tuple[str, str, str | None], list[Delivery]] = defaultdict(list)
+    stmt = select(Delivery).where(Delivery.status == "digest").order_by(Delivery.id)
+    for row in session.scalars(stmt):
+        groups[(row.channel, row.target, row.webhook_format)].append(row)
+    return dict(groups)
