@@ -57,7 +57,7 @@ def poll_source(source_id: int) -> dict[str, Any]:
             if source is not None:
                 sources.release(source)
             return {"skipped": "gone or paused"}
-        platform, kind, query = source.platform, source.kind, source.query
+        platform, kind, query = target = source.platform, source.kind, source.query
         cursor = Cursor(dict(source.cursor)) if source.cursor else None
         backfill = source.backfill_hours
         run = PollRun(source_id=source_id)
@@ -71,13 +71,17 @@ def poll_source(source_id: int) -> dict[str, Any]:
             connector.config = dataclasses.replace(config, backfill_hours=float(backfill))  # type: ignore[attr-defined]
         result = connector.fetch(kind, query, cursor)
     except RateLimited as exc:
-        outcome = _ingest(source_id, run_id, exc.partial, started) if exc.partial else None
+        try:
+            outcome = _ingest(source_id, run_id, exc.partial, started, target) if exc.partial else None
+        except Exception as crash:
+            _record_crash(source_id, run_id, started, crash)
+            raise
         with transaction() as s:
             src, run = _rows(s, source_id, run_id)
-            if src is not None:
+            if src is not None and run is not None:
                 sources.record_rate_limited(src, run, exc.retry_after, str(exc))
                 sources.release(src)
-            sources.finish_run(run, started)
+                sources.finish_run(run, started)
         return {"rate_limited": exc.retry_after, **(outcome or {})}
     except (AuthFailed, Transient, Permanent, ConnectorError, ConnectorDisabled) as exc:
         recorder = {
@@ -87,41 +91,46 @@ def poll_source(source_id: int) -> dict[str, Any]:
         }.get(type(exc), sources.record_transient)
         with transaction() as s:
             src, run = _rows(s, source_id, run_id)
-            if src is not None:
+            if src is not None and run is not None:
                 recorder(src, run, str(exc))
                 sources.release(src)
-            sources.finish_run(run, started)
+                sources.finish_run(run, started)
         return {"error": type(exc).__name__, "message": str(exc)}
     except Exception as exc:
         _record_crash(source_id, run_id, started, exc)
         raise
     try:
-        return _ingest(source_id, run_id, result, started, final=True)
+        return _ingest(source_id, run_id, result, started, target, final=True)
     except Exception as exc:
         _record_crash(source_id, run_id, started, exc)
         raise
 
 
-def _rows(s: Any, source_id: int, run_id: int) -> tuple[Source | None, PollRun]:
-    run = s.get(PollRun, run_id)
-    assert run is not None
-    return s.get(Source, source_id), run
+def _rows(s: Any, source_id: int, run_id: int) -> tuple[Source | None, PollRun | None]:
+    # Both are gone when the source was deleted during the poll (poll_runs cascade).
+    return s.get(Source, source_id), s.get(PollRun, run_id)
 
 
 def _record_crash(source_id: int, run_id: int, started: Any, exc: BaseException) -> None:
     with transaction() as s:
         src, run = _rows(s, source_id, run_id)
-        run.outcome, run.error = "error", f"{type(exc).__name__}: {exc}"[:2000]
+        if src is None or run is None:
+            return
+        sources.record_crash(src, run, f"{type(exc).__name__}: {exc}")
+        sources.release(src)
         sources.finish_run(run, started)
-        if src is not None:
-            src.last_error = run.error
-            sources.release(src)
 
 
 def _ingest(
-    source_id: int, run_id: int, result: FetchResult, started: Any, *, final: bool = False
+    source_id: int, run_id: int, result: FetchResult, started: Any, target: tuple[str, str, str],
+    *, final: bool = False,
 ) -> dict[str, Any]:
-    """Ingest a fetch in batches; the cursor lands with the last batch."""
+    """Ingest a fetch in batches; the cursor lands with the last batch.
+
+    The cursor is saved only if the source still has the ``target`` (platform, kind, query)
+    this fetch was made for: an edit during the poll reset it for the new target, and the old
+    target's cursor would make the new one skip its backfill.
+    """
     size = get().settings.ingest_batch_size
     origin = f"source:{source_id}"
     rejected = [Rejected(origin, reason, raw) for reason, raw in result.failures]
@@ -131,22 +140,27 @@ def _ingest(
         last = i == len(batches) - 1
         with transaction() as s:
             src, run = _rows(s, source_id, run_id)
-            if src is None:
+            if src is None or run is None:
                 return {"skipped": "source deleted during the poll"}
             res = ingest_batch(s, batch, source_id=source_id, origin=origin, rejected=rejected if i == 0 else ())
             total += res
+            # Counted per committed batch: a poll that crashes later still collected these.
+            src.items_collected += res.new
             run.fetched = len(result.mentions)
             run.new, run.duplicates, run.quarantined = total.new, total.duplicate, total.quarantined
             if last:
-                cursor: Mapping[str, Any] = dict(result.next_cursor.values)
+                same_target = (src.platform, src.kind, src.query) == target
+                cursor: Mapping[str, Any] | None = dict(result.next_cursor.values) if same_target else None
                 if final:
-                    sources.record_success(src, run, exhausted=result.exhausted, cursor=cursor)
+                    if same_target:
+                        sources.record_success(src, run, exhausted=result.exhausted, cursor=cursor)
+                    else:  # the edit already made the source new and due
+                        run.outcome = "ok"
                     sources.release(src)
                     sources.finish_run(run, started)
                 else:
-                    src.cursor = dict(cursor)
-                    src.items_collected += total.new
-                    run.new = total.new
+                    if cursor is not None:
+                        src.cursor = dict(cursor)
         after_ingest(res)
     return {"fetched": len(result.mentions), "new": total.new, "duplicates": total.duplicate,
             "quarantined": total.quarantined, "exhausted": result.exhausted}

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -73,7 +73,7 @@ def set_enabled(session: Session, source_id: int, enabled: bool) -> Source:
         source.status_reason = None
         source.consecutive_failures = 0
         source.next_poll_at = utcnow()
-        source.lease_until = None
+        # The lease stays: a poll still running from before the pause must not get a twin.
     else:
         source.status, source.status_reason = "disabled", "Paused by a teammate."
     return source
@@ -111,7 +111,14 @@ def claim(session: Session, source_id: int, now: datetime | None = None, *, forc
     result = session.execute(
         update(Source).where(*cond).values(lease_until=now + LEASE).execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return bool(cast("CursorResult[Any]", result).rowcount)
+
+
+def release_claim(session: Session, source_id: int) -> None:
+    """Give back a lease taken by :func:`claim` when no poll was started for it."""
+    session.execute(
+        update(Source).where(Source.id == source_id).values(lease_until=None).execution_options(synchronize_session=False)
+    )
 
 
 def release(source: Source) -> None:
@@ -119,14 +126,19 @@ def release(source: Source) -> None:
     source.lease_until = None
 
 
+def _set_status(source: Source, status: str, reason: str | None) -> None:
+    """Set the health status, unless the source was paused meanwhile: "disabled" stays."""
+    if source.enabled:
+        source.status, source.status_reason = status, reason
+
+
 def record_success(source: Source, run: PollRun, *, exhausted: bool, cursor: Mapping[str, Any] | None) -> None:
     """A poll went through: save the cursor and schedule the next one."""
     now = utcnow()
     source.cursor = dict(cursor) if cursor is not None else source.cursor
-    source.status, source.status_reason = "ok", None
+    _set_status(source, "ok", None)
     source.last_polled_at = now
     source.consecutive_failures = 0
-    source.items_collected += run.new
     # When the per-run bound stopped us, continue right away; otherwise wait the interval.
     source.next_poll_at = now if not exhausted else now + timedelta(seconds=source.interval_seconds)
     run.outcome = "ok" if exhausted else "partial"
@@ -136,8 +148,7 @@ def record_rate_limited(source: Source, run: PollRun, retry_after: float, messag
     """Wait for the platform's reset time; never hammer."""
     now = utcnow()
     source.last_polled_at = now
-    source.status = "degraded"
-    source.status_reason = f"Rate limited by the platform; next poll after the reset ({int(retry_after)} s)."
+    _set_status(source, "degraded", f"Rate limited by the platform; next poll after the reset ({int(retry_after)} s).")
     source.last_error = message[:2000]
     source.next_poll_at = now + timedelta(seconds=max(1.0, retry_after) + 1)
     run.outcome, run.error = "rate_limited", message[:2000]
@@ -156,10 +167,22 @@ def record_transient(source: Source, run: PollRun, message: str) -> None:
     source.consecutive_failures += 1
     source.last_polled_at = now
     source.last_error = message[:2000]
-    source.status = "failing" if source.consecutive_failures >= FAILING_AFTER else "degraded"
-    source.status_reason = f"{source.consecutive_failures} failed poll(s) in a row: {message[:300]}"
+    _set_status(
+        source, "failing" if source.consecutive_failures >= FAILING_AFTER else "degraded",
+        f"{source.consecutive_failures} failed poll(s) in a row: {message[:300]}",
+    )
     source.next_poll_at = now + timedelta(seconds=backoff_seconds(source.interval_seconds, source.consecutive_failures))
     run.outcome, run.error = "transient", message[:2000]
+
+
+def record_crash(source: Source, run: PollRun, message: str) -> None:
+    """An unexpected error (a bug, the database): back off like a transient failure.
+
+    Without the back-off the source stays due and every dispatcher tick would repeat a crash
+    that will most likely happen again. The job still fails loudly; this only paces retries.
+    """
+    record_transient(source, run, message)
+    run.outcome = "error"
 
 
 def record_auth_failed(source: Source, run: PollRun, message: str) -> None:
@@ -176,8 +199,7 @@ def record_permanent(source: Source, run: PollRun, message: str) -> None:
     """The request itself is wrong (banned subreddit, bad query): failing; retried rarely."""
     now = utcnow()
     source.consecutive_failures += 1
-    source.status = "failing"
-    source.status_reason = f"The platform refused this source: {message[:300]}"
+    _set_status(source, "failing", f"The platform refused this source: {message[:300]}")
     source.last_error = message[:2000]
     source.last_polled_at = now
     source.next_poll_at = now + timedelta(hours=6)
