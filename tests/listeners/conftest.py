@@ -1,0 +1,116 @@
+"""Listening fixtures: fake Reddit and X on 127.0.0.1 and a runtime whose connectors point at them.
+
+``listening`` configures listeners.runtime with the test's rolled-back session factory and a
+synchronous inline queue, so ``poll_source`` and dispatcher ticks run in the test's process
+against the test database. The previous runtime is restored afterwards.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+# tests/ is not a package; make tests/fakes importable as ``fakes`` (as tests/connectors does).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fakes.reddit_api import FakeReddit, RedditData  # noqa: E402
+from fakes.reddit_api import generate as generate_reddit  # noqa: E402
+from fakes.x_api import FakeX, XData  # noqa: E402
+from fakes.x_api import generate as generate_x  # noqa: E402
+
+from crm.settings import Settings  # noqa: E402
+from crm.sources import services as sources  # noqa: E402
+from crm.sources.models import Source  # noqa: E402
+from listeners import runtime  # noqa: E402
+from listeners.queue import InlineQueue  # noqa: E402
+
+
+def fake_settings(settings: Settings, reddit: FakeReddit | None, x: FakeX | None, **changes: Any) -> Settings:
+    """``settings`` with the connectors pointed at the fakes (a missing fake leaves it disabled)."""
+    values: dict[str, Any] = {}
+    if reddit is not None:
+        values.update(
+            reddit_client_id=reddit.client_id, reddit_client_secret=reddit.client_secret,
+            reddit_username=reddit.username, reddit_password=reddit.password,
+            reddit_oauth_url=reddit.url, reddit_url=reddit.url,
+        )
+    if x is not None:
+        values.update(x_bearer_token=x.bearer_token, x_api_url=x.url)
+    values.update(changes)
+    return replace(settings, **values)
+
+
+@pytest.fixture()
+def reddit_data() -> RedditData:
+    return generate_reddit()
+
+
+@pytest.fixture()
+def fake_reddit(reddit_data: RedditData) -> Iterator[FakeReddit]:
+    server = FakeReddit(reddit_data).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def x_data() -> XData:
+    return generate_x()
+
+
+@pytest.fixture()
+def fake_x(x_data: XData) -> Iterator[FakeX]:
+    server = FakeX(x_data).start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Listening:
+    """The configured runtime and helpers a polling test needs."""
+
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    queue: InlineQueue
+    reddit: FakeReddit
+    x: FakeX
+
+    def reconfigure(self, **changes: Any) -> None:
+        """Change settings (e.g. ``ingest_batch_size``) for the next polls."""
+        self.settings = replace(self.settings, **changes)
+        runtime.configure(self.settings, self.session_factory, self.queue)
+
+    def add_source(self, platform: str = "reddit", kind: str = "subreddit", query: str = "python", **fields: Any) -> int:
+        """A committed source, due now; returns its id."""
+        with self.session_factory.begin() as s:
+            source = sources.save_source(
+                s, platform=platform, kind=kind, query=query, interval_seconds=fields.pop("interval_seconds", 300),
+                min_interval=1, **fields,
+            )
+            return source.id
+
+    def source(self, source_id: int) -> Source:
+        """A fresh copy of the source row."""
+        with self.session_factory() as s:
+            source = s.get(Source, source_id)
+            assert source is not None
+            s.expunge(source)
+            return source
+
+
+@pytest.fixture()
+def listening(
+    settings: Settings, session_factory: sessionmaker[Session], fake_reddit: FakeReddit, fake_x: FakeX
+) -> Iterator[Listening]:
+    before = runtime._runtime
+    queue = InlineQueue(background=False)
+    configured = fake_settings(settings, fake_reddit, fake_x)
+    runtime.configure(configured, session_factory, queue)
+    yield Listening(configured, session_factory, queue, fake_reddit, fake_x)
+    runtime._runtime = before
+
