@@ -62,3 +62,18 @@ def mark_done(run: ExportRun, *, rows: int, path: str, size: int) -> None:
 def mark_failed(run: ExportRun, failure: str) -> None:
     """Failed with a reason; a partial file is never offered for download."""
     run.status, run.failure, run.file_path, run.finished_at = "failed", failure[:2000], None, utcnow()
+
+
+def record_api_page(
+    session: Session, segment: Segment, *, columns: Sequence[str], rows: int, user_id: int | None, actor: str,
+) -> ExportRun:
+    """Record one page of rows read through the JSON export endpoint (it is an export too)."""
+    now = utcnow()
+    run = ExportRun(
+        segment_id=segment.id, segment_name=segment.name, rule=segment.rule, user_id=user_id, actor=actor[:320],
+        channel="api", format="json", delimiter=",", columns=list(columns), status="done", total_rows=rows,
+        row_count=rows, started_at=now, finished_at=now,
+    )
+    session.add(run)
+    session.flush()
+    return run
