@@ -42,7 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     for module in (views, members, search, sources, imports, quarantine):
         app.register_blueprint(module.bp)
-    from web import api
+    from web import api, api_segments, exports, segments
 
     app.register_blueprint(api.bp)
+    for module in (segments, exports, api_segments):
+        app.register_blueprint(module.bp)
     return app
