@@ -14,7 +14,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` may carry SETTINGS, SESSION_FACTORY and JOB_QUEUE."""
     from listeners import runtime
     from listeners.queue import make_queue
-    from web import auth, db, errors, filters, imports, members, quarantine, search, sources, views
+    from web import (
+        auth,
+        db,
+        errors,
+        filters,
+        imports,
+        inbox,
+        members,
+        metrics,
+        quarantine,
+        search,
+        sources,
+        tasks,
+        views,
+    )
 
     app = Flask(__name__)
     test_config = test_config or {}
@@ -40,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (views, members, search, sources, imports, quarantine):
+    for module in (views, members, search, sources, imports, quarantine, inbox, tasks, metrics):
         app.register_blueprint(module.bp)
     from web import api, api_segments, exports, segments
 

@@ -218,6 +218,15 @@ def sources_check() -> None:
         click.echo(f"{status.platform:10} {mark} {', '.join(status.source_kinds) or '-':30} {status.reason or ''}")
 
 
+def _register_area_commands() -> None:
+    from web.inbox_cli import inbox
+
+    cli.add_command(inbox)
+
+
+_register_area_commands()
+
+
 def main() -> None:
     """Entry point of the ``crm`` console script."""
     cli(prog_name="crm")

@@ -139,6 +139,7 @@ class Reminder(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()
+    user: Mapped[User] = relationship(lazy="joined")
 
     __table_args__ = (
         Index("ix_reminders_user_due", "user_id", "done_at", "due_at"),

@@ -89,6 +89,13 @@ def tasks_for(session: Session, user: User, now: datetime | None = None, limit: 
     return Tasks([r for r in open_ if r.due_at <= now], [r for r in open_ if r.due_at > now], done)
 
 
+def open_for_member(session: Session, member_id: int) -> list[Reminder]:
+    """Everyone's open reminders about a member, soonest first (the member card)."""
+    return list(session.scalars(
+        select(Reminder).where(Reminder.member_id == member_id, Reminder.done_at.is_(None)).order_by(Reminder.due_at)
+    ))
+
+
 def due_count(session: Session, user_id: int, now: datetime | None = None) -> int:
     """How many of a user's reminders are due and not done (the nav badge)."""
     return session.scalar(
