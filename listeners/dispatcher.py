@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 
-from crm.sources.services import claim, claim_due
+from crm.sources.services import claim, claim_due, release_claim
 from listeners.polling import poll_source
 from listeners.queue import JobQueue
 from listeners.runtime import transaction
@@ -27,21 +27,33 @@ def job_id(source_id: int) -> str:
 
 
 def tick(queue: JobQueue) -> list[int]:
-    """Claim every due source and enqueue its poll (after the claim is committed)."""
+    """Claim every due source and enqueue its poll (after the claim is committed); the ids enqueued."""
     with transaction() as s:
         claimed = claim_due(s)
-    for source_id in claimed:
-        queue.enqueue(poll_source, source_id, queue="ingest", job_id=job_id(source_id), job_timeout=600)
-    return claimed
+    return [source_id for source_id in claimed if _enqueue(queue, source_id)]
 
 
 def poll_now(queue: JobQueue, source_id: int) -> bool:
     """Poll one source now, unless a poll of it is already queued or running."""
     with transaction() as s:
         claimed = claim(s, source_id, force=True)
-    if claimed:
-        queue.enqueue(poll_source, source_id, queue="ingest", job_id=job_id(source_id), job_timeout=600)
-    return claimed
+    return claimed and _enqueue(queue, source_id)
+
+
+def _enqueue(queue: JobQueue, source_id: int) -> bool:
+    """Enqueue a claimed source's poll; if the queue refuses it, give the lease back.
+
+    The queue refuses a job whose id is still queued or running: the previous poll has just
+    released its lease but its job has not been marked finished yet. Keeping our lease would
+    leave the source unpolled until the lease runs out (15 minutes); that previous job
+    releases nothing more, so the next tick simply claims the source again.
+    """
+    job = queue.enqueue(poll_source, source_id, queue="ingest", job_id=job_id(source_id), job_timeout=600)
+    if job is not None:
+        return True
+    with transaction() as s:
+        release_claim(s, source_id)
+    return False
 
 
 def run_forever(queue: JobQueue, interval: float = TICK_SECONDS, stop: threading.Event | None = None) -> None:
