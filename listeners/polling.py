@@ -177,4 +177,7 @@ def check_source(platform: str, kind: str, query: str) -> tuple[str, str | None,
         normalised = registry.normalize_query(platform, kind, query)
     except (KeyError, ValueError) as exc:
         return query, str(exc), sources.MIN_INTERVAL
-    return normalised, registry.validate_query(platform, kind, normalised), registry.min_interval_seconds(platform, kind)
+    error = registry.validate_query(platform, kind, normalised)
+    if error:  # e.g. an X "subreddit": there is no rate budget to ask for
+        return normalised, error, sources.MIN_INTERVAL
+    return normalised, None, registry.min_interval_seconds(platform, kind)
