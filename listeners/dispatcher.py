@@ -13,6 +13,7 @@ import threading
 import time
 
 from crm.sources.services import claim, claim_due, release_claim
+from listeners.alerts import AlertTimer
 from listeners.polling import poll_source
 from listeners.queue import JobQueue
 from listeners.runtime import transaction
@@ -57,14 +58,23 @@ def _enqueue(queue: JobQueue, source_id: int) -> bool:
 
 
 def run_forever(queue: JobQueue, interval: float = TICK_SECONDS, stop: threading.Event | None = None) -> None:
-    """Tick until stopped. A failing tick is logged and retried on the next one."""
+    """Tick until stopped. A failing tick is logged and retried on the next one.
+
+    Next to the polls, the alert timer enqueues the evaluation of every rule each minute (a
+    finished bucket or a sudden silence is seen without new data) and the hourly digest.
+    """
     stop = stop or threading.Event()
+    alerts = AlertTimer()
     while not stop.is_set():
         started = time.monotonic()
         try:
             tick(queue)
         except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup; it is logged
             log.exception("dispatcher tick failed")
+        try:
+            alerts.tick(queue)
+        except Exception:  # noqa: BLE001 - as above: logged, retried on the next tick
+            log.exception("alert timer tick failed")
         stop.wait(max(0.0, interval - (time.monotonic() - started)))
 
 

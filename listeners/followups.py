@@ -19,6 +19,10 @@ def _follow_ups() -> list[tuple[Callable[..., Any], str, Callable[[IngestResult]
     from listeners.inbox import triage_interactions
 
     jobs.append((triage_interactions, "default", lambda r: (list(r.new_ids),)))
+    from listeners.alerts import evaluate_after_ingest
+
+    # Alerts: recount the touched (scope, bucket) counters and evaluate those scopes' rules.
+    jobs.append((evaluate_after_ingest, "alerts", lambda r: (list(r.new_ids),)))
     return jobs
 
 

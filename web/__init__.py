@@ -61,4 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     for module in (segments, exports, api_segments):
         app.register_blueprint(module.bp)
+    from web import alerts
+
+    alerts.init_app(app)  # the blueprint and the nav badge
     return app

@@ -295,6 +295,15 @@ def export_command(segment: str, fmt: str, output: Path, columns: str | None, de
         click.echo(f"{done.row_count:,} members written to {output} (export {run_id}, recorded)")
 
 
+def _register_alerts() -> None:
+    from web.alerts_cli import alerts
+
+    cli.add_command(alerts)
+
+
+_register_alerts()
+
+
 def main() -> None:
     """Entry point of the ``crm`` console script."""
     cli(prog_name="crm")

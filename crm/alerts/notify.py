@@ -9,12 +9,15 @@ a recipient's own mute still records the delivery (as "muted"), so the log says 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from crm.alerts.models import Alert, AlertEvent, AlertMute, AlertRule, Delivery
+from crm.alerts.delivery import Notice, notice
+from crm.alerts.models import Alert, AlertEvent, AlertMute, AlertRule, Delivery, DeliveryAttempt
+from crm.db import utcnow
 from crm.users.models import User
 
 IMMEDIATE = frozenset({"warning", "crisis"})
@@ -87,3 +90,48 @@ def digest_groups(session: Session) -> dict[tuple[str, str, str | None], list[De
     for row in session.scalars(stmt):
         groups[(row.channel, row.target, row.webhook_format)].append(row)
     return dict(groups)
+
+
+MAX_DIGEST_ATTEMPTS = 5
+DONE = frozenset({"sent", "failed", "muted", "skipped"})
+
+
+def notices(session: Session, rows: Sequence[Delivery], base_url: str) -> list[Notice]:
+    """The notices of deliveries (their alerts as they are now)."""
+    out = []
+    for row in rows:
+        alert = session.get(Alert, row.alert_id)
+        event = session.get(AlertEvent, row.event_id) if row.event_id is not None else None
+        if alert is not None:
+            out.append(notice(alert, alert.rule, event.kind if event else "opened", base_url))
+    return out
+
+
+def record_attempt(
+    session: Session,
+    row: Delivery,
+    *,
+    error: str | None,
+    status_code: int | None = None,
+    duration_ms: int = 0,
+    retry: bool = False,
+    skipped: bool = False,
+) -> DeliveryAttempt:
+    """Record one try and move the delivery on: sent, retrying (more to come), failed, skipped."""
+    row.attempts += 1
+    attempt = DeliveryAttempt(
+        delivery_id=row.id, number=row.attempts, ok=error is None, status_code=status_code,
+        error=error, duration_ms=duration_ms, created_at=utcnow(),
+    )
+    session.add(attempt)
+    row.last_error = error
+    if error is None:
+        row.status, row.sent_at = "sent", attempt.created_at
+    elif skipped:
+        row.status = "skipped"
+    elif row.status == "digest":
+        row.status = "digest" if row.attempts < MAX_DIGEST_ATTEMPTS else "failed"
+    else:
+        row.status = "retrying" if retry else "failed"
+    session.flush()
+    return attempt
