@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.errors import InvalidInput
 from crm.interactions.models import SENTIMENT_LABELS, Interaction
-from crm.interactions.search import apply_text_search
+from crm.interactions.search import search_newest_first
 
 MAX_PAGE_SIZE = 200
 
@@ -67,7 +67,7 @@ def filtered(session: Session, f: InteractionFilter) -> Select:
     if f.until:
         stmt = stmt.where(Interaction.occurred_at < f.until)
     if f.q.strip():
-        stmt = apply_text_search(session, stmt, f.q)
+        return search_newest_first(session, stmt, f.q)
     return stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
 
 
