@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from crm.errors import DomainError
 
@@ -31,7 +31,17 @@ def _respond(status: int, title: str, message: str, field: str | None = None) ->
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def _refuse_nul_bytes() -> None:
+    """PostgreSQL text cannot hold NUL: a NUL in a query or form value would be a 500 there."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise BadRequest(f"The value of {key.replace(chr(0), '')[:40]!r} contains a NUL character.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_bytes)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
         titles = {403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
