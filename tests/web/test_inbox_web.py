@@ -205,3 +205,29 @@ def test_team_accounts_page_is_for_admins(client, login, csrf, db: Session) -> N
     assert db.scalar(select(TeamAccount.handle).where(TeamAccount.platform == "x")) == "nimbus"
     again = client.post("/inbox/team", data={"csrf_token": token, "platform": "x", "handle": "nimbus"})
     assert again.status_code == 422 and "already a team account" in parse(again.data).text
+
+
+def test_cli_backfill_triage_and_team_accounts(app, db: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from web import inbox_cli
+    from web.cli import cli
+
+    monkeypatch.setattr(inbox_cli, "_configure", lambda: None)  # the app fixture configured the runtime
+    q = mention(external_id=unique("q"), text="Hilfe, wie kann ich das Abo kündigen?", language="de")
+    answer = mention(by=Author(id=unique("t"), handle="support_crew"), text="Unter Konto > Abo.", kind="reply",
+                     parent_id=q.external_id, thread_id=q.external_id, minutes=20)
+    result = ingest(db, q, answer)  # collected before the inbox existed: no triage yet
+    db.commit()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["inbox", "triage"]).exit_code == 2  # says which: --all or --days
+    out = runner.invoke(cli, ["inbox", "team", "add", "reddit", "@support_crew"])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(cli, ["inbox", "triage", "--all", "--batch", "100"])
+    assert out.exit_code == 0, out.output
+    db.expire_all()
+    item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == result.new_ids[0]))
+    assert item is not None and (item.status, item.first_response_seconds) == ("handled", 20 * 60)
+    assert runner.invoke(cli, ["inbox", "team", "add", "reddit", "support_crew"]).exit_code == 1
+    assert "@support_crew" in runner.invoke(cli, ["inbox", "team", "list"]).output
+    assert "reminders delivered" in runner.invoke(cli, ["inbox", "due"]).output
