@@ -16,7 +16,7 @@ from connectors.files import LineError
 from crm.db import utcnow
 from crm.errors import InvalidInput
 from crm.imports.models import ImportRun
-from crm.ingest import IngestResult, Rejected, ingest_batch
+from crm.ingest import IngestResult, Rejected, _validate, ingest_batch
 
 MAX_REPORTED_ERRORS = 1000
 FORMATS = ("jsonl", "csv")
@@ -60,7 +60,17 @@ def batches(
             last, mention = parsed
             if last <= skip_through:
                 continue
-            mentions.append(mention)
+            # ingest_batch's own check, run here where the line number is known, so an item it
+            # would reject (a bad kind, a date in the future) is reported by line like a parse error.
+            reason = _validate(mention, utcnow())
+            if reason:
+                rejected.append(
+                    Rejected(f"{origin}:line {last}", reason, dict(mention.raw or {}), None,
+                             mention.platform, mention.external_id)
+                )
+                report.append({"line": last, "reason": reason})
+            else:
+                mentions.append(mention)
         if len(mentions) + len(rejected) >= size:
             yield mentions, rejected, report, last
             mentions, rejected, report = [], [], []

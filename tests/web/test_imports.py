@@ -74,18 +74,18 @@ def test_jsonl_upload_imports_the_good_lines_and_reports_the_bad(client, login, 
     by_line = dict(rows)
     assert "invalid JSON" in by_line["3"]
     assert "created_at 'yesterday' is not an ISO 8601 timestamp" in by_line["4"]
-    assert any("failed validation" in reason for _, reason in rows)
+    assert "kind 'tweet' is not one of" in by_line["5"]  # rejected by ingest, still by line
 
     status = client.get(f"/imports/{run.id}/status.json").get_json()
     assert (status["status"], status["percent"], status["new"], status["quarantined"]) == ("done", 100.0, 3, 3)
-    assert [e["line"] for e in status["errors"] if e["line"] is not None] == [3, 4]
+    assert [e["line"] for e in status["errors"]] == [3, 4, 5]
 
     link = next(a for a in page.find("a") if a.text == "see them")
     quarantine = parse(client.get(link.attrs["href"]).data)
     assert "3 items" in quarantine.text
     cells = " ".join(td.text for td in quarantine.find("td"))
     assert "import:mentions.jsonl:line 3" in cells and "import:mentions.jsonl:line 4" in cells
-    assert "kind 'tweet' is not one of" in cells
+    assert "import:mentions.jsonl:line 5" in cells and "kind 'tweet' is not one of" in cells
     assert '"external_id": "up-3", ' in " ".join(pre.text for pre in quarantine.find("pre"))
 
 
