@@ -9,10 +9,24 @@ alias, or SQLAlchemy would correlate them with the outer query.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from crm.db import utcnow
@@ -37,6 +51,25 @@ def member_filter(
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses over Member for a rule: the rule itself and "not merged into another"."""
     return [compile_rule(session, rule, now=now, segment_id=segment_id), *live_members()]
+
+
+@contextmanager
+def planner_hints(session: Session) -> Iterator[None]:
+    """Hash joins for segment queries on PostgreSQL, for the statements run inside the block.
+
+    Several conditions AND-ed make PostgreSQL estimate one matching member, and it then
+    joins the aggregated subqueries in a nested loop that rescans them for every member
+    (780 ms instead of 30 ms at 10,000 members; minutes at 100,000). Semi-joins by hash are
+    right for every rule we compile, so nested loops are switched off until the block ends.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL enable_nestloop = off"))
+    try:
+        yield
+    finally:
+        session.execute(text("RESET enable_nestloop"))
 
 
 def live_members(model: Any = Member) -> list[ColumnElement[bool]]:

@@ -17,13 +17,14 @@ import json
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -31,10 +32,10 @@ from crm.errors import InvalidInput
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag
 from crm.segments import engagement
-from crm.segments.compile import member_filter
+from crm.segments.compile import member_filter, planner_hints
 from crm.segments.models import EXPORT_FORMATS
 
-CHUNK = 1000
+CHUNK = 2000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLATFORM_COLUMN = re.compile(r"^(handle|profile_url|followers):([a-z0-9_.-]{1,32})$")
 MAX_TEXT = 32_000  # an Excel cell holds 32,767 characters
@@ -119,8 +120,10 @@ def collect_member_ids(session: Session, rule: dict[str, Any], *, segment_id: in
     """The ids of a segment's members in id order, streamed into a compact array."""
     ids: array[int] = array("q")
     stmt = select(Member.id).where(*member_filter(session, rule, segment_id=segment_id)).order_by(Member.id)
-    for part in session.execute(stmt, execution_options={"stream_results": True, "yield_per": 10_000}).partitions():
-        ids.extend(row[0] for row in part)
+    with planner_hints(session):
+        result = session.execute(stmt, execution_options={"stream_results": True, "yield_per": 10_000})
+        for part in result.partitions():
+            ids.extend(row[0] for row in part)
     return ids
 
 
@@ -130,81 +133,97 @@ def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
         yield ids[start : start + size]
 
 
+def _id_in(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
+    # PostgreSQL: one array parameter; psycopg would otherwise parse thousands of placeholders.
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+    return column.in_(ids)
+
+
 def fetch_rows(session: Session, ids: Sequence[int], columns: Sequence[str], *,
                now: datetime | None = None) -> list[list[Any]]:
     """One row per member id (in the order given) with the chosen columns, as Python values."""
     wanted = set(columns)
     ids = list(ids)
+    if not ids:
+        return []
     members = {r.id: r for r in session.execute(
-        select(*(getattr(Member, f) for f in _MEMBER_FIELDS)).where(Member.id.in_(ids)))}
+        select(*(getattr(Member, f) for f in _MEMBER_FIELDS)).where(_id_in(session, Member.id, ids)))}
     idents: dict[int, list[Any]] = defaultdict(list)
     if wanted & {"handles", "identity_count"} or any(PLATFORM_COLUMN.match(c) for c in columns):
         for r in session.execute(
             select(Identity.member_id, Identity.platform, Identity.handle, Identity.profile_url, Identity.followers)
-            .where(Identity.member_id.in_(ids)).order_by(Identity.member_id, Identity.id)
+            .where(_id_in(session, Identity.member_id, ids)).order_by(Identity.member_id, Identity.id)
         ):
             idents[r.member_id].append(r)
     tags: dict[int, list[str]] = defaultdict(list)
     if "tags" in wanted:
         for member_id, tag in session.execute(
-            select(MemberTag.member_id, MemberTag.tag).where(MemberTag.member_id.in_(ids)).order_by(MemberTag.tag)
+            select(MemberTag.member_id, MemberTag.tag).where(_id_in(session, MemberTag.member_id, ids))
+            .order_by(MemberTag.tag)
         ):
             tags[member_id].append(tag)
     last = _last_interactions(session, ids) if any(c.startswith("last_interaction") for c in wanted) else {}
-    now = now or utcnow()
+    getters = [_getter(c, now or utcnow()) for c in columns]
+    no_idents: list[Any] = []
+    no_tags: list[str] = []
     rows = []
     for member_id in ids:
         m = members.get(member_id)
         if m is None:  # deleted since the ids were collected
             continue
-        rows.append([_value(c, m, idents[member_id], tags[member_id], last.get(member_id), now) for c in columns])
+        ctx = (m, idents.get(member_id, no_idents), tags.get(member_id, no_tags), last.get(member_id))
+        rows.append([get(*ctx) for get in getters])
     return rows
 
 
-def _last_interactions(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+def _last_interactions(session: Session, ids: list[int]) -> dict[int, Any]:
     # The newest interaction per member: one index seek on (member_id, occurred_at) each.
     newest = (
         select(Interaction.id).where(Interaction.member_id == Member.id)
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(1).scalar_subquery()
     )
-    last_ids = [i for i in session.scalars(select(newest).where(Member.id.in_(ids))) if i is not None]
+    last_ids = [i for i in session.scalars(select(newest).where(_id_in(session, Member.id, ids))) if i is not None]
     if not last_ids:
         return {}
     return {r.member_id: r for r in session.execute(
         select(Interaction.member_id, Interaction.occurred_at, Interaction.platform, Interaction.url,
-               Interaction.title, Interaction.text).where(Interaction.id.in_(last_ids)))}
+               Interaction.title, Interaction.text).where(_id_in(session, Interaction.id, last_ids)))}
 
 
-def _value(key: str, m: Any, idents: list[Any], tags: list[str], last: Any, now: datetime) -> Any:
+Getter = Callable[[Any, list[Any], list[str], Any], Any]
+
+
+def _getter(key: str, now: datetime) -> Getter:
+    """A function (member row, identities, tags, last interaction) -> the value of column ``key``."""
+    if key == "platforms":
+        return lambda m, i, t, last: ", ".join(p for p in m.platforms.split(",") if p)
+    if key == "sentiment_mean":
+        return lambda m, i, t, last: None if m.sentiment_mean is None else round(m.sentiment_mean, 4)
     if key in _MEMBER_FIELDS:
-        value = getattr(m, key)
-        if key == "platforms":
-            return ", ".join(p for p in value.split(",") if p)
-        if key == "sentiment_mean" and value is not None:
-            return round(value, 4)
-        return value
+        return lambda m, i, t, last: getattr(m, key)
     if key == "handles":
-        return ", ".join(f"{i.platform}:@{i.handle}" for i in idents)
+        return lambda m, i, t, last: ", ".join(f"{x.platform}:@{x.handle}" for x in i)
     if key == "identity_count":
-        return len(idents)
+        return lambda m, i, t, last: len(i)
     if key == "tags":
-        return ", ".join(tags)
+        return lambda m, i, t, last: ", ".join(t)
     if key == "engagement":
-        return engagement.level_of(m, now)
-    if key.startswith("last_interaction"):
-        if last is None:
-            return None
-        part = key.removeprefix("last_interaction_")
-        if part == "at":
-            return last.occurred_at
-        if part == "text":
-            return " — ".join(t for t in (last.title, last.text) if t)[:MAX_TEXT]
-        return getattr(last, part)
+        return lambda m, i, t, last: engagement.level_of(m, now)
+    if key == "last_interaction_text":
+        return lambda m, i, t, last: None if last is None else " — ".join(x for x in (last.title, last.text) if x)[:MAX_TEXT]
+    if key.startswith("last_interaction_"):
+        part = {"at": "occurred_at"}.get(key.removeprefix("last_interaction_"), key.removeprefix("last_interaction_"))
+        return lambda m, i, t, last: None if last is None else getattr(last, part)
     what, platform = PLATFORM_COLUMN.match(key).groups()  # type: ignore[union-attr]
-    values = [getattr(i, what) for i in idents if i.platform == platform and getattr(i, what) is not None]
-    if what == "followers":
-        return max(values) if values else None
-    return ", ".join(values) if values else None
+
+    def per_platform(m: Any, i: list[Any], t: list[str], last: Any) -> Any:
+        values = [getattr(x, what) for x in i if x.platform == platform and getattr(x, what) is not None]
+        if what == "followers":
+            return max(values) if values else None
+        return ", ".join(values) if values else None
+
+    return per_platform
 
 
 # --- writers -----------------------------------------------------------------------------

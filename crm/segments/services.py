@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.members.models import Member
 from crm.segments.builtins import BUILTINS
-from crm.segments.compile import member_filter
+from crm.segments.compile import member_filter, planner_hints
 from crm.segments.models import Segment
 from crm.segments.rules import parse_rule, referenced_segments
 
@@ -149,7 +149,8 @@ def count_members(session: Session, rule: dict[str, Any], *, segment_id: int | N
                   now: datetime | None = None) -> int:
     """How many members a normalised rule matches now."""
     where = member_filter(session, rule, segment_id=segment_id, now=now)
-    return session.scalar(select(func.count()).select_from(Member).where(*where)) or 0
+    with planner_hints(session):
+        return session.scalar(select(func.count()).select_from(Member).where(*where)) or 0
 
 
 def preview(session: Session, raw_rule: Any, *, segment_id: int | None = None) -> Preview:
@@ -167,11 +168,12 @@ def segment_page(session: Session, segment: Segment, *, page: int = 1, per_page:
     """One page of a segment's members, most recently active first."""
     per_page = max(1, min(per_page, 200))
     page = max(1, page)
-    items = session.scalars(
-        select(Member).where(*member_filter(session, segment.rule, segment_id=segment.id))
-        .options(selectinload(Member.identities), selectinload(Member.tags))
-        .order_by(*SHOW_ORDER).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    with planner_hints(session):
+        items = session.scalars(
+            select(Member).where(*member_filter(session, segment.rule, segment_id=segment.id))
+            .options(selectinload(Member.identities), selectinload(Member.tags))
+            .order_by(*SHOW_ORDER).limit(per_page).offset((page - 1) * per_page)
+        ).all()
     return SegmentPage(items, page, per_page, count_members(session, segment.rule, segment_id=segment.id))
 
 
@@ -179,8 +181,9 @@ def members_after(session: Session, segment: Segment, *, after: int = 0, limit: 
     """Members with id > ``after`` in id order: keyset pages for the API, stable while rows change."""
     limit = max(1, min(limit, 1000))
     where = member_filter(session, segment.rule, segment_id=segment.id)
-    return session.scalars(
-        select(Member).where(*where, Member.id > after)
-        .options(selectinload(Member.identities), selectinload(Member.tags))
-        .order_by(Member.id).limit(limit)
-    ).all()
+    with planner_hints(session):
+        return session.scalars(
+            select(Member).where(*where, Member.id > after)
+            .options(selectinload(Member.identities), selectinload(Member.tags))
+            .order_by(Member.id).limit(limit)
+        ).all()
