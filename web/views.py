@@ -24,6 +24,20 @@ def health() -> Any:
     return jsonify(status="ok")
 
 
+def _trend_chart(db: Any) -> Any:
+    """Daily volume over 30 days, stacked by sentiment (team accounts left out)."""
+    from crm.inbox.metrics import volume_by_day
+    from web.charts import SENTIMENT_COLORS, Series, stacked_bar_chart
+
+    until = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    by_label = volume_by_day(db, until - timedelta(days=30), until)
+    labels = [d.strftime("%d %b") for d, _ in by_label["positive"]]
+    series = [
+        Series(label, [n for _, n in points], SENTIMENT_COLORS[label]) for label, points in by_label.items()
+    ]
+    return stacked_bar_chart("Mentions per day by sentiment, last 30 days", labels, series, height=220, width=900)
+
+
 @bp.route("/")
 @requires("view")
 def dashboard() -> Any:
@@ -58,6 +72,6 @@ def dashboard() -> Any:
         .limit(8)
     ).all()
     return render_template(
-        "dashboard.html", stats=stats, by_label=by_label, per_platform=per_platform, top=top,
+        "dashboard.html", stats=stats, trend=_trend_chart(db), by_label=by_label, per_platform=per_platform, top=top,
         recent_negative=recent_negative,
     )
