@@ -84,6 +84,8 @@ Index("ix_inbox_items_source_queue", InboxItem.status, InboxItem.source_id, *_QU
 Index("ix_inbox_items_sentiment_queue", InboxItem.status, InboxItem.sentiment_label, *_QUEUE_ORDER)
 Index("ix_inbox_items_level_queue", InboxItem.status, InboxItem.member_level, *_QUEUE_ORDER)
 Index("ix_inbox_items_assignee_queue", InboxItem.assignee_id, InboxItem.status, *_QUEUE_ORDER)
+# Escalated items are rare: this reads just them, and sorting that handful is cheap.
+Index("ix_inbox_items_escalated_queue", InboxItem.status, InboxItem.escalation_level, *_QUEUE_ORDER)
 
 
 class InboxEvent(Base):

@@ -24,6 +24,7 @@ QUEUE_INDEXES = (
     ("ix_inbox_items_sentiment_queue", ("status", "sentiment_label")),
     ("ix_inbox_items_level_queue", ("status", "member_level")),
     ("ix_inbox_items_assignee_queue", ("assignee_id", "status")),
+    ("ix_inbox_items_escalated_queue", ("status", "escalation_level")),
 )
 
 
