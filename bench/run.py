@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import platform
 import sys
@@ -45,7 +46,9 @@ def run_one(name: str, quick: bool) -> tuple[list[dict[str, Any]], float]:
         main = getattr(module, "main", None)
         if main is None:
             return [], time.perf_counter() - t0
-        returned = main(quick=quick) or []
+        # A bench without a quick mode is run as is.
+        takes_quick = "quick" in inspect.signature(main).parameters
+        returned = (main(quick=quick) if takes_quick else main()) or []
         rows = [_as_dict(r, name) for r in returned]
     except Exception as exc:  # noqa: BLE001 - a crashed bench is a failed row, the others still run
         traceback.print_exc()
