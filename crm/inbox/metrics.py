@@ -68,7 +68,7 @@ def first_response_by_week(session: Session, since: datetime, until: datetime) -
     ).all()
     grouped: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
     for platform, occurred, seconds in rows:
-        grouped[platform][week_of(occurred.date())].append(float(seconds))
+        grouped[platform][week_of(occurred.date())].append(float(seconds or 0))
     return {
         platform: [
             ResponseStat(week, len(v), percentile(v, 50), percentile(v, 90))
@@ -149,12 +149,12 @@ def most_active_members(session: Session, since: datetime, until: datetime, limi
 
 def summary(session: Session, since: datetime, until: datetime) -> dict[str, Any]:
     """Headline numbers: open now, arrived and handled in the window, overall median and p90."""
-    seconds = list(session.scalars(
+    seconds: list[float] = [float(v) for v in session.scalars(
         select(InboxItem.first_response_seconds).where(
             InboxItem.occurred_at >= since, InboxItem.occurred_at < until,
             InboxItem.first_response_seconds.is_not(None),
         )
-    ))
+    ) if v is not None]
     window = and_(InboxItem.occurred_at >= since, InboxItem.occurred_at < until)
     return {
         "open": session.scalar(select(func.count(InboxItem.id)).where(InboxItem.status != "handled")) or 0,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -175,7 +175,9 @@ def _triage_chunk(session: Session, ids: Sequence[int], result: TriageResult) ->
             }
         )
     if items:
-        stmt = insert_ignore(session, InboxItem.__table__, ["interaction_id"]).returning(InboxItem.__table__.c.id)
+        table = InboxItem.__table__
+        assert isinstance(table, Table)
+        stmt = insert_ignore(session, table, ["interaction_id"]).returning(table.c.id)
         result.created += len(session.execute(stmt, items).all())
     for r in team_rows:
         result.auto_handled += _handle_by_team_reply(session, r)
