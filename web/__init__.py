@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         db,
         errors,
         filters,
+        identity,
         imports,
         inbox,
         members,
@@ -54,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (views, members, search, sources, imports, quarantine, inbox, tasks, metrics):
+    for module in (views, members, search, sources, imports, quarantine, inbox, tasks, metrics, identity):
         app.register_blueprint(module.bp)
     from web import api, api_segments, exports, segments
 

@@ -11,10 +11,13 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from crm.errors import InvalidInput
+from crm.identity.merge import merged_into
+from crm.identity.services import profile_facts
 from crm.interactions.services import InteractionFilter, parents_of, search_interactions
 from crm.members import services
 from web.auth import requires
 from web.db import session
+from web.identity import MergeForm
 from web.params import arg_int, filter_from_args
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -51,6 +54,10 @@ def index() -> Any:
 def show(member_id: int) -> Any:
     db = session()
     member = services.get_member(db, member_id)
+    if member.merged_into_id is not None:
+        target = merged_into(db, member.id)
+        flash(f"Member {member.id} was merged into member {target}; showing that profile.", "info")
+        return redirect(url_for("members.show", member_id=target))
     error = None
     try:
         f = filter_from_args(member_id=member.id)
@@ -61,7 +68,8 @@ def show(member_id: int) -> Any:
         timeline = search_interactions(db, f, page=1, per_page=30)
     return render_template(
         "members/show.html", member=member, timeline=timeline, parents=parents_of(db, timeline.items),
-        f=f, error=error, note_form=NoteForm(), tag_form=TagForm(),
+        f=f, error=error, note_form=NoteForm(), tag_form=TagForm(), facts=profile_facts(db, member.id),
+        merge_form=MergeForm(keep_id=member.id),
     )
 
 

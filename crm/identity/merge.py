@@ -100,7 +100,7 @@ def recompute_aggregates(session: Session, member_ids: Sequence[int]) -> None:
             s["interaction_count"] += n
             s["sentiment_sum"] += float(total or 0.0)
             s[f"{label}_count" if label in ("positive", "negative") else "neutral_count"] += n
-            first, last = _aware(first), _aware(last)
+            first, last = as_utc(first), as_utc(last)
             s["first_seen"] = first if s["first_seen"] is None else min(s["first_seen"], first)
             s["last_seen"] = last if s["last_seen"] is None else max(s["last_seen"], last)
     params = []
@@ -116,8 +116,8 @@ def recompute_aggregates(session: Session, member_ids: Sequence[int]) -> None:
         )
 
 
-def _aware(value: Any) -> Any:
-    # func.min over a UTCDateTime column comes back untyped (naive text on SQLite).
+def as_utc(value: Any) -> Any:
+    """An aware UTC datetime from min()/max() results, which come back untyped (text on SQLite)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -21,9 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import Base, BigId, UTCDateTime, utcnow
-
-if TYPE_CHECKING:
-    from crm.users.models import User
+from crm.users.models import User  # Note.author; imported so the mapper always finds it
 
 
 class Member(Base):

@@ -20,6 +20,7 @@ PERMISSIONS = {
     "view": set(ROLES),
     "import": {"admin", "manager"},
     "curate": {"admin", "manager"},  # notes, tags, handling items
+    "merge": {"admin", "manager"},  # merge and unmerge members, review merge suggestions
     "manage_sources": {"admin", "manager"},
     "export": {"admin", "manager", "marketer"},
     "segments": {"admin", "manager", "marketer"},
