@@ -7,6 +7,7 @@ from crm.alerts.models import (
     AlertRule,
     Delivery,
     DeliveryAttempt,
+    RuleBaseline,
     VolumeBucket,
 )
 from crm.db import Base
@@ -50,6 +51,7 @@ __all__ = [
     "Note",
     "PollRun",
     "QuarantinedItem",
+    "RuleBaseline",
     "Reminder",
     "Segment",
     "Source",

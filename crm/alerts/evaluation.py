@@ -14,22 +14,44 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm.alerts import notify
-from crm.alerts.detector import advance, read_bucket, seasonal_lags
-from crm.alerts.models import Alert, AlertEvent, AlertRule, VolumeBucket
+from crm.alerts.detector import advance, compute_baseline, read_bucket, seasonal_lags
+from crm.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    RuleBaseline,
+    VolumeBucket,
+    scope_key_of,
+)
 from crm.alerts.types import (
     BUCKET_SECONDS,
     DAY_BUCKETS,
+    Baseline,
     Event,
     EventKind,
     Incident,
     IncidentKind,
     Params,
+    Reading,
     Severity,
     bucket_number,
 )
@@ -37,6 +59,7 @@ from crm.db import dialect_name
 
 RATIO_SIGNALS = frozenset({"negative_share", "mean_sentiment"})
 MAX_CATCHUP = DAY_BUCKETS  # after downtime, re-read at most the last day of buckets
+MAX_CACHED = 12  # cached baselines are kept for an hour
 NOTIFY_KINDS = (EventKind.OPENED, EventKind.REOPENED, EventKind.ESCALATED, EventKind.RESOLVED)
 Counts = dict[int, tuple[int, int, float]]  # bucket number -> (count, negative, sentiment sum)
 
@@ -51,7 +74,25 @@ class Outcome:
     deliveries: list[int] = field(default_factory=list)
 
 
-def params_for(rule: AlertRule) -> Params:
+@dataclass(frozen=True)
+class RuleView:
+    """The columns of a rule that evaluation reads: loaded without the ORM, because a round
+    after every batch touches up to thousands of rules and ORM objects cost ~0.1 ms each."""
+
+    id: int
+    scope_kind: str
+    scope_value: str
+    signal: str
+    sensitivity: str
+    min_volume: int
+    evaluated_through: datetime | None
+
+    @property
+    def scope_key(self) -> str:
+        return scope_key_of(self.id, self.scope_kind, self.scope_value)
+
+
+def params_for(rule: AlertRule | RuleView) -> Params:
     """Detector settings of a rule.
 
     Ratio signals are fed to the detector as percentage points per bucket (share of negative
@@ -59,14 +100,23 @@ def params_for(rule: AlertRule) -> Params:
     underlying mentions instead (see :func:`signal_values`), and the ratio steps are smaller: a
     share cannot grow tenfold the way a count can.
     """
-    if rule.signal in RATIO_SIGNALS:
+    ratio = rule.signal in RATIO_SIGNALS
+    return _params(ratio, rule.sensitivity, 30 if ratio else rule.min_volume)
+
+
+@lru_cache(maxsize=256)
+def _params(ratio: bool, sensitivity: str, min_volume: int) -> Params:
+    if ratio:
         return Params(
-            sensitivity=rule.sensitivity,
-            min_volume=30,
+            sensitivity=sensitivity,
+            min_volume=min_volume,
             ratio_thresholds=(2.0, 3.0, 5.0),
             volume_multipliers=(1, 2, 4),
         )
-    return Params(sensitivity=rule.sensitivity, min_volume=rule.min_volume)
+    return Params(sensitivity=sensitivity, min_volume=min_volume)
+
+
+lags_for = lru_cache(maxsize=256)(seasonal_lags)
 
 
 def at_bucket(number: int) -> datetime:
@@ -98,15 +148,14 @@ def needed_ranges(start: int, end: int, params: Params) -> list[tuple[int, int]]
     return merged
 
 
-def _bucket_column(session: Session) -> Any:
+def _bucket_column(session: Session, column: Any = VolumeBucket.bucket_start) -> Any:
     if dialect_name(session) == "postgresql":
-        epoch = func.extract("epoch", VolumeBucket.bucket_start)
-        return cast(func.floor(epoch / BUCKET_SECONDS), BigInteger)
-    return cast(func.strftime("%s", VolumeBucket.bucket_start), Integer) // BUCKET_SECONDS
+        return cast(func.floor(func.extract("epoch", column) / BUCKET_SECONDS), BigInteger)
+    return cast(func.strftime("%s", column), Integer) // BUCKET_SECONDS
 
 
 def load_counts(
-    session: Session, keys: Sequence[str], ranges: Sequence[tuple[int, int]]
+    session: Session, keys: Sequence[str], ranges: Sequence[tuple[int, int]], *, anchors: bool = True
 ) -> tuple[dict[str, Counts], dict[str, int]]:
     """Stored counters of scopes within bucket ranges, and where each scope's data begins.
 
@@ -130,7 +179,7 @@ def load_counts(
             counts[key][int(number)] = (n, neg, total)
     earliest = ranges[0][0]
     first = {key: min(rows) for key, rows in counts.items() if rows}
-    unsure = [key for key in keys if first.get(key, earliest + 1) > earliest]
+    unsure = [key for key in keys if anchors and first.get(key, earliest + 1) > earliest]
     for i in range(0, len(unsure), 400):  # SQLite allows 500 terms in a compound SELECT
         parts = [
             select(literal(key), func.count()).where(
@@ -145,7 +194,7 @@ def load_counts(
 
 
 def signal_values(
-    rule: AlertRule, counts: Counts, ranges: Sequence[tuple[int, int]]
+    rule: AlertRule | RuleView, counts: Counts, ranges: Sequence[tuple[int, int]]
 ) -> dict[int, int]:
     """The rule's signal per bucket within the ranges (missing buckets are zero)."""
     if rule.signal == "volume":
@@ -211,7 +260,7 @@ def _latest_alerts(session: Session, rule_ids: Sequence[int], now: datetime) -> 
 
 
 def _apply(
-    session: Session, rule: AlertRule, alert: Alert | None, event: Event, now: datetime
+    session: Session, rule: RuleView, alert: Alert | None, event: Event, now: datetime
 ) -> tuple[Alert, AlertEvent | None]:
     """Persist one detector event: the alert row, and a history row unless it is an update."""
     incident = event.incident
@@ -241,15 +290,50 @@ def _apply(
     return alert, row
 
 
+def _cached_baselines(
+    session: Session, rule_ids: Sequence[int], since: int
+) -> dict[int, dict[int, Baseline]]:
+    """Baselines already computed for these rules from bucket ``since`` on."""
+    cached: dict[int, dict[int, Baseline]] = defaultdict(dict)
+    bucket = _bucket_column(session, RuleBaseline.bucket_start)
+    for i in range(0, len(rule_ids), 500):
+        stmt = select(
+            RuleBaseline.rule_id, bucket, RuleBaseline.median, RuleBaseline.sigma,
+            RuleBaseline.samples, RuleBaseline.seasonal,
+        ).where(
+            RuleBaseline.rule_id.in_(rule_ids[i : i + 500]),
+            RuleBaseline.bucket_start >= at_bucket(since),
+        )
+        for rule_id, number, median, sigma, samples, seasonal in session.execute(stmt):
+            cached[rule_id][int(number)] = Baseline(median, sigma, samples, bool(seasonal))
+    return cached
+
+
+def _save_baselines(session: Session, rows: list[dict[str, Any]]) -> None:
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    for i in range(0, len(rows), 500):
+        stmt = dialect.insert(RuleBaseline.__table__).values(rows[i : i + 500])
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["rule_id", "bucket_start"]))
+
+
 def evaluate_rules(
     session: Session, now: datetime, *, scopes: Iterable[str] | None = None
 ) -> Outcome:
-    """Evaluate enabled rules (all, or those on the given scopes) up to ``now``; never commits."""
-    stmt = select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)
+    """Evaluate enabled rules (all, or those on the given scopes) up to ``now``; never commits.
+
+    Rules whose baselines for the buckets at hand are cached read only their last few
+    counters; the others read what the seasonal baseline needs, and cache the baselines of
+    these buckets and of the next one (so the next batches and buckets take the light path).
+    """
+    t = AlertRule
+    stmt = select(
+        t.id, t.scope_kind, t.scope_value, t.signal, t.sensitivity, t.min_volume, t.evaluated_through
+    ).where(t.enabled.is_(True)).order_by(t.id)
     if dialect_name(session) == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=False)  # one evaluation of a rule at a time
+        stmt = stmt.with_for_update()  # one evaluation of a rule at a time
     wanted = set(scopes) if scopes is not None else None
-    rules = [r for r in session.scalars(stmt) if wanted is None or r.scope_key in wanted]
+    rules = [RuleView(*row) for row in session.execute(stmt)]
+    rules = [r for r in rules if wanted is None or r.scope_key in wanted]
     outcome = Outcome(rules=len(rules))
     if not rules:
         return outcome
@@ -259,48 +343,93 @@ def evaluate_rules(
         done = rule.evaluated_through
         start = end - 1 if done is None else bucket_number(done) + 1
         starts[rule.id] = max(start, end - MAX_CATCHUP)
-    groups: dict[int, list[AlertRule]] = defaultdict(list)
+    cached = _cached_baselines(session, [r.id for r in rules], min(starts.values()))
+    groups: dict[tuple[int, bool], list[RuleView]] = defaultdict(list)
     for rule in rules:
-        groups[starts[rule.id]].append(rule)
+        start, known = starts[rule.id], cached.get(rule.id, {})
+        light = not params_for(rule).detect_silence and all(b in known for b in range(start, end + 1))
+        groups[(start, light)].append(rule)
     latest = _latest_alerts(session, [r.id for r in rules], now)
-    for start, group in sorted(groups.items()):
-        ranges = needed_ranges(start, end, Params())
+    fresh: list[dict[str, Any]] = []
+    width = Params().smooth_buckets
+    for (start, light), group in sorted(groups.items()):
         keys = sorted({r.scope_key for r in group})
-        counts, first = load_counts(session, keys, ranges)
+        if light:
+            ranges = [(start - 2 * width, end)]
+            counts, _ = load_counts(session, keys, ranges, anchors=False)
+            first = dict.fromkeys(keys, ranges[0][0])
+        else:
+            ranges = needed_ranges(start, end + 1, Params())
+            counts, first = load_counts(session, keys, ranges)
         for rule in group:
             values = signal_values(rule, counts[rule.scope_key], ranges)
-            first_bucket = first.get(rule.scope_key)
-            span = (start, end)
-            alert = latest.get(rule.id)
-            _evaluate_rule(session, rule, values, first_bucket, span, alert, now, outcome)
+            run = _Run(rule, values, first.get(rule.scope_key), (start, end), cached.get(rule.id, {}))
+            _evaluate_rule(session, run, latest.get(rule.id), now, outcome)
+            fresh += [
+                {"rule_id": rule.id, "bucket_start": at_bucket(b), "median": base.median,
+                 "sigma": base.sigma, "samples": base.samples, "seasonal": base.seasonal}
+                for b, base in run.computed.items()
+            ]
+    _save_baselines(session, fresh)
+    through = at_bucket(end - 1)
+    moved = [r.id for r in rules if r.evaluated_through != through]
+    for i in range(0, len(moved), 500):
+        session.execute(
+            update(AlertRule).where(AlertRule.id.in_(moved[i : i + 500])).values(evaluated_through=through)
+        )
+    if scopes is None:  # the timer prunes what no evaluation will read again
+        session.execute(
+            delete(RuleBaseline).where(RuleBaseline.bucket_start < at_bucket(end - MAX_CACHED))
+        )
     return outcome
 
 
+@dataclass
+class _Run:
+    """One rule's evaluation: its signal values, known baselines, and baselines computed now."""
+
+    rule: RuleView
+    values: dict[int, int]
+    first: int | None
+    span: tuple[int, int]
+    known: dict[int, Baseline]
+    computed: dict[int, Baseline] = field(default_factory=dict)
+
+    def reading(self, bucket: int, params: Params, lags: Sequence[int]) -> Reading | None:
+        """The detector's reading of a bucket, from a cached baseline when there is one."""
+        values, first, end = self.values, self.first or 0, self.span[1]
+        count = values.get(bucket, 0)
+        base = self.known.get(bucket)
+        if base is not None:
+            width = params.smooth_buckets
+            level = count + sum(values.get(b, 0) for b in range(bucket - width + 1, bucket))
+            return Reading(at_bucket(bucket), count, level, base)
+
+        def lookup(b: int) -> int | None:
+            return None if b < first or b > end else values.get(b, 0)
+
+        reading = read_bucket(lookup, at_bucket(bucket), count, params, lags)
+        if reading is not None:
+            self.computed[bucket] = reading.baseline
+        if bucket == end:  # the next bucket's baseline is already fixed: cache it too
+            ahead = compute_baseline(lookup, end + 1, params, lags, params.smooth_buckets)
+            if ahead is not None:
+                self.computed[end + 1] = ahead
+        return reading
+
+
 def _evaluate_rule(
-    session: Session,
-    rule: AlertRule,
-    values: dict[int, int],
-    first: int | None,
-    span: tuple[int, int],
-    alert: Alert | None,
-    now: datetime,
-    outcome: Outcome,
+    session: Session, run: _Run, alert: Alert | None, now: datetime, outcome: Outcome
 ) -> None:
-    start, end = span
-    rule.evaluated_through = at_bucket(end - 1)
-    if first is None:
+    rule, (start, end) = run.rule, run.span
+    if run.first is None:
         return  # no data in this scope yet
     params = params_for(rule)
-    lags = seasonal_lags(params)
-
-    def lookup(bucket: int) -> int | None:
-        return None if bucket < first or bucket > end else values.get(bucket, 0)
-
+    lags = lags_for(params)
     incident = to_incident(alert) if alert is not None else None
     to_notify: dict[int, tuple[Alert, AlertEvent]] = {}
-    for bucket in range(max(start, first), end + 1):
-        at = at_bucket(bucket)
-        reading = read_bucket(lookup, at, values.get(bucket, 0), params, lags)
+    for bucket in range(max(start, run.first), end + 1):
+        reading = run.reading(bucket, params, lags)
         if reading is None:
             continue
         incident, event = advance(incident, reading, params, complete=bucket < end)
@@ -314,7 +443,17 @@ def _evaluate_rule(
             outcome.opened.append(alert.id)
         if event.kind in NOTIFY_KINDS and alert.id not in to_notify:
             to_notify[alert.id] = (alert, row)
-    if alert is not None and incident is not None:
+    if alert is not None and incident is not None and _changed(alert, incident):
         _store(alert, incident)  # a live bucket moves the current level without an event
-    for alert_row, event_row in to_notify.values():
-        outcome.deliveries += notify.create_deliveries(session, rule, alert_row, event_row, now)
+    if to_notify:
+        full_rule = session.get(AlertRule, rule.id)
+        assert full_rule is not None
+        for alert_row, event_row in to_notify.values():
+            outcome.deliveries += notify.create_deliveries(session, full_rule, alert_row, event_row, now)
+
+
+def _changed(alert: Alert, incident: Incident) -> bool:
+    return (alert.current, alert.peak, alert.last_updated, alert.quiet_buckets, alert.resolved_at) != (
+        incident.current, incident.peak, incident.last_updated, incident.quiet_buckets,
+        incident.resolved_at,
+    )

@@ -35,6 +35,15 @@ ALERT_STATUSES = ("open", "acknowledged", "resolved")
 DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "digest", "muted", "skipped")
 
 
+def scope_key_of(rule_id: int, kind: str, value: str) -> str:
+    """The scope key of a rule's series (a query's series belongs to its rule: the text may change)."""
+    if kind == "all":
+        return "all"
+    if kind == "query":
+        return f"query:{rule_id}"
+    return f"{kind}:{value}"
+
+
 class AlertRule(Base):
     """What to watch, how sensitively, and whom to tell."""
 
@@ -64,11 +73,7 @@ class AlertRule(Base):
     @property
     def scope_key(self) -> str:
         """The counter series this rule reads: all, platform:x, source:3, query:<id>, segment:5."""
-        if self.scope_kind == "all":
-            return "all"
-        if self.scope_kind == "query":
-            return f"query:{self.id}"  # the query text may change; the series is the rule's
-        return f"{self.scope_kind}:{self.scope_value}"
+        return scope_key_of(self.id, self.scope_kind, self.scope_value)
 
     def is_muted(self, now: datetime) -> bool:
         """True while a rule-wide mute lasts."""
@@ -88,6 +93,27 @@ class VolumeBucket(Base):
     sentiment_sum: Mapped[float] = mapped_column(Float, default=0.0)
 
     __table_args__ = (UniqueConstraint("scope_key", "bucket_start"),)
+
+
+class RuleBaseline(Base):
+    """A rule's baseline for one bucket, computed once and reused by every evaluation in it.
+
+    A baseline depends only on buckets at least half an hour old, so it is fixed for the
+    whole 5-minute bucket: the evaluation after each batch then reads six recent counters
+    per rule instead of the ~100 the seasonal lags need. Kept for an hour, then pruned.
+    """
+
+    __tablename__ = "alert_baselines"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    median: Mapped[float] = mapped_column(Float)
+    sigma: Mapped[float] = mapped_column(Float)
+    samples: Mapped[int] = mapped_column(Integer)
+    seasonal: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (UniqueConstraint("rule_id", "bucket_start"),)
 
 
 class Alert(Base):

@@ -69,6 +69,21 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "alert_baselines",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("rule_id", ID, nullable=False),
+        sa.Column("bucket_start", TS, nullable=False),
+        sa.Column("median", sa.Float(), nullable=False),
+        sa.Column("sigma", sa.Float(), nullable=False),
+        sa.Column("samples", sa.Integer(), nullable=False),
+        sa.Column("seasonal", sa.Boolean(), nullable=False),
+        _fk("alert_baselines", "rule_id", "alert_rules", "CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_baselines")),
+        sa.UniqueConstraint(
+            "rule_id", "bucket_start", name=op.f("uq_alert_baselines_rule_id_bucket_start")
+        ),
+    )
+    op.create_table(
         "alerts",
         sa.Column("id", ID, nullable=False),
         sa.Column("rule_id", ID, nullable=False),
@@ -223,5 +238,6 @@ def downgrade() -> None:
     op.drop_table("alert_deliveries")
     op.drop_table("alert_events")
     op.drop_table("alerts")
+    op.drop_table("alert_baselines")
     op.drop_table("volume_buckets")
     op.drop_table("alert_rules")
