@@ -91,22 +91,24 @@ def run_backend(backend: str, total: int) -> list[Result]:
         with factory.begin() as s:
             _load(s, base, mentions_of)
         say(f"{backend}: rebuilding suggestions")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with factory.begin() as s:
             r = rebuild_suggestions(s, auto_merge=False)
-        rebuild_s = time.perf_counter() - t0
+        rebuild_s, rebuild_cpu = time.perf_counter() - t0, time.process_time() - c0
         target, ok = at_most(rebuild_s, TARGET_REBUILD_S)
         out.append(Result("identity", f"rebuild {len(base):,} identities", backend, round(rebuild_s, 2), "s",
-                          target, ok, f"{r.pairs:,} candidate pairs, {r.created:,} suggestions"))
+                          target, ok, f"{r.pairs:,} candidate pairs, {r.created:,} suggestions; "
+                          f"{rebuild_cpu:.1f} s CPU in this process (the rest is the database and other load)"))
         with factory.begin() as s:
             new_ids = _load(s, new, mentions_of)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with factory.begin() as s:
             r2 = update_suggestions(s, new_ids, auto_merge=False)
-        inc_s = time.perf_counter() - t0
+        inc_s, inc_cpu = time.perf_counter() - t0, time.process_time() - c0
         target, ok = at_most(inc_s, TARGET_INCREMENTAL_S)
         out.append(Result("identity", f"incremental {NEW:,} new identities", backend, round(inc_s, 2), "s",
-                          target, ok, f"{r2.pairs:,} pairs scored, {r2.created:,} new suggestions"))
+                          target, ok, f"{r2.pairs:,} pairs scored, {r2.created:,} new suggestions; "
+                          f"{inc_cpu:.2f} s CPU in this process"))
         with factory() as s:
             p, rc, n = _quality(s, synthetic.Population(accounts))
         out.append(Result("identity", "suggestion precision (default threshold)", backend, round(p, 3), "",

@@ -304,6 +304,15 @@ def _register_alerts() -> None:
 _register_alerts()
 
 
+def _register_members() -> None:
+    from web.identity_cli import members
+
+    cli.add_command(members)
+
+
+_register_members()
+
+
 def main() -> None:
     """Entry point of the ``crm`` console script."""
     cli(prog_name="crm")

@@ -99,9 +99,17 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", out)
 
 
+_SIMPLE_URL = re.compile(r"^(?:https?://)?(?:www\.|m\.)?([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?(/[^?#\s]*)?(?:[?#]\S*)?$", re.I)
+
+
 def normalise_url(url: str | None) -> str | None:
     """Host (without www.) and path, lower-cased, without scheme, query or trailing slash."""
     if not url:
+        return None
+    simple = _SIMPLE_URL.match(url.strip())
+    if simple:  # the common case, without urlsplit's cost
+        return f"{simple.group(1)}{(simple.group(2) or '').rstrip('/')}".lower()[:280]
+    if any(ch.isspace() for ch in url.strip()):
         return None
     try:
         parts = urlsplit(url.strip() if "://" in url else f"https://{url.strip()}")
@@ -262,6 +270,8 @@ def _spells_name(a: Features, b: Features) -> bool:
 
 
 def _link_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
+    if not (a.links or b.links or (a.website and b.website) or (a.email and b.email) or (a.avatar and b.avatar)):
+        return []
     out = []
     a_to_b, b_to_a = a.links & b.own_urls, b.links & a.own_urls
     if a_to_b and b_to_a:

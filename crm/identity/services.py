@@ -25,6 +25,7 @@ from crm.identity.suggestions import (
     identity_ids_of_members,
     rebuild_suggestions,
     rules,
+    update_after_ingest,
     update_suggestions,
 )
 from crm.members.models import Identity, Member
@@ -32,7 +33,8 @@ from crm.members.models import Identity, Member
 __all__ = [
     "SuggestResult", "apply_mapping", "dismiss_suggestion", "get_suggestion", "list_audit",
     "list_suggestions", "merge", "profile_facts", "merge_suggestion", "rebuild_suggestions", "rules", "set_rule",
-    "snooze_suggestion", "unmerge", "update_identity_profiles", "update_suggestions",
+    "snooze_suggestion", "unmerge", "update_after_ingest", "update_identity_profiles",
+    "update_suggestions",
 ]
 MAX_SNOOZE_DAYS = 365
 

@@ -356,6 +356,22 @@ def update_suggestions(
     return result
 
 
+def update_after_ingest(session: Session, member_ids: Collection[int]) -> SuggestResult:
+    """The incremental update for an ingest batch, given its ``IngestResult.member_ids``.
+
+    Picks the identities of those members that have no blocking keys yet (the new ones) and
+    calls :func:`update_suggestions` on them. Profile changes of known identities are picked up
+    by passing their ids to ``update_suggestions`` directly, or by the nightly rebuild.
+    """
+    kt = IdentityMatchKey.__table__
+    ids: list[int] = []
+    for chunk in _chunks(sorted(member_ids)):
+        ids.extend(session.scalars(
+            select(Identity.id).where(Identity.member_id.in_(chunk), Identity.id.not_in(select(kt.c.identity_id)))
+        ))
+    return update_suggestions(session, ids)
+
+
 def identity_ids_of_members(session: Session, member_ids: Collection[int]) -> list[int]:
     """The identities of these members (to feed :func:`update_suggestions`)."""
     out: list[int] = []

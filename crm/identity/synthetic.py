@@ -52,9 +52,10 @@ FIRST_EXTRA = ["Paul", "Nina", "Felix", "Marta", "Oskar", "Ida", "Hugo", "Clara"
 # Surnames from parts ("Oberhuber", "Steinbrenner"): a name space as wide as a real one.
 _PRE = ["Ober", "Unter", "Neu", "Alt", "Berg", "Wald", "Stein", "Hof", "Feld", "Brunn", "Kirch", "Mühl",
         "Lind", "Eich", "Rosen", "Sommer", "Winter", "Kling", "Hart", "Schön"]
+_MID = ["", "", "en", "el", "ing", "s", "ke", "li", "ber", "dor"]
 _SUF = ["mann", "er", "hofer", "bauer", "berger", "meier", "huber", "inger", "brenner", "wald", "hagen",
         "thal", "ecker", "mayr", "lechner"]
-LAST_EXTRA = [p + s for p in _PRE for s in _SUF]
+LAST_EXTRA = [p + m + s for p in _PRE for m in sorted(set(_MID)) for s in _SUF]
 SHORT_HANDLES = ["mike", "alex", "sam", "max", "kat", "jo", "ben", "tom"]
 UNRELATED = ["coffeelover", "nightowl", "pixelpusher", "trailrunner", "bookworm", "synthwave", "gardenfan",
              "moonwalker", "quietstorm", "bytecrafter"]

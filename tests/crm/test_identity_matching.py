@@ -197,3 +197,14 @@ def test_engagement_level_explains_itself(db: Session) -> None:
     assert any("Active in 2 of the last 12 weeks" in r for r in e.reasons)
     assert e.next_level == "engaged" and e.points_to_next == pytest.approx(15 - e.score, abs=0.11)
     assert engagement(db, member.id, now=now + timedelta(days=800)).level == "dormant"
+
+
+def test_update_after_ingest_keys_only_the_new_identities(db: Session) -> None:
+    ingest_batch(db, account("reddit", "r1", "jmueller", "Jürgen Müller"))
+    services.rebuild_suggestions(db)
+    result = ingest_batch(db, account("x", "x1", "jmueller", "Juergen Mueller")
+                          + account("reddit", "r1", "jmueller", "Jürgen Müller", n=4))
+    r = services.update_after_ingest(db, result.member_ids)
+    assert r.identities == 1 and r.created == 1
+    assert suggestion_between(db, "r1", "x1") is not None
+    assert services.update_after_ingest(db, result.member_ids).identities == 0

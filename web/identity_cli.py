@@ -1,0 +1,129 @@
+"""`crm members ...`: merge suggestions, merges and unmerges, mapping files and profile imports."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import click
+
+
+def _configure() -> None:
+    from listeners.runtime import configure
+    from web.cli import _settings
+
+    configure(_settings())
+
+
+def _transaction():  # type: ignore[no-untyped-def]
+    from listeners.runtime import transaction
+
+    _configure()
+    return transaction()
+
+
+@click.group()
+def members() -> None:
+    """Members across channels: merge suggestions, merges, unmerges."""
+
+
+@members.command("suggest")
+@click.option("--rebuild", is_flag=True, help="Recompute every suggestion from scratch (else: only pending keys).")
+@click.option("--no-auto", is_flag=True, help="Do not apply the automatic-merge rules.")
+def suggest(rebuild: bool, no_auto: bool) -> None:
+    """Compute merge suggestions (and apply the automatic-merge rules that are on)."""
+    from sqlalchemy import select
+
+    from crm.identity.models import IdentityMatchKey
+    from crm.identity.suggestions import rebuild_suggestions, update_suggestions
+    from crm.members.models import Identity
+
+    with _transaction() as s:
+        if rebuild:
+            r = rebuild_suggestions(s, auto_merge=not no_auto)
+        else:
+            # Identities that were never keyed: new since the last run.
+            keyed = select(IdentityMatchKey.identity_id)
+            ids = list(s.scalars(select(Identity.id).where(Identity.id.not_in(keyed))))
+            r = update_suggestions(s, ids, auto_merge=not no_auto)
+    click.echo(f"{r.identities:,} identities, {r.pairs:,} pairs scored: {r.created:,} new suggestions, "
+               f"{r.updated:,} updated, {r.removed:,} removed, {len(r.auto_merges):,} automatic merges")
+
+
+@members.command("merge")
+@click.argument("keep_id", type=int)
+@click.argument("merge_ids", type=int, nargs=-1, required=True)
+@click.option("--reason", default="", help="Kept in the merge log.")
+def merge(keep_id: int, merge_ids: tuple[int, ...], reason: str) -> None:
+    """Merge MERGE_IDS into KEEP_ID (undo with `crm members unmerge`)."""
+    from crm.errors import DomainError
+    from crm.identity import services
+
+    try:
+        with _transaction() as s:
+            audit = services.merge(s, keep_id=keep_id, merge_ids=list(merge_ids), actor_id=None, reason=reason)
+            audit_id = audit.id
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Merged {', '.join(map(str, merge_ids))} into {keep_id} (merge log #{audit_id})")
+
+
+@members.command("unmerge")
+@click.argument("audit_id", type=int)
+@click.option("--reason", default="")
+@click.option("--not-same", is_flag=True, help="Also remember: not the same person.")
+def unmerge(audit_id: int, reason: str, not_same: bool) -> None:
+    """Undo merge AUDIT_ID exactly (the id is in the merge log)."""
+    from crm.errors import DomainError
+    from crm.identity import services
+
+    try:
+        with _transaction() as s:
+            undo = services.unmerge(s, audit_id, actor_id=None, reason=reason, not_same=not_same)
+            undo_id = undo.id
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Undid merge #{audit_id} (log #{undo_id})")
+
+
+@members.command("map")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def map_command(path: Path) -> None:
+    """Merge the accounts listed in a CSV mapping file: platform,external_id,platform,external_id[,reason]."""
+    from crm.errors import DomainError
+    from crm.identity import services
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    try:
+        with _transaction() as s:
+            audits, skipped = services.apply_mapping(s, rows, actor_id=None, filename=path.name)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    for msg in skipped:
+        click.echo(f"  skipped {msg}", err=True)
+    click.echo(f"{len(audits):,} merges, {len(skipped):,} lines skipped")
+
+
+@members.command("profiles")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def profiles(path: Path) -> None:
+    """Import profile facts (JSONL: platform, external_id, bio, website, links, email, email_verified)."""
+    from crm.errors import DomainError
+    from crm.identity import services
+
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise click.ClickException(f"line {n}: not JSON ({exc.msg})") from None
+    try:
+        with _transaction() as s:
+            ids = services.update_identity_profiles(s, items)
+            r = services.update_suggestions(s, ids)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{len(ids):,} profiles updated: {r.created:,} new suggestions, {len(r.auto_merges):,} automatic merges")
