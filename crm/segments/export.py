@@ -35,8 +35,9 @@ from crm.segments import engagement
 from crm.segments.compile import member_filter, planner_hints
 from crm.segments.models import EXPORT_FORMATS
 
-CHUNK = 2000
+CHUNK = 5000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(FORMULA_START)
 PLATFORM_COLUMN = re.compile(r"^(handle|profile_url|followers):([a-z0-9_.-]{1,32})$")
 MAX_TEXT = 32_000  # an Excel cell holds 32,767 characters
 
@@ -197,11 +198,12 @@ Getter = Callable[[Any, list[Any], list[str], Any], Any]
 def _getter(key: str, now: datetime) -> Getter:
     """A function (member row, identities, tags, last interaction) -> the value of column ``key``."""
     if key == "platforms":
-        return lambda m, i, t, last: ", ".join(p for p in m.platforms.split(",") if p)
+        return lambda m, i, t, last: m.platforms.strip(",").replace(",", ", ")
     if key == "sentiment_mean":
         return lambda m, i, t, last: None if m.sentiment_mean is None else round(m.sentiment_mean, 4)
     if key in _MEMBER_FIELDS:
-        return lambda m, i, t, last: getattr(m, key)
+        index = _MEMBER_FIELDS.index(key)
+        return lambda m, i, t, last: m[index]
     if key == "handles":
         return lambda m, i, t, last: ", ".join(f"{x.platform}:@{x.handle}" for x in i)
     if key == "identity_count":
@@ -244,16 +246,19 @@ class CSVWriter(_Base):
         self._csv.writerow([neutralise(label(c)) for c in columns])
 
     def _cell(self, value: Any) -> Any:
+        # Dispatch on the exact type, most frequent first: this runs once per cell.
+        kind = type(value)
+        if kind is str:
+            return "'" + value if value[:1] in _FORMULA_CHARS else value
         if value is None:
             return ""
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        if isinstance(value, float):
-            text = repr(value)
-            return text.replace(".", ",") if self.decimal_comma else text
-        if isinstance(value, str):
-            return neutralise(value)
-        return value
+        if kind is int:
+            return value
+        if kind is float:
+            return repr(value).replace(".", ",") if self.decimal_comma else repr(value)
+        if kind is datetime:
+            return value.astimezone(UTC).isoformat(" ", "seconds")[:19]
+        return neutralise(value) if isinstance(value, str) else value
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
         self._csv.writerows([self._cell(v) for v in row] for row in rows)
@@ -275,11 +280,11 @@ class XLSXWriter(_Base):
 
     @staticmethod
     def _cell(value: Any) -> Any:
+        if type(value) is str:
+            # openpyxl stores a string starting with "=" as a formula; neutralised, none does.
+            return _clean_xml("'" + value if value[:1] in _FORMULA_CHARS else value)
         if isinstance(value, datetime):
             return value.astimezone(UTC).replace(tzinfo=None)  # Excel has no time zones: UTC
-        if isinstance(value, str):
-            # openpyxl stores a string starting with "=" as a formula; neutralised, none does.
-            return _clean_xml(neutralise(value))
         return value
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
@@ -314,7 +319,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def _clean_xml(value: str) -> str:
     # Control characters are not allowed in XLSX's XML; openpyxl raises on them.
-    return _ILLEGAL_XML.sub("", value)
+    return _ILLEGAL_XML.sub("", value) if not value.isprintable() else value
 
 
 def open_writer(fmt: str, path: Path, columns: Sequence[str], delimiter: str = ",") -> CSVWriter | XLSXWriter | JSONLWriter:
