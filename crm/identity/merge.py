@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.db import UTCDateTime, utcnow
@@ -30,11 +30,11 @@ AGGREGATES = (
     "neutral_count", "first_seen", "last_seen",
 )
 PROFILE = ("platforms", "search_name", "followers_max")
-_M = Member.__table__
-_I = Identity.__table__
-_X = Interaction.__table__
-_N = Note.__table__
-_T = MemberTag.__table__
+_M = cast(Table, Member.__table__)
+_I = cast(Table, Identity.__table__)
+_X = cast(Table, Interaction.__table__)
+_N = cast(Table, Note.__table__)
+_T = cast(Table, MemberTag.__table__)
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -198,7 +198,8 @@ def merge_members(
         snapshot["notes"][str(m)] = list(session.scalars(select(_N.c.id).where(_N.c.member_id == m).order_by(_N.c.id)))
     kept_tags = set(session.scalars(select(_T.c.tag).where(_T.c.member_id == keep_id)))
     for m in merge_ids:
-        moved, dropped = [], []
+        moved: list[list[str]] = []
+        dropped: list[list[str]] = []
         for tag, created in session.execute(select(_T.c.tag, _T.c.created_at).where(_T.c.member_id == m).order_by(_T.c.tag)):
             (dropped if tag in kept_tags else moved).append([tag, created.isoformat()])
             kept_tags.add(tag)

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import product
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -176,7 +176,7 @@ def unmerge(
 
 def _after_change(session: Session, member_ids: Iterable[int]) -> None:
     """Suggestions follow the merge: drop the merged members', rescore the rest."""
-    t = MergeSuggestion.__table__
+    t = cast(Table, MergeSuggestion.__table__)
     ghosts = [m for m, into in session.execute(select(Member.id, Member.merged_into_id).where(
         Member.merged_into_id.is_not(None), Member.id.in_(_touching(session, member_ids))))]
     if ghosts:
@@ -186,7 +186,7 @@ def _after_change(session: Session, member_ids: Iterable[int]) -> None:
 
 def _touching(session: Session, member_ids: Iterable[int]) -> list[int]:
     ids = list(member_ids)
-    t = MergeSuggestion.__table__
+    t = cast(Table, MergeSuggestion.__table__)
     rows = session.execute(select(t.c.member_a_id, t.c.member_b_id).where(
         t.c.member_a_id.in_(ids) | t.c.member_b_id.in_(ids))).all()
     return sorted({m for r in rows for m in r} | set(ids))

@@ -13,9 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.db import dialect_name, utcnow
@@ -78,7 +78,8 @@ def load_features(session: Session, identity_ids: Collection[int] | None = None)
 
 def load_activity(session: Session, feats: dict[int, matching.Features]) -> None:
     """Fill threads, languages and hours of day (in 4-hour bins) from the interactions."""
-    x = Interaction.__table__
+    x = cast(Table, Interaction.__table__)
+    hour: Any
     if dialect_name(session) == "postgresql":
         hour = func.extract("hour", func.timezone("UTC", x.c.occurred_at))
     else:
@@ -179,7 +180,7 @@ def _store(
     threshold: float, result: SuggestResult,
 ) -> None:
     """Write suggestions for the affected pairs: insert, update, or remove when below threshold."""
-    t = MergeSuggestion.__table__
+    t = cast(Table, MergeSuggestion.__table__)
     existing: dict[Pair, Any] = {}
     firsts = sorted({a for a, _ in affected})
     for chunk in _chunks(firsts):
@@ -214,7 +215,7 @@ def _store(
 
 def _drop_merged(session: Session, merged: Iterable[int]) -> None:
     """Suggestions about members that no longer exist on their own."""
-    t = MergeSuggestion.__table__
+    t = cast(Table, MergeSuggestion.__table__)
     ids = sorted(set(merged))
     for chunk in _chunks(ids):
         session.execute(delete(t).where(t.c.member_a_id.in_(chunk) | t.c.member_b_id.in_(chunk)))
@@ -234,9 +235,9 @@ def rebuild_suggestions(
         for k in matching.blocking_keys(f):
             groups[k].append(f.id)
             key_rows.append({"key": k, "identity_id": f.id})
-    session.execute(delete(IdentityMatchKey.__table__))
+    session.execute(delete(cast(Table, IdentityMatchKey.__table__)))
     for i in range(0, len(key_rows), 5000):
-        session.execute(insert(IdentityMatchKey.__table__), key_rows[i : i + 5000])
+        session.execute(insert(cast(Table, IdentityMatchKey.__table__)), key_rows[i : i + 5000])
     sizes = {k: len(v) for k, v in groups.items()}
     for k, ids in groups.items():
         if k.startswith("n:"):
@@ -258,7 +259,7 @@ def rebuild_suggestions(
         if moved:
             scored = _remap(scored, moved)
             blocked = _blocked(session)
-    t = MergeSuggestion.__table__
+    t = cast(Table, MergeSuggestion.__table__)
     stale = {(r.member_a_id, r.member_b_id) for r in session.execute(
         select(t.c.member_a_id, t.c.member_b_id).where(t.c.status.in_(("open", "snoozed"))))}
     _store(session, scored, set(scored) | stale, blocked, threshold, result)
@@ -288,7 +289,7 @@ def update_suggestions(
     session.flush()
     fresh = load_features(session, identity_ids)
     result.identities = len(fresh)
-    kt = IdentityMatchKey.__table__
+    kt = cast(Table, IdentityMatchKey.__table__)
     keys_of = {i: matching.blocking_keys(f) for i, f in fresh.items()}
     for chunk in _chunks(sorted(fresh)):
         session.execute(delete(kt).where(kt.c.identity_id.in_(chunk)))
@@ -300,7 +301,7 @@ def update_suggestions(
     for chunk in _chunks(all_keys):
         sizes.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(chunk)).group_by(kt.c.key)).all())
     usable = [k for k in all_keys if 2 <= sizes.get(k, 0) <= matching.block_cap(k)]
-    it = Identity.__table__
+    it = cast(Table, Identity.__table__)
     names = [k for k in all_keys if k.startswith("n:")]
     for chunk in _chunks(names):
         per_platform = session.execute(
@@ -324,7 +325,7 @@ def update_suggestions(
                 if ma != mb:
                     member_pairs.add((min(ma, mb), max(ma, mb)))
     # Existing suggestions of these members are rescored too (a profile may have changed).
-    t = MergeSuggestion.__table__
+    t = cast(Table, MergeSuggestion.__table__)
     members = sorted({f.member_id for f in fresh.values()})
     for chunk in _chunks(members):
         member_pairs |= {(r[0], r[1]) for r in session.execute(
@@ -363,7 +364,7 @@ def update_after_ingest(session: Session, member_ids: Collection[int]) -> Sugges
     calls :func:`update_suggestions` on them. Profile changes of known identities are picked up
     by passing their ids to ``update_suggestions`` directly, or by the nightly rebuild.
     """
-    kt = IdentityMatchKey.__table__
+    kt = cast(Table, IdentityMatchKey.__table__)
     ids: list[int] = []
     for chunk in _chunks(sorted(member_ids)):
         ids.extend(session.scalars(
