@@ -140,7 +140,7 @@ def merge_suggestion(
         session, keep_id=keep, merge_ids=[other], actor_id=actor_id, method="suggestion",
         reason=reason or f"Accepted suggestion (score {score:.2f})", evidence=evidence,
     )
-    _after_change(session, [keep])
+    _after_change(session, [keep, other])
     return audit
 
 
@@ -157,7 +157,7 @@ def merge(
         session, keep_id=keep_id, merge_ids=merge_ids, actor_id=actor_id, method="manual",
         reason=reason, evidence=evidence or None,
     )
-    _after_change(session, [keep_id])
+    _after_change(session, [keep_id, *merge_ids])
     return audit
 
 
@@ -258,7 +258,7 @@ def apply_mapping(
                 evidence=[{"code": "mapping", "weight": 1.0, "text": f"Listed together in {filename}, line {n}"}],
             )
             audits.append(audit.id)
-            _after_change(session, [keep])
+            _after_change(session, [keep, other])
         except (NotFound, Conflict) as exc:
             skipped.append(f"line {n}: {exc.message}")
     return audits, skipped

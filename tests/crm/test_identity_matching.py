@@ -208,3 +208,18 @@ def test_update_after_ingest_keys_only_the_new_identities(db: Session) -> None:
     assert r.identities == 1 and r.created == 1
     assert suggestion_between(db, "r1", "x1") is not None
     assert services.update_after_ingest(db, result.member_ids).identities == 0
+
+
+def test_a_merge_moves_the_merged_member_s_suggestions_to_the_kept_one(db: Session) -> None:
+    ingest_batch(db, account("reddit", "r1", "jmueller", "Jürgen Müller")
+                 + account("x", "x1", "jmueller", "Juergen Mueller")
+                 + account("mastodon", "m1", "quiet", "Quiet Person"))
+    services.rebuild_suggestions(db)
+    s = suggestion_between(db, "r1", "x1")
+    assert s is not None
+    keep, other = ident(db, "m1").member_id, ident(db, "x1").member_id
+    services.merge(db, keep_id=keep, merge_ids=[other], actor_id=None, reason="test")
+    ghosts = {other}
+    assert not [x for x in db.scalars(select(MergeSuggestion)) if {x.member_a_id, x.member_b_id} & ghosts]
+    moved = suggestion_between(db, "r1", "m1")
+    assert moved is not None and moved.score >= matching.DEFAULT_THRESHOLD
