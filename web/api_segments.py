@@ -66,7 +66,10 @@ def create() -> Any:
 @requires("segments")
 def preview() -> Any:
     data = _body()
-    result = services.preview(session(), data.get("rule"), segment_id=data.get("segment_id"))
+    segment_id = data.get("segment_id")
+    if segment_id is not None and (isinstance(segment_id, bool) or not isinstance(segment_id, int)):
+        raise InvalidInput("segment_id must be the id of the segment being edited.", field="segment_id")
+    result = services.preview(session(), data.get("rule"), segment_id=segment_id)
     return jsonify(count=result.count, members=[member_json(m) for m in result.members])
 
 

@@ -89,6 +89,11 @@ def upgrade() -> None:
         batch_op.create_index("ix_export_runs_created_at", ["created_at"], unique=False)
         batch_op.create_index("ix_export_runs_segment_id", ["segment_id"], unique=False)
 
+    # Covers windowed aggregates (see crm/segments/models.py).
+    with op.batch_alter_table("interactions") as batch_op:
+        batch_op.create_index("ix_interactions_time_member_sentiment", ["occurred_at", "member_id", "sentiment"],
+                              unique=False)
+
     now = datetime.now(UTC)
     op.bulk_insert(segments, [
         {"builtin_key": key, "name": name, "description": description, "rule": rule,
@@ -98,6 +103,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("interactions") as batch_op:
+        batch_op.drop_index("ix_interactions_time_member_sentiment")
     with op.batch_alter_table("export_runs") as batch_op:
         batch_op.drop_index("ix_export_runs_segment_id")
         batch_op.drop_index("ix_export_runs_created_at")
