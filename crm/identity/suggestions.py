@@ -57,6 +57,27 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[i : i + CHUNK]
 
 
+def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows: COPY on PostgreSQL for plain columns (executemany sends one statement
+    per row, ~10x slower for the hundreds of thousands of keys a rebuild writes)."""
+    if not rows:
+        return
+    if dialect_name(session) == "postgresql" and table.name == "identity_match_keys":
+        from psycopg import sql
+
+        raw = session.connection().connection.driver_connection
+        cols = list(rows[0])
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, cols))
+        )
+        with raw.cursor() as cur, cur.copy(stmt) as copy:  # type: ignore[union-attr]
+            for r in rows:
+                copy.write_row([r[c] for c in cols])
+        return
+    for i in range(0, len(rows), 5000):
+        session.execute(insert(table), list(rows[i : i + 5000]))
+
+
 def rules(session: Session) -> dict[str, bool]:
     """Every automatic-merge rule and whether it is on (rules are on unless switched off)."""
     stored = {r.name: r.enabled for r in session.scalars(select(IdentityRule))}
@@ -203,7 +224,7 @@ def _store(
         else:
             updates.append((old.id, values))
     if inserts:
-        session.execute(insert(t), inserts)
+        _insert_rows(session, t, inserts)
     for sid, values in updates:
         session.execute(update(t).where(t.c.id == sid).values(**values))
     for chunk in _chunks(removals):
@@ -236,8 +257,7 @@ def rebuild_suggestions(
             groups[k].append(f.id)
             key_rows.append({"key": k, "identity_id": f.id})
     session.execute(delete(cast(Table, IdentityMatchKey.__table__)))
-    for i in range(0, len(key_rows), 5000):
-        session.execute(insert(cast(Table, IdentityMatchKey.__table__)), key_rows[i : i + 5000])
+    _insert_rows(session, cast(Table, IdentityMatchKey.__table__), key_rows)
     sizes = {k: len(v) for k, v in groups.items()}
     for k, ids in groups.items():
         if k.startswith("n:"):
@@ -294,8 +314,7 @@ def update_suggestions(
     for chunk in _chunks(sorted(fresh)):
         session.execute(delete(kt).where(kt.c.identity_id.in_(chunk)))
     rows = [{"key": k, "identity_id": i} for i, ks in keys_of.items() for k in ks]
-    for i in range(0, len(rows), 5000):
-        session.execute(insert(kt), rows[i : i + 5000])
+    _insert_rows(session, kt, rows)
     all_keys = sorted({k for ks in keys_of.values() for k in ks})
     sizes: dict[str, int] = {}
     for chunk in _chunks(all_keys):
