@@ -41,7 +41,7 @@ MAX_SEGMENT_DEPTH = 5
 
 def member_ids(
     session: Session, rule: dict[str, Any], *, now: datetime | None = None, segment_id: int | None = None
-) -> Select[tuple[int]]:
+) -> Select[Any]:
     """SELECT members.id for the members a normalised rule matches (merged members excluded)."""
     return select(Member.id).where(*member_filter(session, rule, now=now, segment_id=segment_id))
 

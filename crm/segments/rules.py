@@ -159,9 +159,9 @@ def _when(p: Params, path: str) -> Params:
         if value is not None:
             out[key] = value
     for key in ("before", "after"):
-        value = _date(p, key, path)
-        if value is not None:
-            out[key] = value
+        day = _date(p, key, path)
+        if day is not None:
+            out[key] = day
     if not out:
         raise _fail(path, "needs within_days, older_than_days, before or after")
     return out
