@@ -23,6 +23,10 @@ def _follow_ups() -> list[tuple[Callable[..., Any], str, Callable[[IngestResult]
 
     # Alerts: recount the touched (scope, bucket) counters and evaluate those scopes' rules.
     jobs.append((evaluate_after_ingest, "alerts", lambda r: (list(r.new_ids),)))
+    from listeners.identity import update_suggestions_for
+
+    # Identity resolution: key the new identities, refresh suggestions, apply auto-merge rules.
+    jobs.append((update_suggestions_for, "default", lambda r: (sorted(r.member_ids),)))
     return jobs
 
 

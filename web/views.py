@@ -56,14 +56,19 @@ def dashboard() -> Any:
         .order_by(func.count().desc())
     ).all()
     stats = {
-        "members": db.scalar(select(func.count(Member.id))) or 0,
+        "members": db.scalar(select(func.count(Member.id)).where(Member.merged_into_id.is_(None))) or 0,
         "interactions": db.scalar(select(func.count(Interaction.id))) or 0,
         "week": sum(by_label.values()),
         "quarantined": db.scalar(select(func.count(QuarantinedItem.id))) or 0,
-        "new_members": db.scalar(select(func.count(Member.id)).where(Member.first_seen >= since)) or 0,
+        "new_members": db.scalar(
+            select(func.count(Member.id)).where(Member.first_seen >= since, Member.merged_into_id.is_(None))
+        ) or 0,
     }
     top = db.scalars(
-        select(Member).where(Member.last_seen >= since).order_by(Member.interaction_count.desc()).limit(8)
+        select(Member)
+        .where(Member.last_seen >= since, Member.merged_into_id.is_(None))
+        .order_by(Member.interaction_count.desc())
+        .limit(8)
     ).all()
     recent_negative = db.scalars(
         select(Interaction)

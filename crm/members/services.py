@@ -46,7 +46,8 @@ def list_members(
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)}", field="sort")
     per_page = max(1, min(per_page, 200))
     page = max(1, page)
-    stmt = select(Member)
+    # A merged member's row is kept (for an exact unmerge) but is no longer a person of its own.
+    stmt = select(Member).where(Member.merged_into_id.is_(None))
     if q.strip():
         if len(q) > 200:
             raise InvalidInput("The search is longer than 200 characters.", field="q")
