@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, literal_column, select, text
+from sqlalchemy import Select, bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
@@ -81,15 +81,6 @@ def fts5_expression(groups: list[list[Term]]) -> str:
     return expr
 
 
-def websearch_text(groups: list[list[Term]]) -> str:
-    """The parsed query re-serialised for websearch_to_tsquery (normalised, never empty)."""
-    parts = []
-    for g in groups:
-        rendered = [('-' if t.negated else '') + (f'"{t.text}"' if " " in t.text else t.text) for t in g]
-        parts.append(" OR ".join(rendered))
-    return " ".join(parts)
-
-
 def apply_text_search(session: Session, stmt: Select, raw_query: str) -> Select:
     """Restrict a select over Interaction to rows matching ``raw_query``."""
     groups = parse_query(raw_query)
@@ -134,8 +125,20 @@ def search_newest_first(session: Session, stmt: Select, raw_query: str) -> Selec
 
 
 def _pg_match(groups: list[list[Term]]) -> Any:
+    """``search_vector @@ (g1 && g2 && !!g3)``: one websearch_to_tsquery per AND-group.
+
+    A single websearch_to_tsquery over the whole text would bind AND tighter than OR
+    (``a OR b c`` as ``a | (b & c)``); the parsed groups say ``(a | b) & c``, as on SQLite.
+    """
+    parts, params = [], []
+    for i, g in enumerate(groups):
+        name = f"q{i}"
+        negated = g[0].negated
+        rendered = " OR ".join(f'"{t.text}"' if " " in t.text else t.text for t in g)
+        parts.append(("!!" if negated else "") + f"websearch_to_tsquery('simple'::regconfig, :{name})")
+        params.append(bindparam(name, value=rendered, unique=True))
     return literal_column("interactions.search_vector").op("@@")(
-        text("websearch_to_tsquery('simple'::regconfig, :q)").bindparams(q=websearch_text(groups))
+        text("(" + " && ".join(parts) + ")").bindparams(*params)
     )
 
 
