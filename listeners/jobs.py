@@ -54,6 +54,8 @@ def import_file(run_id: int, on_progress: Callable[[ImportRun], None] | None = N
     with transaction() as s:
         run = s.get(ImportRun, run_id)
         imports.mark_finished(run)  # type: ignore[arg-type]
+        if run is not None and run.new_count >= 10_000:
+            imports.refresh_statistics(s)
         if on_progress:
             on_progress(run)  # type: ignore[arg-type]
     return "done"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from connectors.base import Mention
@@ -99,6 +100,19 @@ def apply_batch(
     run.lines_read = last_line
     run.processed_bytes = bytes_read
     return result
+
+
+def refresh_statistics(session: Session) -> None:
+    """Refresh the planner's statistics after a large import.
+
+    PostgreSQL's search picks its query shape from the column statistics of search_vector
+    (crm.interactions.search); before autovacuum catches up, every word looks rare.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE interactions"))
+        session.execute(text("ANALYZE members"))
+    else:
+        session.execute(text("PRAGMA optimize"))
 
 
 def mark_running(run: ImportRun) -> None:
