@@ -27,8 +27,8 @@ from bench.common import (
     PLANTED,
     Result,
     at_most,
-    load_models,
     drop_pg_database,
+    load_models,
     percentile,
     postgres_available,
     say,
@@ -78,7 +78,7 @@ def reference_ids(session: Any, backend: str, word: str | None, member_id: int |
     else:
         where = "id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH :w)" if word else "member_id = :m"
     sql = (
-        f"WITH m AS MATERIALIZED (SELECT id, occurred_at FROM interactions WHERE {where}) "
+        f"WITH m AS MATERIALIZED (SELECT id, occurred_at FROM interactions WHERE {where}) "  # noqa: S608
         "SELECT id FROM m ORDER BY occurred_at DESC, id DESC LIMIT 50"
     )
     return list(session.execute(text(sql), {"w": f'"{word}"' if backend == "sqlite" else word, "m": member_id}).scalars())
@@ -107,7 +107,7 @@ def measure(backend: str, url: str, runs: int) -> list[Result]:
                     "SELECT count(*) FROM interactions_fts WHERE interactions_fts MATCH :w"
                 ), {"w": word}).scalar_one()
                 label = f"{label} ({hits:,} hits)"
-            statements, page = capture(engine, lambda s=s: search_interactions(s, flt, per_page=50))
+            statements, page = capture(engine, lambda s=s, flt=flt: search_interactions(s, flt, per_page=50))
             got = [i.id for i in page.items]
             want = reference_ids(s, backend, word, flt.member_id)
             assert got == want, f"{backend} {label}: wrong result order/content"

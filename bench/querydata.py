@@ -128,7 +128,7 @@ def load_postgres(n: int) -> tuple[str, str]:
                 while chunk := f.read(1 << 20):
                     copy.write(chunk)
         for seq_table in ("members", "identities", "interactions"):
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{seq_table}', 'id'), (SELECT max(id) FROM {seq_table}))")
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{seq_table}', 'id'), (SELECT max(id) FROM {seq_table}))")  # noqa: S608
         conn.commit()
         for _, definition in indexes:
             conn.execute(definition)
@@ -181,7 +181,7 @@ def _build_sqlite(files: Path, target: Path, n: int) -> None:
         _rows(files / "identities.tsv"),
     )
     conn.executemany(
-        f"INSERT INTO interactions ({', '.join(INTERACTION_COLS)}) VALUES ({', '.join('?' * len(INTERACTION_COLS))})",
+        f"INSERT INTO interactions ({', '.join(INTERACTION_COLS)}) VALUES ({', '.join('?' * len(INTERACTION_COLS))})",  # noqa: S608
         _rows(files / "interactions.tsv"),
     )
     conn.execute("INSERT INTO interactions_fts(interactions_fts) VALUES ('rebuild')")

@@ -77,7 +77,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         for r in rows
     ]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=True)]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [line.format(*head), line.format(*("-" * w for w in widths))]
     out += [line.format(*row) for row in body]
     notes = [f"  {r['bench']} / {r['metric']} / {r['backend']}: {r['note']}" for r in rows if r.get("note")]

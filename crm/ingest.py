@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Mention
 from crm import sentiment
-from crm.db import utcnow
+from crm.db import table_of, utcnow
 from crm.interactions.models import KINDS, Interaction, QuarantinedItem
 from crm.members.models import Identity, Member
 from crm.upsert import bulk_insert, bulk_update, insert_returning_ids
@@ -143,7 +143,7 @@ def quarantine(session: Session, items: Sequence[Rejected]) -> None:
     if not items:
         return
     session.execute(
-        QuarantinedItem.__table__.insert(),
+        table_of(QuarantinedItem).insert(),
         [
             {
                 "origin": r.origin[:300],
@@ -256,7 +256,7 @@ def ingest_batch(
         )
 
     inserted = bulk_insert(
-        session, Interaction.__table__, rows, conflict_cols=("platform", "external_id"),
+        session, table_of(Interaction), rows, conflict_cols=("platform", "external_id"),
         returning=("id", "member_id", "identity_id", "occurred_at", "sentiment", "platform"),
     )
     result.new = len(inserted)
@@ -305,7 +305,7 @@ def _resolve_identities(
         ):
             changed.append({"b_id": row.id, **{k: v or getattr(row, k) for k, v in fresh.items()}})
             refresh.add(row.member_id)
-    it = Identity.__table__
+    it = table_of(Identity)
     bulk_update(
         session, it, changed,
         {"b_id": it.c.id.type, "handle": it.c.handle.type, "display_name": it.c.display_name.type,
@@ -335,7 +335,7 @@ def _resolve_identities(
         }
         for k, p in zip(missing, profiles, strict=True)
     ]
-    member_ids = insert_returning_ids(session, Member.__table__, member_rows)
+    member_ids = insert_returning_ids(session, table_of(Member), member_rows)
     ident_rows = [
         {"platform": k[0], "external_id": k[1], "member_id": mid, "created_at": now, "updated_at": now, **p}
         for k, p, mid in zip(missing, profiles, member_ids, strict=True)
@@ -355,7 +355,7 @@ def _resolve_identities(
             member_of[r.id] = r.member_id
         used = {r.member_id for r in created}
         spare = [mid for mid in member_ids if mid not in used]
-        session.execute(Member.__table__.delete().where(Member.__table__.c.id.in_(spare)))
+        session.execute(table_of(Member).delete().where(table_of(Member).c.id.in_(spare)))
     return identity_ids, member_of, len(created), refresh
 
 
@@ -395,7 +395,7 @@ def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
         span = per_identity.setdefault(r.identity_id, [r.occurred_at, r.occurred_at])
         span[0] = min(span[0], r.occurred_at)
         span[1] = max(span[1], r.occurred_at)
-    t = Member.__table__
+    t = table_of(Member)
     bulk_update(
         session, t, list(per_member.values()),
         {"b_id": t.c.id.type, "n": Integer(), "s": Float(), "pos": Integer(), "neg": Integer(),
@@ -415,7 +415,7 @@ def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
             ),
         },
     )
-    it = Identity.__table__
+    it = table_of(Identity)
     bulk_update(
         session, it, [{"b_id": k, "first": v[0], "last": v[1]} for k, v in per_identity.items()],
         {"b_id": it.c.id.type, "first": it.c.first_seen.type, "last": it.c.last_seen.type},
@@ -448,7 +448,7 @@ def _refresh_member_profiles(session: Session, member_ids: list[int]) -> None:
             {"b_id": mid, "platforms": platforms[:200], "search_name": _search_name(*sorted(names)),
              "followers_max": max(followers) if followers else None}
         )
-    t = Member.__table__
+    t = table_of(Member)
     bulk_update(
         session, t, params,
         {"b_id": t.c.id.type, "platforms": String(), "search_name": String(), "followers_max": t.c.followers_max.type},

@@ -93,7 +93,8 @@ def bulk_insert(
     rows = _with_defaults(table, rows)
     names = list(rows[0])
     source, params = _pg_unnest(dialect, rows, {n: table.c[n].type for n in names})
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {source}"
+    # Only our own table and column names are formatted in; every value is a bound array.
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {source}"  # noqa: S608
     if conflict_cols:
         sql += f" ON CONFLICT ({', '.join(conflict_cols)}) DO NOTHING"
     if returning:
@@ -146,12 +147,12 @@ def bulk_update(
     source, params = _pg_unnest(dialect, rows, types)
     names = ", ".join(types)
     v = (
-        text(f"SELECT * FROM {source} AS u({names})")
+        text(f"SELECT * FROM {source} AS u({names})")  # noqa: S608 - names from our schema, values bound
         .bindparams(**params)
         .columns(*(column(n, t) for n, t in types.items()))
         .subquery("v")
     )
-    session.execute(update(table).where(table.c.id == v.c[key]).values(**values(v.c)))
+    session.execute(update(table).where(table.c.id == v.c[key]).values(**values(v.c)))  # type: ignore[arg-type]
 
 
 def column_types(table: Table, names: Sequence[str]) -> dict[str, TypeEngine[Any]]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from crm.alerts.models import AlertRule, VolumeBucket
 from crm.alerts.types import BUCKET_SECONDS
-from crm.db import dialect_name
+from crm.db import dialect_name, table_of
 from crm.interactions.models import Interaction
 from crm.interactions.search import apply_text_search
 
@@ -225,7 +225,7 @@ def update_counters(session: Session, interaction_ids: Sequence[int]) -> Touched
 def rebuild_scope(session: Session, key: str, since: datetime, until: datetime) -> int:
     """Replace a scope's counters between two times (a new or changed rule); rows written."""
     session.execute(
-        VolumeBucket.__table__.delete().where(
+        table_of(VolumeBucket).delete().where(
             VolumeBucket.scope_key == key,
             VolumeBucket.bucket_start >= bucket_start(since),
             VolumeBucket.bucket_start <= until,

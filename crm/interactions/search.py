@@ -130,7 +130,8 @@ def _pg_match(groups: list[list[Term]]) -> Any:
     A single websearch_to_tsquery over the whole text would bind AND tighter than OR
     (``a OR b c`` as ``a | (b & c)``); the parsed groups say ``(a | b) & c``, as on SQLite.
     """
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, g in enumerate(groups):
         name = f"q{i}"
         negated = g[0].negated
@@ -156,7 +157,7 @@ def _pg_is_common(session: Session, groups: list[list[Term]]) -> bool:
     """
     positive = [g for g in groups if not g[0].negated]
     words = sorted({w.lower() for g in positive for t in g for w in t.text.split()})
-    freq = dict(
+    freq: dict[str, float] = dict(
         session.execute(
             text(
                 "SELECT e, f FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs) AS u(e, f) "

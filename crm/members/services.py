@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, selectinload
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from crm.errors import InvalidInput, NotFound
 from crm.members.models import Member, MemberTag, Note
 
-SORTS = {
+SORTS: dict[str, tuple[Any, ...]] = {
     "last_active": (Member.last_seen.desc().nulls_last(), Member.id.desc()),
     "interactions": (Member.interaction_count.desc(), Member.id.desc()),
     "sentiment": (Member.sentiment_mean.desc().nulls_last(), Member.id.desc()),
