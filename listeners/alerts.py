@@ -13,7 +13,7 @@ import logging
 import smtplib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from crm.alerts import counters, notify
@@ -210,28 +210,10 @@ def send_digest() -> dict[str, int]:
     return {"sent": sent, "failed": failed}
 
 
-@dataclass
-class AlertTimer:
-    """Called by the dispatcher loop: evaluation every minute, the digest every hour."""
-
-    evaluate_every: float = TIMER_SECONDS
-    digest_every: float = DIGEST_SECONDS
-    _last: dict[str, float] = field(default_factory=dict)
-
-    def tick(self, queue: Any, now: float | None = None) -> list[str]:
-        """Enqueue whatever is due; returns the job ids enqueued."""
-        now = time.monotonic() if now is None else now
-        due = []
-        for job_id, func, every in (
-            ("alerts-evaluate", evaluate_all, self.evaluate_every),
-            ("alerts-digest", send_digest, self.digest_every),
-        ):
-            last = self._last.get(job_id)
-            if job_id == "alerts-digest" and last is None:
-                self._last[job_id] = now  # the first digest goes out an interval after start
-                continue
-            if last is None or now - last >= every:
-                self._last[job_id] = now
-                queue.enqueue(func, queue="alerts", job_id=job_id)
-                due.append(job_id)
-        return due
+# (job id, function, every N seconds, queue, first run delayed by one interval): the
+# dispatcher's PeriodicJobs runs them. Evaluation every minute sees a finished bucket or a
+# sudden silence without new data; the first digest goes out an interval after start.
+PERIODIC = (
+    ("alerts-evaluate", evaluate_all, TIMER_SECONDS, "alerts", False),
+    ("alerts-digest", send_digest, DIGEST_SECONDS, "alerts", True),
+)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from crm.sources.services import claim, claim_due, release_claim
-from listeners.alerts import AlertTimer
 from listeners.polling import poll_source
 from listeners.queue import JobQueue
 from listeners.runtime import transaction
@@ -57,14 +59,47 @@ def _enqueue(queue: JobQueue, source_id: int) -> bool:
     return False
 
 
+@dataclass
+class PeriodicJobs:
+    """Enqueues the timer jobs each area declares (``PERIODIC`` in listeners.alerts, .inbox).
+
+    Each entry is (job id, function, every N seconds, queue, delay the first run); the job id
+    is fixed, so a slow run is never doubled by the next tick.
+    """
+
+    jobs: tuple[tuple[str, Callable[[], Any], float, str, bool], ...] = ()
+    _last: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def default(cls) -> PeriodicJobs:
+        from listeners import alerts, inbox
+
+        return cls(alerts.PERIODIC + inbox.PERIODIC)
+
+    def tick(self, queue: Any, now: float | None = None) -> list[str]:
+        """Enqueue whatever is due; return the job ids enqueued."""
+        now = time.monotonic() if now is None else now
+        due = []
+        for job_id, func, every, queue_name, delay_first in self.jobs:
+            last = self._last.get(job_id)
+            if last is None and delay_first:
+                self._last[job_id] = now
+                continue
+            if last is None or now - last >= every:
+                self._last[job_id] = now
+                queue.enqueue(func, queue=queue_name, job_id=job_id)
+                due.append(job_id)
+        return due
+
+
 def run_forever(queue: JobQueue, interval: float = TICK_SECONDS, stop: threading.Event | None = None) -> None:
     """Tick until stopped. A failing tick is logged and retried on the next one.
 
-    Next to the polls, the alert timer enqueues the evaluation of every rule each minute (a
-    finished bucket or a sudden silence is seen without new data) and the hourly digest.
+    Next to the polls, the periodic jobs: alert evaluation every minute (a finished bucket or a
+    sudden silence is seen without new data), the hourly digest, the inbox's due work.
     """
     stop = stop or threading.Event()
-    alerts = AlertTimer()
+    periodic = PeriodicJobs.default()
     while not stop.is_set():
         started = time.monotonic()
         try:
@@ -72,9 +107,9 @@ def run_forever(queue: JobQueue, interval: float = TICK_SECONDS, stop: threading
         except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup; it is logged
             log.exception("dispatcher tick failed")
         try:
-            alerts.tick(queue)
+            periodic.tick(queue)
         except Exception:  # noqa: BLE001 - as above: logged, retried on the next tick
-            log.exception("alert timer tick failed")
+            log.exception("periodic jobs tick failed")
         stop.wait(max(0.0, interval - (time.monotonic() - started)))
 
 

@@ -51,3 +51,7 @@ def run_due_work() -> dict[str, int]:
     woke = wake_snoozed_items()
     delivered = deliver_due_reminders()
     return {"woke": woke, "delivered": len(delivered)}
+
+
+# Run by the dispatcher's PeriodicJobs: reopen expired snoozes and deliver due reminders.
+PERIODIC = (("inbox-due", run_due_work, 60.0, "default", False),)

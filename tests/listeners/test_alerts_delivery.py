@@ -250,6 +250,7 @@ def test_digest_sends_one_message_per_target(db: Session, use_runtime, webhook) 
 
 
 def test_timer_enqueues_evaluation_every_minute_and_digest_hourly() -> None:
+    from listeners.dispatcher import PeriodicJobs
     from listeners.queue import InlineQueue
 
     ran: list[str] = []
@@ -258,10 +259,21 @@ def test_timer_enqueues_evaluation_every_minute_and_digest_hourly() -> None:
         def enqueue(self, func: Any, *args: Any, **options: Any) -> Any:  # type: ignore[override]
             ran.append(options["job_id"])
 
-    timer = alert_jobs.AlertTimer()
+    timer = PeriodicJobs(alert_jobs.PERIODIC)
     queue = Recorder()
     assert timer.tick(queue, now=0.0) == ["alerts-evaluate"]
     assert timer.tick(queue, now=30.0) == []
     assert timer.tick(queue, now=60.0) == ["alerts-evaluate"]
     assert timer.tick(queue, now=3600.0) == ["alerts-evaluate", "alerts-digest"]
     assert ran == ["alerts-evaluate", "alerts-evaluate", "alerts-evaluate", "alerts-digest"]
+
+
+def test_the_dispatcher_runs_alert_and_inbox_timers() -> None:
+    from listeners.dispatcher import PeriodicJobs
+    from listeners.queue import InlineQueue
+
+    class Recorder(InlineQueue):
+        def enqueue(self, func: Any, *args: Any, **options: Any) -> Any:  # type: ignore[override]
+            return None
+
+    assert PeriodicJobs.default().tick(Recorder(), now=0.0) == ["alerts-evaluate", "inbox-due"]
