@@ -165,6 +165,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     rt = configure(settings)
     email, password, loaded = load_demo(rt.session_factory)
     click.echo(loaded)
+    if loaded.startswith("Loaded"):
+        from datetime import UTC, datetime
+
+        from listeners.demo import prepare_demo
+
+        for line in prepare_demo(datetime.now(UTC)):
+            click.echo(line)
     click.echo("")
     click.echo(f"  Sign in at http://{host}:{port}/login")
     click.echo(f"  E-mail:   {email}")

@@ -59,7 +59,8 @@ def add_team_account(session: Session, *, platform: str, handle: str) -> TeamAcc
     # One look-up when the account is added (lower() cannot use the handle index; a rare call).
     account.identity_id = session.scalar(
         select(Identity.id)
-        .where(Identity.platform == platform, func.lower(Identity.handle) == h)
+        # Mastodon handles are stored as "@user@instance"; the team account keeps "user@instance".
+        .where(Identity.platform == platform, func.lower(Identity.handle).in_((h, "@" + h)))
         .order_by(Identity.id)
         .limit(1)
     )
