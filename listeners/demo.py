@@ -12,14 +12,35 @@ from sqlalchemy import select
 
 from crm.alerts import counters
 from crm.alerts.evaluation import evaluate_rules
+from crm.demo.loader import DEMO_EMAIL
 from crm.errors import Conflict
 from crm.identity.suggestions import rebuild_suggestions
+from crm.inbox.actions import mark_handled
+from crm.inbox.models import InboxItem
 from crm.inbox.services import add_team_account, triage, untriaged_ids
 from crm.interactions.models import Interaction
+from crm.users.models import User
 from listeners.runtime import transaction
 
 TEAM_ACCOUNTS = (("reddit", "nimbus_team"), ("x", "nimbus_team"), ("mastodon", "nimbus_team@fosstodon.org"))
 HISTORY = timedelta(days=92)
+
+
+def _handle_old_items(now: datetime) -> str:
+    """A team that has used the product for a while: items older than two weeks were handled,
+    each a few minutes to a day after it arrived (so the metrics have response times)."""
+    with transaction() as s:
+        admin = s.scalar(select(User).where(User.email == DEMO_EMAIL))
+        if admin is None:
+            return "Inbox: no demo user; nothing marked handled."
+        old = s.execute(
+            select(InboxItem.id, InboxItem.occurred_at)
+            .where(InboxItem.status == "open", InboxItem.occurred_at < now - timedelta(days=14))
+        ).all()
+        for item_id, occurred_at in old:
+            delay = timedelta(minutes=20 + (item_id * 7919) % 1400)
+            mark_handled(s, [item_id], actor=admin, now=occurred_at + delay)
+    return f"Inbox: {len(old)} items older than two weeks marked handled by the demo team."
 
 
 def prepare_demo(now: datetime) -> list[str]:
@@ -41,6 +62,7 @@ def prepare_demo(now: datetime) -> list[str]:
             created, handled = created + result.created, handled + result.auto_handled
             after = ids[-1]
     lines.append(f"Inbox: {created} items needed a human; {handled} were answered by a team account.")
+    lines.append(_handle_old_items(now))
     with transaction() as s:
         found = rebuild_suggestions(s)
     lines.append(f"Identity: {found.created} merge suggestions, {len(found.auto_merges)} automatic merges.")
