@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.members.models import Member
+from crm.members.services import MemberPage
 from crm.segments.builtins import BUILTINS
 from crm.segments.compile import member_filter, planner_hints
 from crm.segments.models import Segment
@@ -31,18 +32,8 @@ class Preview:
     members: Sequence[Member]
 
 
-@dataclass(frozen=True)
-class SegmentPage:
-    """One page of a segment's members and the total."""
-
-    items: Sequence[Member]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+# A page of a segment's members is a page of members.
+SegmentPage = MemberPage
 
 
 def list_segments(session: Session) -> Sequence[Segment]:
