@@ -97,7 +97,7 @@ def bench_live_round() -> None:
     )
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Print backtest timings and scores, then the live-round cost."""
     bench_backtests(Path(argv[0]) if argv else DATA)
     bench_live_round()
