@@ -113,7 +113,6 @@ class Settings:
     reddit_url: str = "https://www.reddit.com"
     x_bearer_token: str | None = None
     x_api_url: str = "https://api.twitter.com"
-    credentials_key: str | None = None
     # Delivery of alerts and reminders.
     smtp_url: str | None = None
     mail_from: str = "crm@localhost"
@@ -160,7 +159,6 @@ class Settings:
             reddit_url=_get(env, "REDDIT_URL", _parse_url("REDDIT_URL", http), cls.reddit_url),
             x_bearer_token=opt("X_BEARER_TOKEN"),
             x_api_url=_get(env, "X_API_URL", _parse_url("X_API_URL", http), cls.x_api_url),
-            credentials_key=opt("CREDENTIALS_KEY"),
             smtp_url=_get(env, "SMTP_URL", _parse_url("SMTP_URL", ("smtp", "smtps")), None),
             mail_from=_get(env, "MAIL_FROM", _parse_str("MAIL_FROM"), "crm@localhost"),
         )
