@@ -26,7 +26,9 @@ nothing (no person, no words): it is skipped, not reported as a failure. A ``[de
 author with visible text is kept under a placeholder identity unique to that item
 (``reddit-deleted:<fullname>``, ``raw["author_deleted"] = True``): merging all deleted
 accounts, or all of a thread's, into one member would invent a person. A removed body with a
-known author is kept with empty text and ``raw["body_removed"] = True``.
+known author is kept with ``raw["body_removed"] = True``: a post with its title and empty
+text, a comment with Reddit's marker ("[removed]" / "[deleted]") as its text, so that it is
+not quarantined for having no words.
 
 prawcore would retry 5xx and timeouts with ``time.sleep`` and pace requests with sleeps of up
 to 10 s; a worker must not sleep, so our Requestor raises before prawcore retries and hides
@@ -150,7 +152,9 @@ def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -
         )
     if body_removed:
         raw["body_removed"] = True
-        text = ""
+        # A post keeps its title; a comment keeps Reddit's own marker, so the person's
+        # timeline shows that they wrote something that was taken down.
+        text = "" if kind == "t3" else text
     permalink = data.get("permalink") or data.get("context")
     url = PUBLIC_URL + permalink.split("?")[0] if isinstance(permalink, str) else None
     subreddit = data.get("subreddit") if isinstance(data.get("subreddit"), str) else None

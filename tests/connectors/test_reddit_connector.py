@@ -134,7 +134,7 @@ def test_deleted_authors_and_bodies(fake_reddit: FakeReddit, make_reddit: MakeRe
     assert a.author.id == f"reddit-deleted:{orphan_a['name']}" and a.raw["author_deleted"]
     assert by_id[post["name"]].author.id == f"reddit-deleted:{post['name']}"
     kept = by_id[removed["name"]]
-    assert kept.text == "" and kept.raw["body_removed"] and kept.author.handle == "eve_sec"
+    assert kept.text == "[removed]" and kept.raw["body_removed"] and kept.author.handle == "eve_sec"
     assert len({m.external_id for m in result.mentions}) == len(result.mentions)
 
 
