@@ -10,7 +10,8 @@ from sqlalchemy import func, select, text
 
 from crm.db import utcnow
 from crm.interactions.models import Interaction, QuarantinedItem
-from crm.members.models import Member
+from crm.inbox.services import not_team, team_identity_ids
+from crm.members.models import Identity, Member
 from web.auth import requires
 from web.db import session
 
@@ -45,13 +46,13 @@ def dashboard() -> Any:
     since = utcnow() - timedelta(days=7)
     counts = db.execute(
         select(Interaction.sentiment_label, func.count())
-        .where(Interaction.occurred_at >= since)
+        .where(Interaction.occurred_at >= since, not_team(Interaction.identity_id))
         .group_by(Interaction.sentiment_label)
     ).all()
     by_label = {label: n for label, n in counts}
     per_platform = db.execute(
         select(Interaction.platform, func.count())
-        .where(Interaction.occurred_at >= since)
+        .where(Interaction.occurred_at >= since, not_team(Interaction.identity_id))
         .group_by(Interaction.platform)
         .order_by(func.count().desc())
     ).all()
@@ -67,12 +68,14 @@ def dashboard() -> Any:
     top = db.scalars(
         select(Member)
         .where(Member.last_seen >= since, Member.merged_into_id.is_(None))
+        # Our own team accounts are not community members to celebrate.
+        .where(Member.id.not_in(select(Identity.member_id).where(Identity.id.in_(team_identity_ids()))))
         .order_by(Member.interaction_count.desc())
         .limit(8)
     ).all()
     recent_negative = db.scalars(
         select(Interaction)
-        .where(Interaction.sentiment_label == "negative")
+        .where(Interaction.sentiment_label == "negative", not_team(Interaction.identity_id))
         .order_by(Interaction.occurred_at.desc())
         .limit(8)
     ).all()
