@@ -138,7 +138,7 @@ def preview() -> Any:
         return jsonify(error="Invalid input", message=exc.message, field=exc.field, row=row_of_error(exc.field)), 422
     return jsonify(count=result.count, members=[
         {"id": m.id, "name": m.display_name, "url": url_for("members.show", member_id=m.id),
-         "handles": [f"{i.platform}:@{i.handle}" for i in m.identities[:3]],
+         "handles": [f"{i.platform}:@{i.handle.lstrip('@')}" for i in m.identities[:3]],
          "interactions": m.interaction_count, "last_seen": m.last_seen.isoformat() if m.last_seen else None}
         for m in result.members
     ])

@@ -45,8 +45,11 @@ class ChannelStat:
     last_seen: datetime | None
 
 
+PLURALS = {"reply": "replies"}
+
+
 def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word if n == 1 else PLURALS.get(word, word + 's')}"
 
 
 def engagement(session: Session, member_id: int, *, now: datetime | None = None) -> Engagement:

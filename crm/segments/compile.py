@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm.db import utcnow
 from crm.errors import InvalidInput
+from crm.inbox.services import team_identity_ids
 from crm.interactions.models import Interaction
 from crm.interactions.search import apply_text_search
 from crm.members.models import Identity, Member, MemberTag
@@ -73,9 +74,10 @@ def planner_hints(session: Session) -> Iterator[None]:
 
 
 def live_members(model: Any = Member) -> list[ColumnElement[bool]]:
-    """Excludes members merged into another, once the identity area has that column."""
+    """Excludes members merged into another, and our own team accounts (not an audience)."""
     merged = getattr(model, "merged_into_id", None)
-    return [merged.is_(None)] if merged is not None else []
+    team = model.id.not_in(select(Identity.member_id).where(Identity.id.in_(team_identity_ids())))
+    return [team, merged.is_(None)] if merged is not None else [team]
 
 
 def compile_rule(
