@@ -38,7 +38,7 @@ DEV_SERIES = Path("/work/shared/data/spikes-dev/Twitter_volume_CVS.csv")
 STEP = timedelta(minutes=5)
 
 
-def _seed(session: Any, now: datetime, quick: bool) -> None:
+def _seed(session: Any, now: datetime, quick: bool) -> dict[int, float]:
     from sqlalchemy import insert
 
     from crm.alerts.evaluation import needed_ranges
@@ -62,8 +62,9 @@ def _seed(session: Any, now: datetime, quick: bool) -> None:
         ],
     )
     rows = []
+    means: dict[int, float] = {}
     for k in range(SCOPES):
-        mean = rng.choice([0.3, 2, 10, 50, 300])
+        mean = means[k] = rng.choice([0.3, 2, 10, 50, 300])
         for b in buckets:
             level = mean * (1 + 0.6 * math.sin(2 * math.pi * (b % DAY_BUCKETS) / DAY_BUCKETS))
             count = max(0, round(rng.gauss(level, math.sqrt(level) + 0.5)))
@@ -75,16 +76,22 @@ def _seed(session: Any, now: datetime, quick: bool) -> None:
             rows = []
     if rows:
         session.execute(insert(VolumeBucket), rows)
+    return means
 
 
-def _spike(session: Any, now: datetime) -> None:
-    """The batch: the live bucket of every scope gets counts, ten of them a spike."""
+def _spike(session: Any, now: datetime, means: dict[int, float]) -> None:
+    """The batch: the live bucket of every scope gets counts, ten of them a spike.
+
+    A spike is sized to its scope: at least 600 mentions, and at least three times the
+    scope's usual 30-minute volume (600 on a scope that usually sees 300 per bucket is no spike).
+    """
     from crm.alerts.counters import bucket_start, upsert_buckets
 
     rng = random.Random(11)
     upsert_buckets(session, [
         {"scope_key": f"platform:p{k}", "bucket_start": bucket_start(now),
-         "count": (600 if k % 100 == 0 else rng.randint(0, 20)), "negative": 0, "sentiment_sum": 0.0}
+         "count": (max(600, int(means[k] * 6 * 3)) if k % 100 == 0 else rng.randint(0, 20)),
+         "negative": 0, "sentiment_sum": 0.0}
         for k in range(SCOPES)
     ])
 
@@ -99,7 +106,7 @@ def bench_evaluation(backend: str, quick: bool) -> list[Result]:
         factory = make_session_factory(engine)
         t0 = time.perf_counter()
         with factory.begin() as s:
-            _seed(s, now, quick)
+            means = _seed(s, now, quick)
         say(f"{backend}: seeded {SCOPES} scopes in {time.perf_counter() - t0:.1f} s")
         scopes = {f"platform:p{k}" for k in range(SCOPES)}
         # The timer's round (once a minute): reads the seasonal lags, caches the baselines.
@@ -108,7 +115,7 @@ def bench_evaluation(backend: str, quick: bool) -> list[Result]:
             evaluate_rules(s, now - timedelta(seconds=20))
             cold = time.perf_counter() - start
         with factory.begin() as s:
-            _spike(s, now)
+            _spike(s, now, means)
         times, opened = [], 0
         for _ in range(3 if quick else 5):
             with factory() as s:

@@ -9,8 +9,8 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import func, select, text
 
 from crm.db import utcnow
-from crm.interactions.models import Interaction, QuarantinedItem
 from crm.inbox.services import not_team, team_identity_ids
+from crm.interactions.models import Interaction, QuarantinedItem
 from crm.members.models import Identity, Member
 from web.auth import requires
 from web.db import session
