@@ -184,7 +184,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('interactions', schema=None) as batch_op:
         batch_op.create_index('ix_interactions_identity', ['identity_id'], unique=False)
-        batch_op.create_index('ix_interactions_member_time', ['member_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_interactions_member_time', ['member_id', 'occurred_at', 'sentiment'], unique=False)
         batch_op.create_index('ix_interactions_occurred_at', ['occurred_at'], unique=False)
         batch_op.create_index('ix_interactions_source_time', ['source_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_interactions_thread', ['platform', 'thread_external_id'], unique=False)
