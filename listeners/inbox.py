@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from crm.inbox import reminders, services
-from listeners.runtime import transaction
+from listeners.runtime import get, transaction
 
 
 def triage_interactions(interaction_ids: Sequence[int]) -> dict[str, int]:
@@ -46,10 +46,33 @@ def deliver_due_reminders(
     return ids
 
 
+def email_reminder(message: reminders.ReminderMessage) -> None:
+    """Send a due reminder to its user over SMTP_URL, like an alert."""
+    from email.message import EmailMessage
+
+    from crm.alerts.delivery import send_email
+
+    settings = get().settings
+    if not settings.smtp_url:
+        return
+    msg = EmailMessage()
+    msg["Subject"] = f"Reminder: check in with {message.member_name}"
+    msg["From"] = settings.mail_from
+    msg["To"] = message.user_email
+    msg.set_content(
+        f"Hello {message.user_name},\n\nyou asked to be reminded (due {message.due_at:%Y-%m-%d %H:%M} UTC):\n\n"
+        f"{message.note or '(no note)'}\n\n{settings.base_url.rstrip('/')}{message.path}\n"
+    )
+    send_email(settings.smtp_url, msg)
+
+
 def run_due_work() -> dict[str, int]:
-    """The periodic part of the inbox (``crm inbox due`` from cron, or a scheduler tick)."""
+    """The periodic part of the inbox (``crm inbox due`` from cron, or a scheduler tick).
+
+    Reminders are delivered in-app (My tasks) and, with SMTP_URL set, by e-mail to their user.
+    """
     woke = wake_snoozed_items()
-    delivered = deliver_due_reminders()
+    delivered = deliver_due_reminders(send=email_reminder if get().settings.smtp_url else None)
     return {"woke": woke, "delivered": len(delivered)}
 
 

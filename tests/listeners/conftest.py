@@ -7,7 +7,9 @@ against the test database. The previous runtime is restored afterwards.
 
 from __future__ import annotations
 
+import socketserver
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -114,3 +116,55 @@ def listening(
     yield Listening(configured, session_factory, queue, fake_reddit, fake_x)
     runtime._runtime = before
 
+
+# --- a real SMTP server on 127.0.0.1 (alert and reminder e-mail) ---------------------------
+class SmtpSink:
+    """A tiny real SMTP server on 127.0.0.1 (EHLO, MAIL, RCPT, DATA, QUIT) keeping messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                rcpt: list[str] = []
+                self.wfile.write(b"220 sink ESMTP\r\n")
+                while line := self.rfile.readline():
+                    cmd = line.decode().strip().upper()
+                    if cmd.startswith(("EHLO", "HELO")):
+                        self.wfile.write(b"250-sink\r\n250 OK\r\n")
+                    elif cmd.startswith("RCPT"):
+                        rcpt.append(line.decode().split(":", 1)[1].strip().strip("<>"))
+                        self.wfile.write(b"250 OK\r\n")
+                    elif cmd == "DATA":
+                        self.wfile.write(b"354 go ahead\r\n")
+                        data = b""
+                        while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                            data += chunk
+                        sink.messages.append((rcpt, data))
+                        rcpt = []
+                        self.wfile.write(b"250 queued\r\n")
+                    elif cmd == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:  # MAIL, RSET, NOOP
+                        self.wfile.write(b"250 OK\r\n")
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"smtp://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def smtp() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    yield sink
+    sink.close()

@@ -4,7 +4,6 @@ every attempt recorded, bounded inline retries, RQ Retry with a real worker, the
 from __future__ import annotations
 
 import json
-import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -56,51 +55,6 @@ class WebhookSink:
         self.server.server_close()
 
 
-class SmtpSink:
-    """A tiny real SMTP server on 127.0.0.1 (EHLO, MAIL, RCPT, DATA, QUIT) keeping messages."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-        sink = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            def handle(self) -> None:
-                rcpt: list[str] = []
-                self.wfile.write(b"220 sink ESMTP\r\n")
-                while line := self.rfile.readline():
-                    cmd = line.decode().strip().upper()
-                    if cmd.startswith(("EHLO", "HELO")):
-                        self.wfile.write(b"250-sink\r\n250 OK\r\n")
-                    elif cmd.startswith("RCPT"):
-                        rcpt.append(line.decode().split(":", 1)[1].strip().strip("<>"))
-                        self.wfile.write(b"250 OK\r\n")
-                    elif cmd == "DATA":
-                        self.wfile.write(b"354 go ahead\r\n")
-                        data = b""
-                        while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                            data += chunk
-                        sink.messages.append((rcpt, data))
-                        rcpt = []
-                        self.wfile.write(b"250 queued\r\n")
-                    elif cmd == "QUIT":
-                        self.wfile.write(b"221 bye\r\n")
-                        return
-                    else:  # MAIL, RSET, NOOP
-                        self.wfile.write(b"250 OK\r\n")
-
-        class Server(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"smtp://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture()
 def webhook() -> Iterator[WebhookSink]:
     sink = WebhookSink()
@@ -108,11 +62,6 @@ def webhook() -> Iterator[WebhookSink]:
     sink.close()
 
 
-@pytest.fixture()
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    yield sink
-    sink.close()
 
 
 @pytest.fixture()

@@ -93,3 +93,32 @@ def test_due_work_wakes_snoozed_items_and_delivers_reminders_once(app, db: Sessi
     assert inbox_jobs.run_due_work()["woke"] >= 1
     db.expire_all()
     assert db.get(InboxItem, item.id).status == "open"  # type: ignore[union-attr]
+
+
+def test_due_reminders_are_e_mailed_when_smtp_is_set(app, db: Session, smtp) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+    from email import message_from_bytes
+
+    from listeners import runtime
+
+    user = create_user(db, email=f"{unique('m')}@example.com", password="correct horse", role="manager")
+    result = ingest(db, mention(text="Danke für die Hilfe"))
+    member_id = db.scalar(select(Interaction.member_id).where(Interaction.id == result.new_ids[0]))
+    assert member_id is not None
+    r = reminders.create_reminder(db, member_id=member_id, user=user, due_at=utcnow(), note="Frag nach dem Export")
+    r.due_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    rt = runtime.get()
+    before = rt.settings
+    rt.settings = replace(before, smtp_url=smtp.url, mail_from="crm@example.com")
+    try:
+        assert inbox_jobs.run_due_work()["delivered"] == 1
+        assert inbox_jobs.run_due_work()["delivered"] == 0  # once
+    finally:
+        rt.settings = before
+    [(rcpt, data)] = smtp.messages
+    assert rcpt == [user.email]
+    msg = message_from_bytes(data)
+    assert msg["Subject"].startswith("Reminder: check in with")
+    assert "Frag nach dem Export" in msg.get_payload(decode=True).decode()
+    assert f"/members/{member_id}" in msg.get_payload(decode=True).decode()
