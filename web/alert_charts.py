@@ -13,16 +13,10 @@ from datetime import datetime
 from markupsafe import Markup, escape
 
 from crm.alerts.explain import ChartData
+from web.charts import nice_max
 
 WIDTH, HEIGHT = 760, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 28
-
-
-def _scale_max(value: float) -> float:
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000):
-        if value <= step:
-            return float(step)
-    return float(int(value * 1.1) + 1)
 
 
 def _path(points: Sequence[tuple[float, float]]) -> str:
@@ -36,7 +30,7 @@ def alert_chart(data: ChartData, *, unit: str = "mentions per 5 minutes") -> Mar
     if n < 2:
         return Markup('<p class="muted">Not enough data for a chart yet.</p>')
     top = max([*data.values, *(h for h in data.high if h is not None), 1])
-    ymax = _scale_max(top)
+    ymax = nice_max(top)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(i: float) -> float:
