@@ -29,6 +29,7 @@ from crm.identity.suggestions import (
     update_suggestions,
 )
 from crm.members.models import Identity, Member
+from crm.paging import CountedPage
 
 __all__ = [
     "SuggestResult", "apply_mapping", "dismiss_suggestion", "get_suggestion", "list_audit",
@@ -48,16 +49,7 @@ class SuggestionView:
     b: Member
 
 
-@dataclass(frozen=True)
-class Paged:
-    items: Sequence[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+Paged = CountedPage
 
 
 def list_suggestions(session: Session, *, page: int = 1, per_page: int = 20, snoozed: bool = False) -> Paged:

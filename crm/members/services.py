@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, literal, select
@@ -11,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.errors import InvalidInput, NotFound
 from crm.members.models import Member, MemberTag, Note
+from crm.paging import CountedPage
 
 SORTS: dict[str, tuple[Any, ...]] = {
     "last_active": (Member.last_seen.desc().nulls_last(), Member.id.desc()),
@@ -24,18 +23,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
 MAX_TAG = 64
 
 
-@dataclass(frozen=True)
-class MemberPage:
-    """One page of members with the total count (members are few enough to count)."""
-
-    items: Sequence[Member]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+MemberPage = CountedPage[Member]
 
 
 def list_members(
