@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from connectors import registry
@@ -76,12 +76,9 @@ def poll_source(source_id: int) -> dict[str, Any]:
         except Exception as crash:
             _record_crash(source_id, run_id, started, crash)
             raise
-        with transaction() as s:
-            src, run = _rows(s, source_id, run_id)
-            if src is not None and run is not None:
-                sources.record_rate_limited(src, run, exc.retry_after, str(exc))
-                sources.release(src)
-                sources.finish_run(run, started)
+        retry_after, message = exc.retry_after, str(exc)
+        _close_run(source_id, run_id, started,
+                   lambda src, run: sources.record_rate_limited(src, run, retry_after, message))
         return {"rate_limited": exc.retry_after, **(outcome or {})}
     except (AuthFailed, Transient, Permanent, ConnectorError, ConnectorDisabled) as exc:
         recorder = {
@@ -89,12 +86,8 @@ def poll_source(source_id: int) -> dict[str, Any]:
             Permanent: sources.record_permanent,
             ConnectorDisabled: sources.record_auth_failed,
         }.get(type(exc), sources.record_transient)
-        with transaction() as s:
-            src, run = _rows(s, source_id, run_id)
-            if src is not None and run is not None:
-                recorder(src, run, str(exc))
-                sources.release(src)
-                sources.finish_run(run, started)
+        message = str(exc)
+        _close_run(source_id, run_id, started, lambda src, run: recorder(src, run, message))
         return {"error": type(exc).__name__, "message": str(exc)}
     except Exception as exc:
         _record_crash(source_id, run_id, started, exc)
@@ -111,14 +104,22 @@ def _rows(s: Any, source_id: int, run_id: int) -> tuple[Source | None, PollRun |
     return s.get(Source, source_id), s.get(PollRun, run_id)
 
 
-def _record_crash(source_id: int, run_id: int, started: Any, exc: BaseException) -> None:
+def _close_run(
+    source_id: int, run_id: int, started: Any, record: Callable[[Source, PollRun], None]
+) -> None:
+    """Record how a poll ended, release the source's lease and stamp the poll, in one transaction."""
     with transaction() as s:
         src, run = _rows(s, source_id, run_id)
         if src is None or run is None:
             return
-        sources.record_crash(src, run, f"{type(exc).__name__}: {exc}")
+        record(src, run)
         sources.release(src)
         sources.finish_run(run, started)
+
+
+def _record_crash(source_id: int, run_id: int, started: Any, exc: BaseException) -> None:
+    message = f"{type(exc).__name__}: {exc}"
+    _close_run(source_id, run_id, started, lambda src, run: sources.record_crash(src, run, message))
 
 
 def _ingest(
