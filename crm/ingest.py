@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, case, select
+from sqlalchemy import Float, Integer, case, select
 from sqlalchemy.orm import Session
 
 from connectors.base import Mention
@@ -31,6 +31,7 @@ from crm import sentiment
 from crm.db import table_of, utcnow
 from crm.interactions.models import KINDS, Interaction, QuarantinedItem
 from crm.members.models import Identity, Member
+from crm.members.profiles import refresh_member_profiles, search_name
 from crm.upsert import bulk_insert, bulk_update, insert_returning_ids
 
 MAX_TEXT = 40_000
@@ -265,7 +266,7 @@ def ingest_batch(
     result.new_ids = sorted(r.id for r in inserted)
     result.member_ids = {r.member_id for r in inserted}
     _update_aggregates(session, inserted)
-    _refresh_member_profiles(session, sorted(refresh))
+    refresh_member_profiles(session, sorted(refresh))
     return result
 
 
@@ -323,11 +324,11 @@ def _resolve_identities(
         return identity_ids, member_of, 0, refresh
     profiles = [_profile(authors[k].author) for k in missing]
     # A new member's profile facts are its one identity's: the same values
-    # _refresh_member_profiles would compute, so new members need no refresh.
+    # refresh_member_profiles would compute, so new members need no refresh.
     member_rows = [
         {
             "display_name": p["display_name"] or p["handle"] or k[1],
-            "search_name": _search_name(*sorted({n for n in (p["display_name"], p["handle"]) if n})),
+            "search_name": search_name(*sorted({n for n in (p["display_name"], p["handle"]) if n})),
             "platforms": k[0][:200],
             "followers_max": p["followers"],
             "created_at": now,
@@ -368,10 +369,6 @@ def _profile(a: Any) -> dict[str, Any]:
         "avatar_url": safe_url(a.avatar_url),
         "followers": followers,
     }
-
-
-def _search_name(*parts: str | None) -> str:
-    return " ".join(p.casefold() for p in parts if p)[:1000]
 
 
 def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
@@ -426,33 +423,5 @@ def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
             "last_seen": case(
                 (it.c.last_seen.is_(None) | (it.c.last_seen < v["last"]), v["last"]), else_=it.c.last_seen
             ),
-        },
-    )
-
-
-def _refresh_member_profiles(session: Session, member_ids: list[int]) -> None:
-    """Recompute denormalised identity facts (platforms, search name, reach) of these members."""
-    rows: dict[int, list[Any]] = defaultdict(list)
-    for i in range(0, len(member_ids), CHUNK):
-        for r in session.execute(
-            select(Identity.member_id, Identity.platform, Identity.handle, Identity.display_name, Identity.followers)
-            .where(Identity.member_id.in_(member_ids[i : i + CHUNK]))
-        ):
-            rows[r.member_id].append(r)
-    params = []
-    for mid, idents in rows.items():
-        platforms = ",".join(sorted({r.platform for r in idents}))
-        names = {p for r in idents for p in (r.display_name, r.handle) if p}
-        followers = [r.followers for r in idents if r.followers is not None]
-        params.append(
-            {"b_id": mid, "platforms": platforms[:200], "search_name": _search_name(*sorted(names)),
-             "followers_max": max(followers) if followers else None}
-        )
-    t = table_of(Member)
-    bulk_update(
-        session, t, params,
-        {"b_id": t.c.id.type, "platforms": String(), "search_name": String(), "followers_max": t.c.followers_max.type},
-        lambda v: {
-            "platforms": v["platforms"], "search_name": v["search_name"], "followers_max": v["followers_max"],
         },
     )

@@ -22,6 +22,7 @@ from crm.errors import Conflict, InvalidInput, NotFound
 from crm.identity.models import MergeAudit
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag, Note
+from crm.members.profiles import refresh_member_profiles
 
 CHUNK = 500
 MAX_MERGE = 50
@@ -29,7 +30,6 @@ AGGREGATES = (
     "interaction_count", "sentiment_sum", "sentiment_mean", "positive_count", "negative_count",
     "neutral_count", "first_seen", "last_seen",
 )
-PROFILE = ("platforms", "search_name", "followers_max")
 _M = cast(Table, Member.__table__)
 _I = cast(Table, Identity.__table__)
 _X = cast(Table, Interaction.__table__)
@@ -123,33 +123,6 @@ def as_utc(value: Any) -> Any:
     return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
 
 
-def refresh_profiles(session: Session, member_ids: Sequence[int]) -> None:
-    """Recompute platforms, search name and reach from the members' identities (as ingest does)."""
-    rows: dict[int, list[Any]] = {m: [] for m in member_ids}
-    for chunk in _chunks(list(member_ids)):
-        for r in session.execute(
-            select(_I.c.member_id, _I.c.platform, _I.c.handle, _I.c.display_name, _I.c.followers)
-            .where(_I.c.member_id.in_(chunk))
-        ):
-            rows[r.member_id].append(r)
-    params = []
-    for mid, idents in rows.items():
-        names = sorted({p for r in idents for p in (r.display_name, r.handle) if p})
-        followers = [r.followers for r in idents if r.followers is not None]
-        params.append({
-            "b_id": mid,
-            "v_platforms": ",".join(sorted({r.platform for r in idents}))[:200],
-            "v_search_name": " ".join(p.casefold() for p in names)[:1000],
-            "v_followers_max": max(followers) if followers else None,
-        })
-    if params:
-        session.execute(
-            update(_M).where(_M.c.id == bindparam("b_id"))
-            .values({k: bindparam(f"v_{k}") for k in PROFILE}),
-            params,
-        )
-
-
 def _member_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
     return {r.id: r for r in session.execute(select(_M).where(_M.c.id.in_(ids)))}
 
@@ -222,7 +195,7 @@ def merge_members(
         )
     )
     recompute_aggregates(session, [keep_id])
-    refresh_profiles(session, [keep_id])
+    refresh_member_profiles(session, [keep_id])
     session.execute(update(_M).where(_M.c.id == keep_id).values(updated_at=utcnow()))
 
     audit = MergeAudit(
@@ -283,7 +256,7 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
     changed = [m for m in member_ids if now[m] != snap["fingerprints"][str(m)]]
     if changed:
         recompute_aggregates(session, changed)
-        refresh_profiles(session, changed)
+        refresh_member_profiles(session, changed)
     undo = MergeAudit(
         action="unmerge", kept_member_id=keep_id, merged_member_ids=list(audit.merged_member_ids),
         actor_id=actor_id, method="manual", reason=(reason or "").strip()[:2000],
