@@ -5,14 +5,17 @@ Nothing is built at import: the process entry points call :func:`make_engine`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -99,6 +102,16 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """One sessionmaker per process; objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+# SQLite allows 32,766 bound parameters per statement: IN lists of ids go in slices.
+IN_CHUNK = 500
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """Consecutive slices of ``size`` items (for IN lists and batched writes)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def table_of(model: type[Base]) -> Table:

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from crm.db import chunks
 from crm.segments import runs
-from crm.segments.export import chunks, collect_member_ids, fetch_rows, open_writer
+from crm.segments.export import CHUNK as EXPORT_CHUNK
+from crm.segments.export import collect_member_ids, fetch_rows, open_writer
 from crm.segments.models import ExportRun
 from listeners.runtime import get, transaction
 
@@ -57,7 +59,7 @@ def run_export(
         writer = open_writer(fmt, partial, columns, delimiter)
         written, reported = 0, time.monotonic()
         try:
-            for chunk in chunks(ids):
+            for chunk in chunks(ids, EXPORT_CHUNK):
                 with factory() as s:
                     rows = fetch_rows(s, chunk, columns)
                 writer.write(rows)

@@ -12,9 +12,11 @@ from typing import Any
 from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 
+from crm.db import chunks
 from crm.errors import InvalidInput
 from crm.segments import runs, services
-from crm.segments.export import DEFAULT_COLUMNS, chunks, fetch_rows, validate_columns
+from crm.segments.export import CHUNK as EXPORT_CHUNK
+from crm.segments.export import DEFAULT_COLUMNS, fetch_rows, validate_columns
 from crm.segments.models import Segment
 from crm.segments.rules import describe
 from web.api import member_json
@@ -126,7 +128,7 @@ def export(segment_id: int) -> Any:
     limit = arg_int("limit", 500, hi=5000)
     page = services.members_after(db, segment, after=arg_int("after", 0, lo=0, hi=2**62), limit=limit)
     ids = [m.id for m in page]
-    rows = [row for chunk in chunks(ids) for row in fetch_rows(db, chunk, columns)]
+    rows = [row for chunk in chunks(ids, EXPORT_CHUNK) for row in fetch_rows(db, chunk, columns)]
     runs.record_api_page(db, segment, columns=columns, rows=len(rows), user_id=current_user.id,
                          actor=current_user.email)
     db.commit()

@@ -10,14 +10,14 @@ restores the rows, recomputing aggregates only where interactions arrived since 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from crm.db import UTCDateTime, utcnow
+from crm.db import UTCDateTime, chunks, utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.identity.models import MergeAudit
 from crm.interactions.models import Interaction
@@ -35,11 +35,6 @@ _I = cast(Table, Identity.__table__)
 _X = cast(Table, Interaction.__table__)
 _N = cast(Table, Note.__table__)
 _T = cast(Table, MemberTag.__table__)
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
 
 
 def _dump_row(row: Any) -> dict[str, Any]:
@@ -68,7 +63,7 @@ def _fingerprint(session: Session, member_ids: Sequence[int]) -> dict[int, list[
     in between, so the stored aggregates are still exact (no float re-summing).
     """
     out: dict[int, list[Any]] = {m: [0, 0, []] for m in member_ids}
-    for chunk in _chunks(list(member_ids)):
+    for chunk in chunks(list(member_ids), CHUNK):
         for r in session.execute(
             select(_X.c.member_id, func.count(), func.max(_X.c.id))
             .where(_X.c.member_id.in_(chunk)).group_by(_X.c.member_id)
@@ -89,7 +84,7 @@ def recompute_aggregates(session: Session, member_ids: Sequence[int]) -> None:
             "negative_count": 0, "neutral_count": 0, "first_seen": None, "last_seen": None}
         for m in member_ids
     }
-    for chunk in _chunks(list(member_ids)):
+    for chunk in chunks(list(member_ids), CHUNK):
         rows = session.execute(
             select(_X.c.member_id, _X.c.sentiment_label, func.count(), func.sum(_X.c.sentiment),
                    func.min(_X.c.occurred_at), func.max(_X.c.occurred_at))
@@ -235,12 +230,12 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
     keep_id = audit.kept_member_id
     for m_key, identity_ids in snap["identities"].items():
         m = int(m_key)
-        for chunk in _chunks(identity_ids):
+        for chunk in chunks(identity_ids, CHUNK):
             session.execute(update(_I).where(_I.c.id.in_(chunk), _I.c.member_id == keep_id)
                             .values(member_id=m, updated_at=_I.c.updated_at))
             # By identity, not by the stored ids: items that arrived since belong to m too.
             session.execute(update(_X).where(_X.c.identity_id.in_(chunk)).values(member_id=m))
-        for chunk in _chunks(snap["notes"][m_key]):
+        for chunk in chunks(snap["notes"][m_key], CHUNK):
             session.execute(update(_N).where(_N.c.id.in_(chunk), _N.c.member_id == keep_id).values(member_id=m))
         for tag, _created in snap["tags_moved"][m_key]:
             session.execute(delete(_T).where(_T.c.member_id == keep_id, _T.c.tag == tag))

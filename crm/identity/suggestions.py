@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from crm.db import dialect_name, utcnow
+from crm.db import chunks, dialect_name, utcnow
 from crm.identity import matching
 from crm.identity.merge import merge_members
 from crm.identity.models import (
@@ -50,11 +50,6 @@ class SuggestResult:
     updated: int = 0
     removed: int = 0
     auto_merges: list[int] = field(default_factory=list)  # MergeAudit ids
-
-
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
 
 
 def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -91,7 +86,7 @@ def load_features(session: Session, identity_ids: Collection[int] | None = None)
         for row in session.execute(select(*_COLS).execution_options(yield_per=5000)):
             out[row.id] = matching.features(row)
         return out
-    for chunk in _chunks(sorted(identity_ids)):
+    for chunk in chunks(sorted(identity_ids), CHUNK):
         for row in session.execute(select(*_COLS).where(Identity.id.in_(chunk))):
             out[row.id] = matching.features(row)
     return out
@@ -106,7 +101,7 @@ def load_activity(session: Session, feats: dict[int, matching.Features]) -> None
     else:
         hour = func.strftime("%H", x.c.occurred_at)
     ids = sorted(feats)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         for iid, lang, n in session.execute(
             select(x.c.identity_id, x.c.language, func.count()).where(x.c.identity_id.in_(chunk))
             .group_by(x.c.identity_id, x.c.language)
@@ -133,7 +128,7 @@ def _blocked(session: Session, member_of: dict[int, int] | None = None) -> set[P
     if member_of is None or any(a not in member_of or b not in member_of for a, b in rows):
         wanted = sorted({i for r in rows for i in r})
         member_of = dict(member_of or {})
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted, CHUNK):
             member_of.update(session.execute(select(Identity.id, Identity.member_id).where(Identity.id.in_(chunk))).all())
     return {tuple(sorted((member_of[a], member_of[b]))) for a, b in rows}  # type: ignore[misc]
 
@@ -204,7 +199,7 @@ def _store(
     t = cast(Table, MergeSuggestion.__table__)
     existing: dict[Pair, Any] = {}
     firsts = sorted({a for a, _ in affected})
-    for chunk in _chunks(firsts):
+    for chunk in chunks(firsts, CHUNK):
         for r in session.execute(select(t.c.id, t.c.member_a_id, t.c.member_b_id, t.c.status).where(t.c.member_a_id.in_(chunk))):
             if (r.member_a_id, r.member_b_id) in affected:
                 existing[(r.member_a_id, r.member_b_id)] = r
@@ -227,7 +222,7 @@ def _store(
         _insert_rows(session, t, inserts)
     for sid, values in updates:
         session.execute(update(t).where(t.c.id == sid).values(**values))
-    for chunk in _chunks(removals):
+    for chunk in chunks(removals, CHUNK):
         session.execute(delete(t).where(t.c.id.in_(chunk)))
     result.created += len(inserts)
     result.updated += len(updates)
@@ -238,7 +233,7 @@ def _drop_merged(session: Session, merged: Iterable[int]) -> None:
     """Suggestions about members that no longer exist on their own."""
     t = cast(Table, MergeSuggestion.__table__)
     ids = sorted(set(merged))
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         session.execute(delete(t).where(t.c.member_a_id.in_(chunk) | t.c.member_b_id.in_(chunk)))
 
 
@@ -311,27 +306,27 @@ def update_suggestions(
     result.identities = len(fresh)
     kt = cast(Table, IdentityMatchKey.__table__)
     keys_of = {i: matching.blocking_keys(f) for i, f in fresh.items()}
-    for chunk in _chunks(sorted(fresh)):
+    for chunk in chunks(sorted(fresh), CHUNK):
         session.execute(delete(kt).where(kt.c.identity_id.in_(chunk)))
     rows = [{"key": k, "identity_id": i} for i, ks in keys_of.items() for k in ks]
     _insert_rows(session, kt, rows)
     all_keys = sorted({k for ks in keys_of.values() for k in ks})
     sizes: dict[str, int] = {}
-    for chunk in _chunks(all_keys):
-        sizes.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(chunk)).group_by(kt.c.key)).all())
+    for key_chunk in chunks(all_keys, CHUNK):
+        sizes.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(key_chunk)).group_by(kt.c.key)).all())
     usable = [k for k in all_keys if 2 <= sizes.get(k, 0) <= matching.block_cap(k)]
     it = cast(Table, Identity.__table__)
     names = [k for k in all_keys if k.startswith("n:")]
-    for chunk in _chunks(names):
+    for key_chunk in chunks(names, CHUNK):
         per_platform = session.execute(
             select(kt.c.key, it.c.platform, func.count()).join(it, it.c.id == kt.c.identity_id)
-            .where(kt.c.key.in_(chunk)).group_by(kt.c.key, it.c.platform)
+            .where(kt.c.key.in_(key_chunk)).group_by(kt.c.key, it.c.platform)
         ).all()
-        for k in chunk:
+        for k in key_chunk:
             sizes[f"{k}"] = max((n for key, _p, n in per_platform if key == k), default=1)
     sharing: dict[str, list[int]] = defaultdict(list)
-    for chunk in _chunks(usable):
-        for k, iid in session.execute(select(kt.c.key, kt.c.identity_id).where(kt.c.key.in_(chunk))):
+    for key_chunk in chunks(usable, CHUNK):
+        for k, iid in session.execute(select(kt.c.key, kt.c.identity_id).where(kt.c.key.in_(key_chunk))):
             sharing[k].append(iid)
     candidates = {iid for ids in sharing.values() for iid in ids}
     feats = dict(fresh)
@@ -346,14 +341,14 @@ def update_suggestions(
     # Existing suggestions of these members are rescored too (a profile may have changed).
     t = cast(Table, MergeSuggestion.__table__)
     members = sorted({f.member_id for f in fresh.values()})
-    for chunk in _chunks(members):
+    for chunk in chunks(members, CHUNK):
         member_pairs |= {(r[0], r[1]) for r in session.execute(
             select(t.c.member_a_id, t.c.member_b_id).where(
                 (t.c.member_a_id.in_(chunk) | t.c.member_b_id.in_(chunk)) & t.c.status.in_(("open", "snoozed"))))}
     # Score every identity pair across each member pair (members have few identities).
     involved = sorted({m for p in member_pairs for m in p})
     by_member: dict[int, list[int]] = defaultdict(list)
-    for chunk in _chunks(involved):
+    for chunk in chunks(involved, CHUNK):
         for row in session.execute(select(*_COLS).where(Identity.member_id.in_(chunk))):
             if row.id not in feats:
                 feats[row.id] = matching.features(row)
@@ -385,7 +380,7 @@ def update_after_ingest(session: Session, member_ids: Collection[int]) -> Sugges
     """
     kt = cast(Table, IdentityMatchKey.__table__)
     ids: list[int] = []
-    for chunk in _chunks(sorted(member_ids)):
+    for chunk in chunks(sorted(member_ids), CHUNK):
         ids.extend(session.scalars(
             select(Identity.id).where(Identity.member_id.in_(chunk), Identity.id.not_in(select(kt.c.identity_id)))
         ))
@@ -395,7 +390,7 @@ def update_after_ingest(session: Session, member_ids: Collection[int]) -> Sugges
 def identity_ids_of_members(session: Session, member_ids: Collection[int]) -> list[int]:
     """The identities of these members (to feed :func:`update_suggestions`)."""
     out: list[int] = []
-    for chunk in _chunks(sorted(member_ids)):
+    for chunk in chunks(sorted(member_ids), CHUNK):
         out.extend(session.scalars(select(Identity.id).where(Identity.member_id.in_(chunk))))
     return out
 

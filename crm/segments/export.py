@@ -17,7 +17,7 @@ import json
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,12 +126,6 @@ def collect_member_ids(session: Session, rule: dict[str, Any], *, segment_id: in
         for part in result.partitions():
             ids.extend(row[0] for row in part)
     return ids
-
-
-def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
-    """Consecutive slices of ``size`` ids."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def _id_in(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
