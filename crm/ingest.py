@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Mention
 from crm import sentiment
-from crm.db import table_of, utcnow
+from crm.db import chunks, table_of, utcnow
 from crm.interactions.models import KINDS, Interaction, QuarantinedItem
 from crm.members.models import Identity, Member
 from crm.members.profiles import refresh_member_profiles, search_name
@@ -39,8 +39,6 @@ MAX_TITLE = 1_000
 MAX_ID = 255
 MAX_URL = 2_000
 PLATFORM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
-# SQLite allows 32,766 bound parameters per statement; keep IN lists well below.
-CHUNK = 500
 
 
 @dataclass
@@ -167,8 +165,7 @@ def _existing_keys(session: Session, model: Any, keys: Iterable[tuple[str, str]]
         by_platform[platform].append(ext)
     rows: list[Any] = []
     for platform, exts in by_platform.items():
-        for i in range(0, len(exts), CHUNK):
-            chunk = exts[i : i + CHUNK]
+        for chunk in chunks(exts):
             rows.extend(
                 session.execute(
                     select(*cols).where(model.platform == platform, model.external_id.in_(chunk))

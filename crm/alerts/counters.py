@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from crm.alerts.models import AlertRule, VolumeBucket
 from crm.alerts.types import BUCKET_SECONDS
-from crm.db import dialect_name, table_of
+from crm.db import chunks, dialect_name, table_of
 from crm.interactions.models import Interaction
 from crm.interactions.search import apply_text_search
 
@@ -159,8 +159,8 @@ def upsert_buckets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     table = VolumeBucket.__table__
     dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
     greatest = func.greatest if dialect is postgresql else func.max
-    for i in range(0, len(rows), CHUNK):
-        stmt = dialect.insert(table).values(list(rows[i : i + CHUNK]))
+    for part in chunks(rows, CHUNK):
+        stmt = dialect.insert(table).values(list(part))
         newer = stmt.excluded.count >= table.c.count
         stmt = stmt.on_conflict_do_update(
             index_elements=["scope_key", "bucket_start"],
@@ -190,8 +190,8 @@ def _matches_any(session: Session, key: str, ids: Sequence[int]) -> bool:
     restrict = scope_filter(session, key)
     if restrict is None:
         return False
-    for i in range(0, len(ids), CHUNK):
-        stmt = restrict(select(Interaction.id).where(Interaction.id.in_(ids[i : i + CHUNK])))
+    for chunk in chunks(ids, CHUNK):
+        stmt = restrict(select(Interaction.id).where(Interaction.id.in_(chunk)))
         if session.execute(counted(stmt).limit(1)).first() is not None:
             return True
     return False

@@ -12,11 +12,9 @@ from typing import Any
 from sqlalchemy import String, select
 from sqlalchemy.orm import Session
 
-from crm.db import table_of
+from crm.db import chunks, table_of
 from crm.members.models import Identity, Member
 from crm.upsert import bulk_update
-
-CHUNK = 500
 
 
 def search_name(*parts: str | None) -> str:
@@ -30,11 +28,10 @@ def refresh_member_profiles(session: Session, member_ids: Sequence[int]) -> None
     A member left with no identities (merged away) gets empty facts.
     """
     rows: dict[int, list[Any]] = {m: [] for m in member_ids}
-    ids = list(rows)
-    for i in range(0, len(ids), CHUNK):
+    for chunk in chunks(list(rows)):
         for r in session.execute(
             select(Identity.member_id, Identity.platform, Identity.handle, Identity.display_name, Identity.followers)
-            .where(Identity.member_id.in_(ids[i : i + CHUNK]))
+            .where(Identity.member_id.in_(chunk))
         ):
             rows[r.member_id].append(r)
     params = []
