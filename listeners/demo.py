@@ -17,9 +17,10 @@ from crm.errors import Conflict
 from crm.identity.suggestions import rebuild_suggestions
 from crm.inbox.actions import mark_handled
 from crm.inbox.models import InboxItem
-from crm.inbox.services import add_team_account, triage, untriaged_ids
+from crm.inbox.services import add_team_account
 from crm.interactions.models import Interaction
 from crm.users.models import User
+from listeners.inbox import triage_backlog
 from listeners.runtime import transaction
 
 TEAM_ACCOUNTS = (("reddit", "nimbus_team"), ("x", "nimbus_team"), ("mastodon", "nimbus_team@fosstodon.org"))
@@ -52,16 +53,8 @@ def prepare_demo(now: datetime) -> list[str]:
                 add_team_account(s, platform=platform, handle=handle)
             except Conflict:
                 pass
-    created = handled = after = 0
-    while True:
-        with transaction() as s:
-            ids = untriaged_ids(s, after_id=after, limit=2000)
-            if not ids:
-                break
-            result = triage(s, ids)
-            created, handled = created + result.created, handled + result.auto_handled
-            after = ids[-1]
-    lines.append(f"Inbox: {created} items needed a human; {handled} were answered by a team account.")
+    totals = triage_backlog()
+    lines.append(f"Inbox: {totals.created} items needed a human; {totals.auto_handled} were answered by a team account.")
     lines.append(_handle_old_items(now))
     with transaction() as s:
         found = rebuild_suggestions(s)

@@ -20,6 +20,30 @@ def triage_interactions(interaction_ids: Sequence[int]) -> dict[str, int]:
     return asdict(result)
 
 
+def triage_backlog(
+    since: datetime | None = None, batch: int = 2000,
+    on_batch: Callable[[services.TriageResult], Any] | None = None,
+) -> services.TriageResult:
+    """Triage every interaction not yet triaged (since ``since``), one transaction per batch.
+
+    Idempotent and resumable: a crash repeats at most one batch, which is a no-op.
+    ``on_batch`` gets the running totals after each batch (for a progress line).
+    """
+    after, totals = 0, services.TriageResult()
+    while True:
+        with transaction() as s:
+            ids = services.untriaged_ids(s, after_id=after, since=since, limit=batch)
+            if not ids:
+                return totals
+            r = services.triage(s, ids)
+        after = ids[-1]
+        totals.seen += r.seen
+        totals.created += r.created
+        totals.auto_handled += r.auto_handled
+        if on_batch is not None:
+            on_batch(totals)
+
+
 def wake_snoozed_items() -> int:
     """Reopen items whose snooze ran out."""
     with transaction() as s:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import click
 
@@ -26,27 +27,18 @@ def _configure() -> None:
 def triage(everything: bool, days: int | None, batch: int) -> None:
     """Put existing interactions that need a human into the inbox (idempotent; resumable)."""
     from crm.db import utcnow
-    from crm.inbox import services
-    from listeners.runtime import transaction
+    from listeners.inbox import triage_backlog
 
     if not everything and days is None:
         raise click.UsageError("Say which interactions: --all, or --days N.")
     _configure()
     since = utcnow() - timedelta(days=days) if days else None
-    after, totals = 0, services.TriageResult()
-    while True:
-        # One transaction per batch: a crash repeats at most one batch, which is a no-op.
-        with transaction() as s:
-            ids = services.untriaged_ids(s, after_id=after, since=since, limit=batch)
-            if not ids:
-                break
-            r = services.triage(s, ids)
-        after = ids[-1]
-        totals.seen += r.seen
-        totals.created += r.created
-        totals.auto_handled += r.auto_handled
+
+    def progress(totals: Any) -> None:
         click.echo(f"\r{totals.seen:,} read, {totals.created:,} new items, {totals.auto_handled:,} answered by the team",
                    nl=False)
+
+    triage_backlog(since, batch, progress)
     click.echo("")
 
 
