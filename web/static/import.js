@@ -3,7 +3,6 @@
 (function () {
   var box = document.getElementById("import");
   if (!box) return;
-  var url = box.dataset.statusUrl;
   function fmt(n) { return Number(n).toLocaleString(); }
   function render(s) {
     document.getElementById("bar").style.width = s.percent + "%";
@@ -25,11 +24,5 @@
     }
     return s.status === "queued" || s.status === "running";
   }
-  function tick() {
-    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (s) { if (render(s)) setTimeout(tick, 1000); })
-      .catch(function () { setTimeout(tick, 3000); });
-  }
-  if (box.dataset.status === "queued" || box.dataset.status === "running") tick();
+  window.crmPollStatus(box, render);
 })();

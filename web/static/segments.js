@@ -124,8 +124,7 @@
   // --- export progress ------------------------------------------------------------------
   var box = document.getElementById("export");
   if (box) {
-    var url = box.dataset.statusUrl;
-    var render2 = function (s) {
+    window.crmPollStatus(box, function (s) {
       document.getElementById("bar").style.width = s.percent + "%";
       document.getElementById("pct").textContent = s.percent + "%";
       document.getElementById("rows").textContent = fmt(s.rows);
@@ -135,13 +134,6 @@
       if (s.failure) { var f = document.getElementById("failure"); f.textContent = s.failure; f.hidden = false; }
       if (s.download) { var d = document.getElementById("download"); d.href = s.download; d.hidden = false; }
       return s.status === "queued" || s.status === "running";
-    };
-    var tick = function () {
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
-        .then(function (s) { if (render2(s)) setTimeout(tick, 1000); })
-        .catch(function () { setTimeout(tick, 3000); });
-    };
-    if (box.dataset.status === "queued" || box.dataset.status === "running") tick();
+    });
   }
 })();
