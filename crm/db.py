@@ -61,7 +61,16 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Build the engine for DATABASE_URL with the per-backend settings we rely on."""
+    """Build the engine for DATABASE_URL with the per-backend settings we rely on.
+
+    Every process (CLI, worker, scheduler, web, Alembic) builds its engine here, so this is
+    where every model is registered: a process that never imported an area's models would
+    otherwise resolve foreign keys to that area's tables lazily, or not at all.
+    """
+    import crm.models  # noqa: F401  (registers every table on Base.metadata)
+
+    # Bound values are people's texts and ids: an error message never carries them into a log.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[1]
         if path and path != ":memory:":

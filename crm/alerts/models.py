@@ -106,7 +106,7 @@ class RuleBaseline(Base):
     __tablename__ = "alert_baselines"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    rule_id: Mapped[int] = mapped_column(BigId, ForeignKey("alert_rules.id", ondelete="CASCADE"))
     bucket_start: Mapped[datetime] = mapped_column(UTCDateTime)
     median: Mapped[float] = mapped_column(Float)
     sigma: Mapped[float] = mapped_column(Float)
@@ -122,7 +122,7 @@ class Alert(Base):
     __tablename__ = "alerts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    rule_id: Mapped[int] = mapped_column(BigId, ForeignKey("alert_rules.id", ondelete="CASCADE"))
     scope_key: Mapped[str] = mapped_column(String(100))
     signal: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(8), default="spike")
@@ -136,10 +136,10 @@ class Alert(Base):
     last_updated: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quiet_buckets: Mapped[int] = mapped_column(Integer, default=0)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
     )
     resolution_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -163,12 +163,12 @@ class AlertEvent(Base):
     __tablename__ = "alert_events"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    alert_id: Mapped[int] = mapped_column(BigId, ForeignKey("alerts.id", ondelete="CASCADE"))
     # opened / escalated / reopened / resolved (detector); acknowledged / assigned / note /
     # closed (a person resolved it with a reason).
     kind: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str | None] = mapped_column(String(8))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     detail: Mapped[str] = mapped_column(Text, default="")
     level: Mapped[int | None] = mapped_column(Integer)
     baseline: Mapped[float | None] = mapped_column(Float)
@@ -183,8 +183,8 @@ class Delivery(Base):
     __tablename__ = "alert_deliveries"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"))
+    alert_id: Mapped[int] = mapped_column(BigId, ForeignKey("alerts.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("alert_events.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(8))
     target: Mapped[str] = mapped_column(String(2000))
     webhook_format: Mapped[str | None] = mapped_column(String(8))
@@ -208,7 +208,7 @@ class DeliveryAttempt(Base):
     __tablename__ = "alert_delivery_attempts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("alert_deliveries.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int] = mapped_column(BigId, ForeignKey("alert_deliveries.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     ok: Mapped[bool] = mapped_column(Boolean)
     status_code: Mapped[int | None] = mapped_column(Integer)
@@ -225,8 +225,8 @@ class AlertMute(Base):
     __tablename__ = "alert_mutes"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    rule_id: Mapped[int | None] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    rule_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("alert_rules.id", ondelete="CASCADE"))
     until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -28,7 +28,7 @@ class IdentityMatchKey(Base):
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     identity_id: Mapped[int] = mapped_column(
-        ForeignKey("identities.id", ondelete="CASCADE"), primary_key=True
+        BigId, ForeignKey("identities.id", ondelete="CASCADE"), primary_key=True
     )
 
     __table_args__ = (Index("ix_identity_match_keys_identity_id", "identity_id"),)
@@ -43,10 +43,10 @@ class MergeSuggestion(Base):
     __tablename__ = "merge_suggestions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    member_a_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    member_b_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    identity_a_id: Mapped[int] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"))
-    identity_b_id: Mapped[int] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"))
+    member_a_id: Mapped[int] = mapped_column(BigId, ForeignKey("members.id", ondelete="CASCADE"))
+    member_b_id: Mapped[int] = mapped_column(BigId, ForeignKey("members.id", ondelete="CASCADE"))
+    identity_a_id: Mapped[int] = mapped_column(BigId, ForeignKey("identities.id", ondelete="CASCADE"))
+    identity_b_id: Mapped[int] = mapped_column(BigId, ForeignKey("identities.id", ondelete="CASCADE"))
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[list] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -71,12 +71,12 @@ class MergeDecision(Base):
     __tablename__ = "merge_decisions"
 
     identity_a_id: Mapped[int] = mapped_column(
-        ForeignKey("identities.id", ondelete="CASCADE"), primary_key=True
+        BigId, ForeignKey("identities.id", ondelete="CASCADE"), primary_key=True
     )
     identity_b_id: Mapped[int] = mapped_column(
-        ForeignKey("identities.id", ondelete="CASCADE"), primary_key=True
+        BigId, ForeignKey("identities.id", ondelete="CASCADE"), primary_key=True
     )
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -94,17 +94,17 @@ class MergeAudit(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     action: Mapped[str] = mapped_column(String(16))  # "merge" | "unmerge"
-    kept_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kept_member_id: Mapped[int] = mapped_column(BigId, ForeignKey("members.id"), index=True)
     merged_member_ids: Mapped[list] = mapped_column(JSON)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     # "manual", "suggestion", or "rule:<name>" for automatic merges.
     method: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[list | None] = mapped_column(JSON)
     snapshot: Mapped[dict | None] = mapped_column(JSON)
     # For a merge: the unmerge that undid it; for an unmerge: the merge it undid.
-    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("merge_audit.id"))
-    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("merge_audit.id"))
+    undone_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("merge_audit.id"))
+    undoes_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("merge_audit.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_merge_audit_created_at", "created_at"),)
@@ -117,5 +117,5 @@ class IdentityRule(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

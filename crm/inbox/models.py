@@ -34,7 +34,7 @@ class InboxItem(Base):
     __tablename__ = "inbox_items"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), unique=True)
+    interaction_id: Mapped[int] = mapped_column(BigId, ForeignKey("interactions.id", ondelete="CASCADE"), unique=True)
     platform: Mapped[str] = mapped_column(String(32))
     source_id: Mapped[int | None] = mapped_column(BigId)
     sentiment_label: Mapped[str] = mapped_column(String(8))
@@ -45,14 +45,14 @@ class InboxItem(Base):
     reasons: Mapped[str] = mapped_column(String(64))  # comma-separated, from REASONS
     priority: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default="open")
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0)
     escalation_reason: Mapped[str | None] = mapped_column(Text)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_seconds: Mapped[int | None] = mapped_column(Integer)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     # "manual", or "team_reply" when a team account answered in the thread.
     handled_via: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -94,8 +94,8 @@ class InboxEvent(Base):
     __tablename__ = "inbox_events"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("inbox_items.id", ondelete="CASCADE"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("inbox_items.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -117,7 +117,7 @@ class TeamAccount(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     handle: Mapped[str] = mapped_column(String(255))  # lower-case, without "@" or "u/"
-    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id", ondelete="SET NULL"))
+    identity_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("identities.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
@@ -132,8 +132,8 @@ class Reminder(Base):
     __tablename__ = "reminders"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("members.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

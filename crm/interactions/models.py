@@ -38,9 +38,9 @@ class Interaction(Base):
     parent_external_id: Mapped[str | None] = mapped_column(String(255))
     thread_external_id: Mapped[str | None] = mapped_column(String(255))
     channel: Mapped[str | None] = mapped_column(String(255))
-    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
-    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    source_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("sources.id", ondelete="SET NULL"))
+    identity_id: Mapped[int] = mapped_column(BigId, ForeignKey("identities.id"))
+    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("members.id"))
     raw: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -28,7 +28,7 @@ class Segment(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     rule: Mapped[dict[str, Any]] = mapped_column(JSON)
     builtin_key: Mapped[str | None] = mapped_column(String(32), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -47,10 +47,10 @@ class ExportRun(Base):
     __tablename__ = "export_runs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"))
+    segment_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("segments.id", ondelete="SET NULL"))
     segment_name: Mapped[str] = mapped_column(String(120))
     rule: Mapped[dict[str, Any]] = mapped_column(JSON)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     # Who asked, as text that survives the user's deletion: an e-mail, or "cli:<os user>".
     actor: Mapped[str] = mapped_column(String(320))
     channel: Mapped[str] = mapped_column(String(8), default="web")  # web / api / cli
