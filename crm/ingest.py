@@ -8,7 +8,8 @@ per batch, never one per item:
 3. score sentiment for the new items only, so a re-delivery costs almost nothing;
 4. find or create Identity -> Member;
 5. insert interactions (INSERT .. ON CONFLICT DO NOTHING .. RETURNING, batched);
-6. update member and identity aggregates from the rows actually inserted.
+6. update member and identity aggregates from the rows actually inserted;
+7. write the batch's follow-up work to the outbox (crm.outbox), in the same transaction.
 
 Full-text search indexes are kept by the database (generated column / FTS5 triggers).
 The caller commits; re-ingesting the same batch changes nothing.
@@ -32,6 +33,7 @@ from crm.db import chunks, table_of, utcnow
 from crm.interactions.models import KINDS, Interaction, QuarantinedItem
 from crm.members.models import Identity, Member
 from crm.members.profiles import refresh_member_profiles, search_name
+from crm.outbox import services as outbox
 from crm.upsert import bulk_insert, bulk_update, insert_returning_ids
 
 MAX_TEXT = 40_000
@@ -264,6 +266,9 @@ def ingest_batch(
     result.member_ids = {r.member_id for r in inserted}
     _update_aggregates(session, inserted)
     refresh_member_profiles(session, sorted(refresh))
+    # The follow-ups (inbox triage, alert counters, identity suggestions) are stored with the
+    # batch and drained by a job after the commit: a crash in between loses none of them.
+    outbox.add_ingest_followups(session, result.new_ids, result.member_ids)
     return result
 
 

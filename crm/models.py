@@ -22,6 +22,7 @@ from crm.imports.models import ImportRun
 from crm.inbox.models import InboxEvent, InboxItem, Reminder, TeamAccount
 from crm.interactions.models import Interaction, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
+from crm.outbox.models import OutboxEntry
 from crm.segments.models import ExportRun, Segment
 from crm.sources.models import PollRun, Source
 from crm.users.models import User
@@ -49,6 +50,7 @@ __all__ = [
     "MergeDecision",
     "MergeSuggestion",
     "Note",
+    "OutboxEntry",
     "PollRun",
     "QuarantinedItem",
     "RuleBaseline",

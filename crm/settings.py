@@ -101,6 +101,10 @@ class Settings:
     redis_url: str | None = None
     secret_key: str = ""
     ingest_batch_size: int = 2000
+    # Self-healing: a job, lease or import run silent for this long with no live worker behind
+    # it is taken up again; RQ workers send a heartbeat every WORKER_HEARTBEAT_SECONDS.
+    heal_after_seconds: int = 60
+    worker_heartbeat_seconds: int = 10
     log_level: str = "INFO"
     base_url: str = "http://127.0.0.1:5000"
     # Connectors (optional; without credentials a connector is disabled and says why).
@@ -148,6 +152,10 @@ class Settings:
             redis_url=_get(env, "REDIS_URL", _parse_url("REDIS_URL", ("redis", "rediss", "unix")), None),
             secret_key=secret_key,
             ingest_batch_size=_get(env, "INGEST_BATCH_SIZE", _parse_int("INGEST_BATCH_SIZE", 1, 50_000), 2000),
+            heal_after_seconds=_get(env, "HEAL_AFTER_SECONDS", _parse_int("HEAL_AFTER_SECONDS", 2, 3600), 60),
+            worker_heartbeat_seconds=_get(
+                env, "WORKER_HEARTBEAT_SECONDS", _parse_int("WORKER_HEARTBEAT_SECONDS", 1, 300), 10
+            ),
             log_level=log_level,
             base_url=_get(env, "BASE_URL", _parse_url("BASE_URL", http), "http://127.0.0.1:5000"),
             reddit_client_id=opt("REDDIT_CLIENT_ID"),

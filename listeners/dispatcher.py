@@ -17,11 +17,14 @@ from typing import Any
 
 from crm.sources.services import claim, claim_due, release_claim
 from listeners.polling import poll_source
-from listeners.queue import JobQueue
+from listeners.queue import JobQueue, RetryPolicy
 from listeners.runtime import transaction
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 5.0
+HEAL_EVERY = 10.0
+# A crashed poll is retried soon; the source's own back-off (record_crash) paces the rest.
+POLL_RETRY = RetryPolicy(max=2, intervals=(15, 60))
 
 
 def job_id(source_id: int) -> str:
@@ -33,7 +36,17 @@ def tick(queue: JobQueue) -> list[int]:
     """Claim every due source and enqueue its poll (after the claim is committed); the ids enqueued."""
     with transaction() as s:
         claimed = claim_due(s)
-    return [source_id for source_id in claimed if _enqueue(queue, source_id)]
+    enqueued = []
+    for i, source_id in enumerate(claimed):
+        try:
+            if _enqueue(queue, source_id):
+                enqueued.append(source_id)
+        except Exception:
+            with transaction() as s:  # the queue is down: release the claims not yet tried
+                for rest in claimed[i + 1 :]:
+                    release_claim(s, rest)
+            raise
+    return enqueued
 
 
 def poll_now(queue: JobQueue, source_id: int) -> bool:
@@ -51,7 +64,15 @@ def _enqueue(queue: JobQueue, source_id: int) -> bool:
     leave the source unpolled until the lease runs out (15 minutes); that previous job
     releases nothing more, so the next tick simply claims the source again.
     """
-    job = queue.enqueue(poll_source, source_id, queue="ingest", job_id=job_id(source_id), job_timeout=600)
+    try:
+        job = queue.enqueue(
+            poll_source, source_id, queue="ingest", job_id=job_id(source_id), job_timeout=600, retry=POLL_RETRY
+        )
+    except Exception:
+        # Redis is down: keep nothing leased that no job will ever release.
+        with transaction() as s:
+            release_claim(s, source_id)
+        raise
     if job is not None:
         return True
     with transaction() as s:
@@ -86,8 +107,8 @@ class PeriodicJobs:
                 self._last[job_id] = now
                 continue
             if last is None or now - last >= every:
-                self._last[job_id] = now
                 queue.enqueue(func, queue=queue_name, job_id=job_id)
+                self._last[job_id] = now  # only once enqueued: a queue outage is retried next tick
                 due.append(job_id)
         return due
 
@@ -95,13 +116,23 @@ class PeriodicJobs:
 def run_forever(queue: JobQueue, interval: float = TICK_SECONDS, stop: threading.Event | None = None) -> None:
     """Tick until stopped. A failing tick is logged and retried on the next one.
 
+    Every HEAL_EVERY seconds it first takes up what a crash left behind (listeners.healing).
     Next to the polls, the periodic jobs: alert evaluation every minute (a finished bucket or a
     sudden silence is seen without new data), the hourly digest, the inbox's due work.
     """
+    from listeners.healing import heal
+
     stop = stop or threading.Event()
     periodic = PeriodicJobs.default()
+    last_heal = -HEAL_EVERY
     while not stop.is_set():
         started = time.monotonic()
+        if started - last_heal >= HEAL_EVERY:
+            try:
+                heal(queue)
+                last_heal = started
+            except Exception:  # noqa: BLE001 - as below: logged, retried on the next tick
+                log.exception("healing step failed")
         try:
             tick(queue)
         except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup; it is logged

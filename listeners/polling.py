@@ -27,7 +27,7 @@ from crm.ingest import IngestResult, Rejected, ingest_batch
 from crm.settings import Settings
 from crm.sources import services as sources
 from crm.sources.models import PollRun, Source
-from listeners.followups import after_ingest
+from listeners.followups import kick
 from listeners.runtime import get, transaction
 
 log = logging.getLogger(__name__)
@@ -51,19 +51,25 @@ def connector_values(settings: Settings) -> dict[str, str | None]:
 def poll_source(source_id: int) -> dict[str, Any]:
     """Poll one source once (bounded); return what it did."""
     rt = get()
-    with transaction() as s:
-        source = s.get(Source, source_id)
-        if source is None or not source.enabled:
-            if source is not None:
-                sources.release(source)
-            return {"skipped": "gone or paused"}
-        platform, kind, query = target = source.platform, source.kind, source.query
-        cursor = Cursor(dict(source.cursor)) if source.cursor else None
-        backfill = source.backfill_hours
-        run = PollRun(source_id=source_id)
-        s.add(run)
-        s.flush()
-        run_id, started = run.id, run.started_at
+    try:
+        with transaction() as s:
+            source = s.get(Source, source_id)
+            if source is None or not source.enabled:
+                if source is not None:
+                    sources.release(source)
+                return {"skipped": "gone or paused"}
+            platform, kind, query = target = source.platform, source.kind, source.query
+            cursor = Cursor(dict(source.cursor)) if source.cursor else None
+            backfill = source.backfill_hours
+            run = PollRun(source_id=source_id)
+            s.add(run)
+            s.flush()
+            run_id, started = run.id, run.started_at
+    except Exception:
+        # The database went away before the poll began: give the lease back (if it can be
+        # reached again) so the next tick polls the source, instead of waiting the lease out.
+        _release_quietly(source_id)
+        raise
     try:
         connector = registry.build(platform, connector_values(rt.settings))
         config = getattr(connector, "config", None)
@@ -97,6 +103,14 @@ def poll_source(source_id: int) -> dict[str, Any]:
     except Exception as exc:
         _record_crash(source_id, run_id, started, exc)
         raise
+
+
+def _release_quietly(source_id: int) -> None:
+    try:
+        with transaction() as s:
+            sources.release_claim(s, source_id)
+    except Exception:  # noqa: BLE001 - still down: the healing step releases the lease later
+        log.warning("could not release the lease of source %s", source_id, exc_info=True)
 
 
 def _rows(s: Any, source_id: int, run_id: int) -> tuple[Source | None, PollRun | None]:
@@ -162,7 +176,8 @@ def _ingest(
                 else:
                     if cursor is not None:
                         src.cursor = dict(cursor)
-        after_ingest(res)
+        if res.new:
+            kick()
     return {"fetched": len(result.mentions), "new": total.new, "duplicates": total.duplicate,
             "quarantined": total.quarantined, "exhausted": result.exhausted}
 

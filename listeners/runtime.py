@@ -7,13 +7,14 @@ disposed (without closing the parent's sockets) in every child.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import make_engine, make_session_factory
@@ -28,6 +29,7 @@ class Runtime:
     job_queue: Any = None
 
 
+log = logging.getLogger(__name__)
 _runtime: Runtime | None = None
 _fork_hook_installed = False
 
@@ -69,6 +71,39 @@ def queue() -> Any:
 
         rt.job_queue = make_queue(rt.settings, background=False)
     return rt.job_queue
+
+
+def enqueue_after_commit(session: Session, func: Callable[..., Any], *args: Any, **options: Any) -> None:
+    """Enqueue a job once ``session`` commits; dropped if it rolls back (warehouse's pattern).
+
+    A queue that cannot take the job then (Redis down) is logged, not raised: what the job
+    would do is already recorded in the database (the outbox, a lease, an import run), and the
+    dispatcher's healing step enqueues it again.
+    """
+    if not session.info.get(_HOOKED):
+        event.listen(session, "after_commit", _send_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+        session.info[_HOOKED] = True
+    session.info.setdefault(_PENDING, []).append((func, args, options))
+
+
+_PENDING, _HOOKED = "crm.jobs_after_commit", "crm.jobs_hooked"
+
+
+def _send_pending(session: Session) -> None:
+    jobs = session.info.pop(_PENDING, [])
+    if not jobs:
+        return
+    q = queue()
+    for func, args, options in jobs:
+        try:
+            q.enqueue(func, *args, **options)
+        except Exception:  # noqa: BLE001 - the work is in the database; healing re-enqueues it
+            log.warning("could not enqueue %s after commit; it will be re-enqueued", func.__name__, exc_info=True)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 @contextmanager

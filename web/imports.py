@@ -72,8 +72,12 @@ def upload() -> Any:
         total_bytes=stored.stat().st_size, user_id=current_user.id,
     )
     db.commit()
-    current_app.extensions["job_queue"].enqueue(jobs.import_file, run.id, queue="ingest", job_timeout=6 * 3600)
-    flash(f"Importing {upload.filename}.", "info")
+    try:
+        jobs.enqueue_import(current_app.extensions["job_queue"], run.id)
+        flash(f"Importing {upload.filename}.", "info")
+    except Exception:  # noqa: BLE001 - the run is saved as queued; the scheduler enqueues it again
+        current_app.logger.warning("could not enqueue import run %s", run.id, exc_info=True)
+        flash(f"{upload.filename} is saved; the import starts as soon as the job queue is reachable.", "warning")
     return redirect(url_for("imports.show", run_id=run.id))
 
 

@@ -33,3 +33,6 @@ class ImportRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stamped with every committed batch: a run that is "running" with an old heartbeat and no
+    # live job behind it was abandoned (a killed worker or CLI) and is resumed by itself.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -119,6 +119,7 @@ def mark_running(run: ImportRun) -> None:
     """The run has started (or restarted after a crash)."""
     run.status = "running"
     run.started_at = run.started_at or utcnow()
+    run.heartbeat_at = utcnow()
 
 
 def mark_finished(run: ImportRun, failure: str | None = None) -> None:

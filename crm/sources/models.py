@@ -52,7 +52,8 @@ class PollRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     # ok / partial / rate_limited / transient / auth_failed / permanent / error
-    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    # "running" until the poll ends; a poll whose worker died is closed as "crashed".
+    outcome: Mapped[str] = mapped_column(String(16), default="running")
     fetched: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)

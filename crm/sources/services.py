@@ -121,6 +121,41 @@ def release_claim(session: Session, source_id: int) -> None:
     )
 
 
+def leases_taken_before(session: Session, cutoff: datetime, now: datetime | None = None) -> list[int]:
+    """Sources whose current lease was taken before ``cutoff`` (candidates for a lost poll)."""
+    now = now or utcnow()
+    rows = session.execute(select(Source.id, Source.lease_until).where(Source.lease_until > now)).all()
+    return [sid for sid, until in rows if until is not None and until - LEASE < cutoff]
+
+
+CRASHED = "The poll stopped without finishing (its worker crashed or was killed); polled again."
+
+
+def reclaim_lease(session: Session, source_id: int) -> int:
+    """Release a lease no live job holds, and close its unfinished polls as crashed; how many."""
+    source = session.get(Source, source_id)
+    if source is None:
+        return 0
+    source.lease_until = None
+    return close_crashed_runs(session, source_id=source_id)
+
+
+def close_crashed_runs(
+    session: Session, *, source_id: int | None = None, started_before: datetime | None = None
+) -> int:
+    """Mark unfinished poll records as crashed (outcome "crashed", finished now)."""
+    stmt = select(PollRun).where(PollRun.finished_at.is_(None))
+    if source_id is not None:
+        stmt = stmt.where(PollRun.source_id == source_id)
+    if started_before is not None:
+        stmt = stmt.where(PollRun.started_at < started_before)
+    runs = session.scalars(stmt).all()
+    for run in runs:
+        run.outcome, run.error = "crashed", CRASHED
+        finish_run(run, run.started_at)
+    return len(runs)
+
+
 def release(source: Source) -> None:
     """End the lease after a poll."""
     source.lease_until = None

@@ -20,7 +20,7 @@ from crm.ingest import ingest_batch
 from crm.migrate import upgrade
 from crm.settings import Settings
 from listeners import runtime
-from listeners.followups import after_ingest
+from listeners.followups import kick
 from listeners.queue import RQQueue
 from tests.factories import author, mention
 from tests.listeners.test_alerts_delivery import WebhookSink
@@ -58,7 +58,8 @@ def test_spike_through_ingest_alerts_within_5s_and_webhook_within_10s(tmp_path: 
         with runtime.transaction() as s:
             result = ingest_batch(s, spike, origin="latency-test")
         committed = time.perf_counter()
-        after_ingest(result)
+        assert result.new
+        kick()
 
         seen: dict[str, float] = {}
         stop = threading.Event()

@@ -1,4 +1,4 @@
-"""After a committed ingest batch, every area's follow-up job runs (inline here)."""
+"""After a committed ingest batch, every area's follow-up runs from the outbox (inline here)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from crm.identity.models import MergeSuggestion
 from crm.inbox.models import InboxItem
 from crm.ingest import ingest_batch
 from crm.members.models import Identity
-from listeners.followups import after_ingest
+from crm.outbox import services as outbox
+from listeners.followups import kick
 
 
 def _mention(platform: str, ext: str, author_id: str, text: str) -> Mention:
@@ -29,8 +30,10 @@ def test_a_batch_triggers_suggestions_and_triage(app, db):  # noqa: ANN001
     result = ingest_batch(db, batch)
     db.commit()
     assert result.new == 2
+    assert outbox.backlog(db) == 1  # written with the batch, in its transaction
 
-    after_ingest(result)
+    kick()
+    assert outbox.backlog(db) == 0
 
     ids = db.scalars(select(Identity.id).where(Identity.handle == "juergen_mueller")).all()
     assert len(ids) == 2
@@ -48,10 +51,11 @@ def test_nothing_new_enqueues_nothing(app, db):  # noqa: ANN001
     batch = [_mention("reddit", "t1_f2", "t2_jm", "Danke für das Update!")]
     first = ingest_batch(db, batch)
     db.commit()
-    after_ingest(first)
+    kick()
     again = ingest_batch(db, batch)
     db.commit()
     assert again.new == 0
+    assert outbox.backlog(db) == 0  # nothing new, nothing to follow up
     before = db.scalar(select(func.count()).select_from(InboxItem))
-    after_ingest(again)
+    kick()
     assert db.scalar(select(func.count()).select_from(InboxItem)) == before

@@ -16,7 +16,6 @@ from crm.interactions.models import Interaction
 from crm.users.services import create_user
 from listeners import inbox as inbox_jobs
 from listeners import jobs
-from listeners.followups import _follow_ups
 from tests.factories import import_run, ingest, mention, unique
 
 
@@ -32,10 +31,6 @@ def _items(db: Session) -> dict[str, InboxItem]:
     db.expire_all()
     rows = db.execute(select(Interaction.external_id, InboxItem).join(InboxItem.interaction)).all()
     return {ext: item for ext, item in rows}
-
-
-def test_the_inbox_follow_up_is_registered() -> None:
-    assert inbox_jobs.triage_interactions in [job for job, _queue, _args in _follow_ups()]
 
 
 def test_an_import_triages_and_a_team_reply_handles(app, db: Session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,1 @@
+"""The transactional outbox: work that follows a committed batch, stored with the batch."""
