@@ -28,6 +28,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 ROOT = Path(__file__).resolve().parents[2]
+# tests/fakes importable as ``fakes`` (as tests/connectors and tests/listeners do).
+sys.path.insert(0, str(ROOT / "tests"))
 BIN = Path(sys.executable).parent
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

@@ -49,7 +49,7 @@ def test_a_batch_triggers_suggestions_and_triage(app, db):  # noqa: ANN001
 
 def test_nothing_new_enqueues_nothing(app, db):  # noqa: ANN001
     batch = [_mention("reddit", "t1_f2", "t2_jm", "Danke für das Update!")]
-    first = ingest_batch(db, batch)
+    assert ingest_batch(db, batch).new == 1
     db.commit()
     kick()
     again = ingest_batch(db, batch)
