@@ -70,14 +70,21 @@ def test_the_readme_production_path(stack: Stack, tmp_path: Path) -> None:
     assert stack.tracebacks() == {}
 
 
-def test_kill_9_of_the_worker_mid_import_heals_by_itself(stack: Stack, tmp_path: Path) -> None:
-    _install(stack)
-    _processes(stack)
-    browser = start_web(stack)
+def _uploading(st: Stack, tmp_path: Path, n: int, prefix: str, files: int = 1) -> list[int]:
+    """Install, start every process, upload ``files`` imports of ``n`` lines; wait for a first batch."""
+    _install(st)
+    _processes(st)
+    browser = start_web(st)
     browser.login("ops@example.com", "correct horse battery")
+    runs = [browser.upload(mentions_file(tmp_path / f"{prefix}{i}.jsonl", n, prefix=f"{prefix}{i}x"))
+            for i in range(files)]
+    wait_for(lambda: st.scalar("SELECT count(*) FROM interactions") >= 500, 60, "the first batch")
+    return runs
+
+
+def test_kill_9_of_the_worker_mid_import_heals_by_itself(stack: Stack, tmp_path: Path) -> None:
     n, files = 4000, 3
-    runs = [browser.upload(mentions_file(tmp_path / f"k{i}.jsonl", n, prefix=f"k{i}x")) for i in range(files)]
-    wait_for(lambda: stack.scalar("SELECT count(*) FROM interactions") >= 500, 60, "the first batch")
+    runs = _uploading(stack, tmp_path, n, "k", files)
     first_kill = time.monotonic()
     for _ in range(3):  # three kills, each mid-import
         stack.kill("worker", signal.SIGKILL)
@@ -120,13 +127,8 @@ def test_redis_flushed_while_a_poll_is_queued(stack: Stack) -> None:
 
 
 def test_database_connections_dropped_mid_import(stack: Stack, tmp_path: Path) -> None:
-    _install(stack)
-    _processes(stack)
-    browser = start_web(stack)
-    browser.login("ops@example.com", "correct horse battery")
     n = 6000
-    browser.upload(mentions_file(tmp_path / "d.jsonl", n, prefix="db"))
-    wait_for(lambda: stack.scalar("SELECT count(*) FROM interactions") >= 500, 60, "the first batch")
+    _uploading(stack, tmp_path, n, "db")
     for _ in range(3):
         stack.scalar(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -136,7 +138,7 @@ def test_database_connections_dropped_mid_import(stack: Stack, tmp_path: Path) -
     dropped = time.monotonic()
     wait_for(lambda: _all_done(stack, 1), 120, "the import to finish after the drops")
     print(f"pg_terminate_backend x3: {n} sent, done {time.monotonic() - dropped:.1f} s after the last drop")
-    assert _counts(stack, "db") == (n, n)
+    assert _counts(stack, "db0x") == (n, n)
 
 
 def _outage(st: Stack, seconds: float) -> None:
@@ -158,19 +160,14 @@ def _outage(st: Stack, seconds: float) -> None:
 
 
 def test_a_20_s_database_outage_during_an_import(stack: Stack, tmp_path: Path) -> None:
-    _install(stack)
-    _processes(stack)
-    browser = start_web(stack)
-    browser.login("ops@example.com", "correct horse battery")
     n = 6000
-    browser.upload(mentions_file(tmp_path / "o.jsonl", n, prefix="out"))
-    wait_for(lambda: stack.scalar("SELECT count(*) FROM interactions") >= 500, 60, "the first batch")
+    _uploading(stack, tmp_path, n, "out")
     stack.engine.dispose()
     _outage(stack, 20)
     back = time.monotonic()
     wait_for(lambda: _all_done(stack, 1), 150, "the import to finish after the outage")
     print(f"20 s database outage during an import: {n} sent, done {time.monotonic() - back:.1f} s after it ended")
-    assert _counts(stack, "out") == (n, n)
+    assert _counts(stack, "out0x") == (n, n)
 
 
 def test_polling_through_redis_restart_flush_and_a_database_outage(stack: Stack) -> None:
