@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 IMPORT_RETRY = RetryPolicy(max=5, intervals=(10, 30, 60, 120, 300))
 # How long an import waits for a database that went away before it gives up (and RQ retries).
 DB_WAIT_SECONDS = 300.0
+# Inline (no Redis), follow-ups run in this process: drain once per this many new interactions,
+# so one drain step covers several batches (the outbox merges them). With Redis every batch
+# kicks the drain at once, and a busy drainer coalesces on its own.
+COALESCE_INLINE = 10_000
 
 
 def import_job_id(run_id: int) -> str:
@@ -85,6 +89,7 @@ def _import(run_id: int, on_progress: Callable[[ImportRun], None] | None) -> str
         with transaction() as s:
             imports.mark_finished(s.get(ImportRun, run_id), failure=str(exc))  # type: ignore[arg-type]
         return "failed"
+    unkicked = 0  # new interactions whose follow-ups have not been kicked yet
     with reader:
         try:
             for mentions, rejected, report, last in imports.batches(reader, size, origin=origin, skip_through=resume):
@@ -97,14 +102,18 @@ def _import(run_id: int, on_progress: Callable[[ImportRun], None] | None) -> str
                         bytes_read=reader.bytes_read, origin=origin,
                     )
                     run.heartbeat_at = utcnow()
-                if result.new:
+                unkicked += result.new
+                if unkicked and (not get().settings.jobs_inline or unkicked >= COALESCE_INLINE):
                     kick()
+                    unkicked = 0
                 if on_progress:
                     on_progress(run)
         except ImportFileError as exc:
             with transaction() as s:
                 imports.mark_finished(s.get(ImportRun, run_id), failure=str(exc))  # type: ignore[arg-type]
             return "failed"
+    if unkicked:
+        kick()
     with transaction() as s:
         run = s.get(ImportRun, run_id)
         imports.mark_finished(run)  # type: ignore[arg-type]
