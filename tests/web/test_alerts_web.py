@@ -131,7 +131,7 @@ def test_muted_rules_leave_the_badge(client, login, db: Session) -> None:  # typ
 def test_cli_backtest_prints_one_line_per_alert(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from web.cli import cli
+    from cli.main import cli
 
     runner = CliRunner()
     lines = ["timestamp,value"]

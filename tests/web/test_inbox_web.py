@@ -210,8 +210,8 @@ def test_team_accounts_page_is_for_admins(client, login, csrf, db: Session) -> N
 def test_cli_backfill_triage_and_team_accounts(app, db: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from web import inbox_cli
-    from web.cli import cli
+    from cli import inbox as inbox_cli
+    from cli.main import cli
 
     monkeypatch.setattr(inbox_cli, "_configure", lambda: None)  # the app fixture configured the runtime
     q = mention(external_id=unique("q"), text="Hilfe, wie kann ich das Abo kündigen?", language="de")

@@ -9,14 +9,10 @@ from pathlib import Path
 
 import click
 
-from crm.settings import Settings, SettingsError
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+from cli.alerts import alerts
+from cli.common import load_settings as _settings
+from cli.inbox import inbox
+from cli.members import members
 
 
 @click.group()
@@ -225,13 +221,6 @@ def sources_check() -> None:
         click.echo(f"{status.platform:10} {mark} {', '.join(status.source_kinds) or '-':30} {status.reason or ''}")
 
 
-def _register_area_commands() -> None:
-    from web.inbox_cli import inbox
-
-    cli.add_command(inbox)
-
-
-_register_area_commands()
 
 
 @cli.group()
@@ -302,22 +291,13 @@ def export_command(segment: str, fmt: str, output: Path, columns: str | None, de
         click.echo(f"{done.row_count:,} members written to {output} (export {run_id}, recorded)")
 
 
-def _register_alerts() -> None:
-    from web.alerts_cli import alerts
-
-    cli.add_command(alerts)
 
 
-_register_alerts()
 
 
-def _register_members() -> None:
-    from web.identity_cli import members
-
-    cli.add_command(members)
-
-
-_register_members()
+cli.add_command(alerts)
+cli.add_command(inbox)
+cli.add_command(members)
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ def inbox() -> None:
 
 
 def _configure() -> None:
+    from cli.common import load_settings as _settings
     from listeners.runtime import configure
-    from web.cli import _settings
 
     configure(_settings())
 

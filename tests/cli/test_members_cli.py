@@ -13,8 +13,8 @@ from crm.members.models import Identity, Member
 
 
 def test_suggest_merge_unmerge_and_map(app, db, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from web import identity_cli
-    from web.cli import cli
+    from cli import members as identity_cli
+    from cli.main import cli
 
     monkeypatch.setattr(identity_cli, "_configure", lambda: None)  # the app fixture configured the runtime
     when = datetime(2025, 6, 1, tzinfo=UTC)

@@ -10,8 +10,8 @@ import click
 
 
 def _configure() -> None:
+    from cli.common import load_settings as _settings
     from listeners.runtime import configure
-    from web.cli import _settings
 
     configure(_settings())
 

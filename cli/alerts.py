@@ -33,9 +33,9 @@ def backtest(csv_path: Path, windows_path: Path | None, sensitivity: str) -> Non
 @alerts.command("evaluate")
 def evaluate() -> None:
     """Evaluate every enabled rule now (what the timer does each minute) and send what is due."""
+    from cli.common import load_settings as _settings
     from listeners.alerts import evaluate_all
     from listeners.runtime import configure
-    from web.cli import _settings
 
     configure(_settings())
     result = evaluate_all()
@@ -48,9 +48,9 @@ def evaluate() -> None:
 @alerts.command("digest")
 def digest() -> None:
     """Send the digest of watch-level alerts now."""
+    from cli.common import load_settings as _settings
     from listeners.alerts import send_digest
     from listeners.runtime import configure
-    from web.cli import _settings
 
     configure(_settings())
     result = send_digest()

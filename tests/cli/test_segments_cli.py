@@ -11,13 +11,13 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from cli.main import cli
 from crm.db import make_engine, make_session_factory
 from crm.migrate import upgrade
 from crm.segments import services
 from crm.segments.models import ExportRun
 from listeners import runtime
 from tests.crm.segment_data import person
-from web.cli import cli
 
 
 @pytest.fixture()
