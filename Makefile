@@ -26,7 +26,7 @@ services:
 	bash scripts/services.sh
 
 lint: install
-	$(VENV)/bin/ruff check cli crm connectors listeners web migrations tests bench
+	$(VENV)/bin/ruff check cli crm connectors demo listeners web migrations tests bench
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy crm connectors
 

@@ -98,7 +98,7 @@ def _spike(session: Any, now: datetime, means: dict[int, float]) -> None:
 
 def bench_evaluation(backend: str, quick: bool) -> list[Result]:
     from crm.alerts.evaluation import evaluate_rules
-    from crm.db import make_engine, make_session_factory
+    from crm.engine import make_engine, make_session_factory
 
     now = datetime.now(UTC).replace(second=30, microsecond=0)
     with scratch_database(backend) as url:
@@ -139,7 +139,7 @@ def bench_evaluation(backend: str, quick: bool) -> list[Result]:
 
 
 def bench_backtest(quick: bool) -> Result:
-    from crm.alerts.backtest import backtest_command
+    from cli.backtest import backtest_command
 
     path = DEV_SERIES
     tmp = None

@@ -13,8 +13,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cli.backtest import load_series, load_windows
 from crm.alerts import nab
-from crm.alerts.backtest import load_series, load_windows, nab_result, run_backtest
+from crm.alerts.backtest import nab_result, run_backtest
 from crm.alerts.detector import DAY_BUCKETS, Params, ScopeState, evaluate
 
 DATA = Path("/work/shared/data/spikes-dev")

@@ -66,7 +66,7 @@ def _analyze(engine: Any) -> None:
 
 
 def _quality(session: Any, pop: Any) -> tuple[float, float, int]:
-    from crm.identity.models import MergeSuggestion
+    from crm.identities.models import MergeSuggestion
     from crm.members.models import Identity
 
     person_of = pop.person_of()
@@ -79,9 +79,9 @@ def _quality(session: Any, pop: Any) -> tuple[float, float, int]:
 
 
 def run_backend(backend: str, total: int) -> list[Result]:
-    from crm.db import make_engine, make_session_factory
-    from crm.identity import synthetic
-    from crm.identity.suggestions import rebuild_suggestions, update_suggestions
+    from crm.engine import make_engine, make_session_factory
+    from crm.identities.suggestions import rebuild_suggestions, update_suggestions
+    from demo import synthetic
 
     people = int(total / 1.8)
     pop = synthetic.build(people, seed=3)

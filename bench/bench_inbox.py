@@ -62,7 +62,7 @@ def _views(recent_hours: int) -> list[tuple[str, Any, int]]:
 
 def _prepare(url: str, backend: str) -> dict[str, Any]:
     """Migrate to head, triage everything, then age the inbox; returns facts for the report."""
-    from crm.db import make_engine, make_session_factory
+    from crm.engine import make_engine, make_session_factory
     from crm.inbox import services
     from crm.migrate import upgrade
     from crm.users.services import create_user
@@ -126,7 +126,7 @@ def _reference(session: Any) -> list[int]:
 
 
 def measure(backend: str, url: str, runs: int) -> list[Result]:
-    from crm.db import make_engine, make_session_factory
+    from crm.engine import make_engine, make_session_factory
     from crm.inbox.listing import InboxFilter, list_inbox
     from crm.inbox.services import open_count
 

@@ -59,7 +59,7 @@ def ingest_all(session_factory: Any, mentions: list[Any]) -> tuple[float, dict[s
 
 
 def run_backend(backend: str, mentions: list[Any], runs: int) -> list[Result]:
-    from crm.db import make_engine, make_session_factory
+    from crm.engine import make_engine, make_session_factory
 
     load_models()
     n = len(mentions)

@@ -85,7 +85,7 @@ def reference_ids(session: Any, backend: str, word: str | None, member_id: int |
 
 
 def measure(backend: str, url: str, runs: int) -> list[Result]:
-    from crm.db import make_engine, make_session_factory
+    from crm.engine import make_engine, make_session_factory
     from crm.interactions.services import InteractionFilter, search_interactions
 
     load_models()

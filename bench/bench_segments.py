@@ -198,7 +198,7 @@ def load(url: str, data: dict[str, list[tuple[Any, ...]]]) -> None:
 # --- measurements --------------------------------------------------------------------------
 def measure_counts(url: str, runs: int) -> dict[int, list[tuple[float, int]]]:
     """{conditions: [(p95 ms, members) per rule]}."""
-    from crm.db import make_engine, make_session_factory
+    from crm.engine import make_engine, make_session_factory
     from crm.segments.rules import parse_rule
     from crm.segments.services import count_members
 

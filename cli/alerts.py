@@ -19,7 +19,7 @@ def alerts() -> None:
 @click.option("--sensitivity", type=click.Choice(["low", "medium", "high"]), default="medium", show_default=True)
 def backtest(csv_path: Path, windows_path: Path | None, sensitivity: str) -> None:
     """Replay a timestamp,value series as if live; one line per alert it would have raised."""
-    from crm.alerts.backtest import backtest_command
+    from cli.backtest import backtest_command
     from crm.alerts.detector import Params
     from crm.errors import DomainError
 

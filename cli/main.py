@@ -152,8 +152,8 @@ def _start_dispatcher(app: object) -> None:
 @click.option("--no-serve", is_flag=True, help="Set up the demo and exit.")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Create the SQLite database, load the demo data, create a demo login and serve."""
-    from crm.demo.loader import load_demo
     from crm.migrate import upgrade
+    from demo.loader import load_demo
     from listeners.runtime import configure
 
     settings = _settings()
@@ -164,7 +164,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if loaded.startswith("Loaded"):
         from datetime import UTC, datetime
 
-        from listeners.demo import prepare_demo
+        from demo.history import prepare_demo
 
         for line in prepare_demo(datetime.now(UTC)):
             click.echo(line)

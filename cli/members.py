@@ -35,8 +35,8 @@ def suggest(rebuild: bool, no_auto: bool) -> None:
     """Compute merge suggestions (and apply the automatic-merge rules that are on)."""
     from sqlalchemy import select
 
-    from crm.identity.models import IdentityMatchKey
-    from crm.identity.suggestions import rebuild_suggestions, update_suggestions
+    from crm.identities.models import IdentityMatchKey
+    from crm.identities.suggestions import rebuild_suggestions, update_suggestions
     from crm.members.models import Identity
 
     with _transaction() as s:
@@ -58,7 +58,7 @@ def suggest(rebuild: bool, no_auto: bool) -> None:
 def merge(keep_id: int, merge_ids: tuple[int, ...], reason: str) -> None:
     """Merge MERGE_IDS into KEEP_ID (undo with `crm members unmerge`)."""
     from crm.errors import DomainError
-    from crm.identity import services
+    from crm.identities import services
 
     try:
         with _transaction() as s:
@@ -76,7 +76,7 @@ def merge(keep_id: int, merge_ids: tuple[int, ...], reason: str) -> None:
 def unmerge(audit_id: int, reason: str, not_same: bool) -> None:
     """Undo merge AUDIT_ID exactly (the id is in the merge log)."""
     from crm.errors import DomainError
-    from crm.identity import services
+    from crm.identities import services
 
     try:
         with _transaction() as s:
@@ -92,7 +92,7 @@ def unmerge(audit_id: int, reason: str, not_same: bool) -> None:
 def map_command(path: Path) -> None:
     """Merge the accounts listed in a CSV mapping file: platform,external_id,platform,external_id[,reason]."""
     from crm.errors import DomainError
-    from crm.identity import services
+    from crm.identities import services
 
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
@@ -111,7 +111,7 @@ def map_command(path: Path) -> None:
 def profiles(path: Path) -> None:
     """Import profile facts (JSONL: platform, external_id, bio, website, links, email, email_verified)."""
     from crm.errors import DomainError
-    from crm.identity import services
+    from crm.identities import services
 
     items = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

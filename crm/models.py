@@ -11,7 +11,7 @@ from crm.alerts.models import (
     VolumeBucket,
 )
 from crm.db import Base
-from crm.identity.models import (
+from crm.identities.models import (
     IdentityMatchKey,
     IdentityRule,
     MergeAudit,

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm.alerts import counters, notify
-from crm.alerts.delivery import (
+from crm.alerts.evaluation import Outcome, evaluate_rules
+from crm.alerts.models import AlertRule, Delivery
+from crm.alerts.services import COUNTER_HISTORY, needs_counter_rebuild
+from crm.db import utcnow
+from listeners import runtime
+from listeners.delivery import (
     DeliveryFailed,
     email_message,
     json_body,
@@ -25,11 +30,6 @@ from crm.alerts.delivery import (
     send_email,
     slack_body,
 )
-from crm.alerts.evaluation import Outcome, evaluate_rules
-from crm.alerts.models import AlertRule, Delivery
-from crm.alerts.services import COUNTER_HISTORY, needs_counter_rebuild
-from crm.db import utcnow
-from listeners import runtime
 from listeners.runtime import transaction
 
 log = logging.getLogger(__name__)

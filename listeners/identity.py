@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crm.identity.suggestions import update_after_ingest
+from crm.identities.suggestions import update_after_ingest
 from listeners.runtime import transaction
 
 

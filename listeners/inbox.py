@@ -74,7 +74,7 @@ def email_reminder(message: reminders.ReminderMessage) -> None:
     """Send a due reminder to its user over SMTP_URL, like an alert."""
     from email.message import EmailMessage
 
-    from crm.alerts.delivery import send_email
+    from listeners.delivery import send_email
 
     settings = get().settings
     if not settings.smtp_url:

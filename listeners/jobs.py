@@ -17,6 +17,7 @@ from connectors.files import ImportFileError, iter_file
 from crm.db import utcnow
 from crm.imports import services as imports
 from crm.imports.models import ImportRun
+from listeners import imports as import_loop
 from listeners.followups import kick
 from listeners.queue import RetryPolicy
 from listeners.runtime import get, transaction
@@ -92,12 +93,12 @@ def _import(run_id: int, on_progress: Callable[[ImportRun], None] | None) -> str
     unkicked = 0  # new interactions whose follow-ups have not been kicked yet
     with reader:
         try:
-            for mentions, rejected, report, last in imports.batches(reader, size, origin=origin, skip_through=resume):
+            for mentions, rejected, report, last in import_loop.batches(reader, size, origin=origin, skip_through=resume):
                 with transaction() as s:
                     run = s.get(ImportRun, run_id)
                     if run is None:
                         return "deleted"
-                    result = imports.apply_batch(
+                    result = import_loop.apply_batch(
                         s, run, mentions, rejected, report, last_line=last,
                         bytes_read=reader.bytes_read, origin=origin,
                     )

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import make_engine, make_session_factory
+from crm.engine import make_engine, make_session_factory
 from crm.settings import Settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from crm.db import make_engine
+from crm.engine import make_engine
 from crm.models import Base
 from crm.settings import Settings
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import make_engine
+from crm.engine import make_engine
 from crm.migrate import upgrade
 from crm.settings import Settings
 

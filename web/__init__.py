@@ -14,21 +14,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` may carry SETTINGS, SESSION_FACTORY and JOB_QUEUE."""
     from listeners import runtime
     from listeners.queue import make_queue
-    from web import (
+    from web import db, errors, filters
+    from web.views import (
         auth,
-        db,
-        errors,
-        filters,
-        identity,
+        identities,
         imports,
         inbox,
         members,
         metrics,
+        overview,
         quarantine,
+        reminders,
         search,
         sources,
-        tasks,
-        views,
     )
 
     app = Flask(__name__)
@@ -55,14 +53,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (views, members, search, sources, imports, quarantine, inbox, tasks, metrics, identity):
+    for module in (overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities):
         app.register_blueprint(module.bp)
-    from web import api, api_segments, exports, segments
+    from web.api import members as api_members
+    from web.api import segments as api_segments
+    from web.views import exports, segments
 
-    app.register_blueprint(api.bp)
+    app.register_blueprint(api_members.bp)
     for module in (segments, exports, api_segments):
         app.register_blueprint(module.bp)
-    from web import alerts
+    from web.views import alerts
 
     alerts.init_app(app)  # the blueprint and the nav badge
     return app

@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from crm.alerts.delivery import Notice, notice
 from crm.alerts.models import Alert, AlertEvent, AlertMute, AlertRule, Delivery, DeliveryAttempt
+from crm.alerts.notices import Notice, notice
 from crm.db import utcnow
 from crm.users.models import User
 

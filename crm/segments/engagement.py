@@ -27,7 +27,7 @@ FALLBACK_LEVELS = ("high", "medium", "low", "inactive")
 
 def _provider() -> ModuleType | None:
     try:
-        module = importlib.import_module("crm.identity.engagement")
+        module = importlib.import_module("crm.members.engagement")
     except ImportError:
         return None
     if all(hasattr(module, name) for name in ("LEVELS", "level_clause", "level_of")):

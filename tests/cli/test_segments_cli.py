@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from cli.main import cli
-from crm.db import make_engine, make_session_factory
+from crm.engine import make_engine, make_session_factory
 from crm.migrate import upgrade
 from crm.segments import services
 from crm.segments.models import ExportRun

@@ -8,15 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from cli.backtest import backtest_command, format_incident, load_series, load_windows
 from crm.alerts import nab
-from crm.alerts.backtest import (
-    backtest_command,
-    format_incident,
-    load_series,
-    load_windows,
-    nab_score,
-    run_backtest,
-)
+from crm.alerts.backtest import nab_score, run_backtest
 from crm.alerts.detector import Incident, IncidentKind, Severity
 from crm.errors import InvalidInput
 

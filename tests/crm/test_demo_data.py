@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from connectors.files import LineError, iter_file
 from crm import sentiment
-from crm.demo import DEFAULT_NOW, generate, write_jsonl
 from crm.ingest import ingest_batch
 from crm.interactions.models import KINDS, Interaction, QuarantinedItem
 from crm.members.models import Identity
+from demo import DEFAULT_NOW, generate, write_jsonl
 
 REQUIRED = {
     "platform",
@@ -65,7 +65,7 @@ def test_same_seed_same_output_different_seed_different_output(items: list[dict[
 
 def test_output_does_not_depend_on_hash_randomisation(items: list[dict[str, Any]]) -> None:
     code = (
-        "import hashlib, json; from crm.demo import generate; "
+        "import hashlib, json; from demo import generate; "
         "print(hashlib.sha256(json.dumps(list(generate()), sort_keys=True).encode()).hexdigest())"
     )
     digests = {

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Author, Mention
 from crm.errors import Conflict
-from crm.identity import matching, services
-from crm.identity.engagement import engagement
-from crm.identity.models import IdentityMatchKey, MergeAudit, MergeSuggestion
+from crm.identities import matching, services
+from crm.identities.models import IdentityMatchKey, MergeAudit, MergeSuggestion
 from crm.ingest import ingest_batch
+from crm.members.engagement import engagement
 from crm.members.models import Identity, Member
 
 T0 = datetime(2025, 5, 1, 9, tzinfo=UTC)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Author, Mention
 from crm.errors import Conflict, InvalidInput, NotFound
-from crm.identity import merge as merging
-from crm.identity.models import MergeAudit
+from crm.identities import merge as merging
+from crm.identities.models import MergeAudit
 from crm.ingest import ingest_batch
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag, Note

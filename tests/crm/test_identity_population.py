@@ -11,11 +11,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.identity import services, synthetic
-from crm.identity.matching import DEFAULT_THRESHOLD
-from crm.identity.models import MergeAudit, MergeSuggestion
+from crm.identities import services
+from crm.identities.matching import DEFAULT_THRESHOLD
+from crm.identities.models import MergeAudit, MergeSuggestion
 from crm.ingest import ingest_batch
 from crm.members.models import Identity
+from demo import synthetic
 
 
 def _load(db: Session, pop: synthetic.Population) -> dict[int, int]:

@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from crm.db import make_engine
+from crm.engine import make_engine
 from crm.migrate import alembic_config, upgrade
 from crm.models import Base
 

@@ -46,6 +46,6 @@ def test_columns_are_typed_when_one_area_is_imported_alone(module: str) -> None:
 def test_an_engine_registers_every_model() -> None:
     from crm.models import Base
 
-    code = "from crm.db import Base, make_engine\nmake_engine('sqlite:///:memory:')\nprint(' '.join(sorted(Base.metadata.tables)))"
+    code = "from crm.db import Base\nfrom crm.engine import make_engine\nmake_engine('sqlite:///:memory:')\nprint(' '.join(sorted(Base.metadata.tables)))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == sorted(Base.metadata.tables)

@@ -17,12 +17,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.alerts.delivery import json_body, notice, slack_body
 from crm.alerts.models import Alert, AlertEvent, AlertRule, Delivery, DeliveryAttempt
+from crm.alerts.notices import notice
 from crm.db import utcnow
 from crm.settings import Settings
 from listeners import alerts as alert_jobs
 from listeners import runtime
+from listeners.delivery import json_body, slack_body
 
 
 # --- local servers -----------------------------------------------------------------------

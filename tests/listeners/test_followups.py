@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from connectors.base import Author, Mention
-from crm.identity.models import MergeSuggestion
+from crm.identities.models import MergeSuggestion
 from crm.inbox.models import InboxItem
 from crm.ingest import ingest_batch
 from crm.members.models import Identity

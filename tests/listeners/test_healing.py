@@ -25,6 +25,7 @@ from crm.outbox.models import OutboxEntry
 from crm.sources import services as sources
 from crm.sources.models import PollRun, Source
 from listeners import dispatcher, followups, jobs, runtime
+from listeners import imports as import_loop
 from listeners.healing import heal
 from listeners.queue import InlineQueue
 
@@ -166,7 +167,7 @@ def test_an_unexpected_error_marks_the_run_failed_with_its_reason(app, db: Sessi
     def broken(*_: Any, **__: Any) -> None:
         raise ValueError("a bug in the batch")
 
-    monkeypatch.setattr(imports, "apply_batch", broken)
+    monkeypatch.setattr(import_loop, "apply_batch", broken)
     with pytest.raises(ValueError):
         jobs.import_file(run_id)
     db.expire_all()

@@ -16,7 +16,7 @@ from rq import Queue, SimpleWorker
 from rq.job import JobStatus
 from sqlalchemy import func, select
 
-from crm.db import make_engine, make_session_factory
+from crm.engine import make_engine, make_session_factory
 from crm.imports.models import ImportRun
 from crm.interactions.models import Interaction
 from crm.migrate import upgrade

@@ -17,7 +17,7 @@ from listeners.queue import InlineQueue
 from tests.factories import count, ingest, member_of, mention
 from tests.web.htmlpage import parse
 from web import create_app
-from web.auth import PUBLIC_ENDPOINTS
+from web.views.auth import PUBLIC_ENDPOINTS
 
 # Views that need a login but no particular permission.
 LOGIN_ONLY = {"auth.logout"}

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.base import Author, Mention
-from crm.identity import services
-from crm.identity.models import MergeAudit, MergeDecision, MergeSuggestion
+from crm.identities import services
+from crm.identities.models import MergeAudit, MergeDecision, MergeSuggestion
 from crm.ingest import ingest_batch
 from crm.members.models import Identity, Member
 from crm.members.services import add_note

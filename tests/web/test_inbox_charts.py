@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.web.htmlpage import parse
-from web import charts
+from web.charts import svg as charts
 
 EVIL = '<script>alert(1)</script>"><svg onload=alert(1)>'
 

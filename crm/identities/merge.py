@@ -1,0 +1,278 @@
+"""Merging members and undoing it exactly.
+
+A merge moves identities, interactions, notes and tags of the merged members to the kept one
+and empties the merged rows ("soft" merge: the row stays, with ``merged_into_id``, so its id is
+never reused and links to it can be redirected). The audit entry's snapshot records what moved
+from which member and the member rows as they were; the unmerge puts every piece back and
+restores the rows, recomputing aggregates only where interactions arrived since the merge.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from crm.db import UTCDateTime, chunks, utcnow
+from crm.errors import Conflict, InvalidInput, NotFound
+from crm.identities.models import MergeAudit
+from crm.interactions.models import Interaction
+from crm.members.models import Identity, Member, MemberTag, Note
+from crm.members.profiles import refresh_member_profiles
+
+CHUNK = 500
+MAX_MERGE = 50
+AGGREGATES = (
+    "interaction_count", "sentiment_sum", "sentiment_mean", "positive_count", "negative_count",
+    "neutral_count", "first_seen", "last_seen",
+)
+_M = cast(Table, Member.__table__)
+_I = cast(Table, Identity.__table__)
+_X = cast(Table, Interaction.__table__)
+_N = cast(Table, Note.__table__)
+_T = cast(Table, MemberTag.__table__)
+
+
+def _dump_row(row: Any) -> dict[str, Any]:
+    """A member row as JSON-safe values (timestamps as ISO text)."""
+    out = {}
+    for col in _M.columns:
+        value = getattr(row, col.name)
+        out[col.name] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def _load_row(data: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for col in _M.columns:
+        value = data.get(col.name)
+        if isinstance(col.type, UTCDateTime) and value is not None:
+            value = datetime.fromisoformat(value)
+        out[col.name] = value
+    return out
+
+
+def _fingerprint(session: Session, member_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Per member: interaction count and largest id, and its identities' profile facts.
+
+    Equal fingerprints before the merge and after the unmerge mean nothing arrived or changed
+    in between, so the stored aggregates are still exact (no float re-summing).
+    """
+    out: dict[int, list[Any]] = {m: [0, 0, []] for m in member_ids}
+    for chunk in chunks(list(member_ids), CHUNK):
+        for r in session.execute(
+            select(_X.c.member_id, func.count(), func.max(_X.c.id))
+            .where(_X.c.member_id.in_(chunk)).group_by(_X.c.member_id)
+        ):
+            out[r[0]][0], out[r[0]][1] = r[1], r[2]
+        for r in session.execute(
+            select(_I.c.member_id, _I.c.id, _I.c.platform, _I.c.handle, _I.c.display_name, _I.c.followers)
+            .where(_I.c.member_id.in_(chunk)).order_by(_I.c.id)
+        ):
+            out[r[0]][2].append([r[1], r[2], r[3], r[4], r[5]])
+    return out
+
+
+def recompute_aggregates(session: Session, member_ids: Sequence[int]) -> None:
+    """Set member aggregates to what ingest computes for the members' interactions."""
+    stats: dict[int, dict[str, Any]] = {
+        m: {"interaction_count": 0, "sentiment_sum": 0.0, "sentiment_mean": None, "positive_count": 0,
+            "negative_count": 0, "neutral_count": 0, "first_seen": None, "last_seen": None}
+        for m in member_ids
+    }
+    for chunk in chunks(list(member_ids), CHUNK):
+        rows = session.execute(
+            select(_X.c.member_id, _X.c.sentiment_label, func.count(), func.sum(_X.c.sentiment),
+                   func.min(_X.c.occurred_at), func.max(_X.c.occurred_at))
+            .where(_X.c.member_id.in_(chunk)).group_by(_X.c.member_id, _X.c.sentiment_label)
+        )
+        for mid, label, n, total, first, last in rows:
+            s = stats[mid]
+            s["interaction_count"] += n
+            s["sentiment_sum"] += float(total or 0.0)
+            s[f"{label}_count" if label in ("positive", "negative") else "neutral_count"] += n
+            first, last = as_utc(first), as_utc(last)
+            s["first_seen"] = first if s["first_seen"] is None else min(s["first_seen"], first)
+            s["last_seen"] = last if s["last_seen"] is None else max(s["last_seen"], last)
+    params = []
+    for mid, s in stats.items():
+        if s["interaction_count"]:
+            s["sentiment_mean"] = s["sentiment_sum"] / s["interaction_count"]
+        params.append({"b_id": mid, **{f"v_{k}": v for k, v in s.items()}})
+    if params:
+        session.execute(
+            update(_M).where(_M.c.id == bindparam("b_id"))
+            .values({k: bindparam(f"v_{k}", type_=_M.c[k].type) for k in AGGREGATES}),
+            params,
+        )
+
+
+def as_utc(value: Any) -> Any:
+    """An aware UTC datetime from min()/max() results, which come back untyped (text on SQLite)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
+
+
+def _member_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    return {r.id: r for r in session.execute(select(_M).where(_M.c.id.in_(ids)))}
+
+
+def merge_members(
+    session: Session, *, keep_id: int, merge_ids: Sequence[int], actor_id: int | None,
+    reason: str = "", method: str = "manual", evidence: list[dict[str, Any]] | None = None,
+) -> MergeAudit:
+    """Merge ``merge_ids`` into ``keep_id``; return the audit entry (its snapshot undoes it)."""
+    merge_ids = list(dict.fromkeys(int(m) for m in merge_ids))
+    if not merge_ids:
+        raise InvalidInput("Pick at least one member to merge.", field="merge_ids")
+    if keep_id in merge_ids:
+        raise InvalidInput("A member cannot be merged into itself.", field="merge_ids")
+    if len(merge_ids) > MAX_MERGE:
+        raise InvalidInput(f"Merge at most {MAX_MERGE} members at once.", field="merge_ids")
+    session.flush()
+    all_ids = [keep_id, *merge_ids]
+    rows = _member_rows(session, all_ids)
+    for mid in all_ids:
+        if mid not in rows:
+            raise NotFound(f"There is no member {mid}.")
+        if rows[mid].merged_into_id is not None:
+            raise Conflict(f"Member {mid} was already merged into member {rows[mid].merged_into_id}.")
+    idents: dict[int, list[int]] = defaultdict(list)
+    platforms: dict[int, set[str]] = defaultdict(set)
+    for r in session.execute(select(_I.c.id, _I.c.member_id, _I.c.platform).where(_I.c.member_id.in_(all_ids))):
+        idents[r.member_id].append(r.id)
+        platforms[r.member_id].add(r.platform)
+    if method.startswith("rule:"):
+        seen: set[str] = set()
+        for mid in all_ids:
+            if seen & platforms[mid]:
+                raise Conflict("An automatic merge never joins two accounts of the same platform.")
+            seen |= platforms[mid]
+
+    snapshot: dict[str, Any] = {
+        "members": {str(m): _dump_row(rows[m]) for m in all_ids},
+        "fingerprints": {str(k): v for k, v in _fingerprint(session, all_ids).items()},
+        "identities": {str(m): sorted(idents[m]) for m in merge_ids},
+        "interactions": {}, "notes": {}, "tags_moved": {}, "tags_dropped": {},
+    }
+    for m in merge_ids:
+        snapshot["interactions"][str(m)] = list(session.scalars(
+            select(_X.c.id).where(_X.c.member_id == m).order_by(_X.c.id)))
+        snapshot["notes"][str(m)] = list(session.scalars(select(_N.c.id).where(_N.c.member_id == m).order_by(_N.c.id)))
+    kept_tags = set(session.scalars(select(_T.c.tag).where(_T.c.member_id == keep_id)))
+    for m in merge_ids:
+        moved: list[list[str]] = []
+        dropped: list[list[str]] = []
+        for tag, created in session.execute(select(_T.c.tag, _T.c.created_at).where(_T.c.member_id == m).order_by(_T.c.tag)):
+            (dropped if tag in kept_tags else moved).append([tag, created.isoformat()])
+            kept_tags.add(tag)
+        snapshot["tags_moved"][str(m)], snapshot["tags_dropped"][str(m)] = moved, dropped
+
+    # Move everything. Identity rows keep their updated_at: a merge does not change a profile.
+    session.execute(update(_I).where(_I.c.member_id.in_(merge_ids)).values(member_id=keep_id, updated_at=_I.c.updated_at))
+    session.execute(update(_X).where(_X.c.member_id.in_(merge_ids)).values(member_id=keep_id))
+    session.execute(update(_N).where(_N.c.member_id.in_(merge_ids)).values(member_id=keep_id))
+    for m in merge_ids:
+        if snapshot["tags_dropped"][str(m)]:
+            session.execute(delete(_T).where(_T.c.member_id == m, _T.c.tag.in_([t for t, _ in snapshot["tags_dropped"][str(m)]])))
+        if snapshot["tags_moved"][str(m)]:
+            session.execute(update(_T).where(_T.c.member_id == m).values(member_id=keep_id))
+    session.execute(
+        update(_M).where(_M.c.id.in_(merge_ids)).values(
+            merged_into_id=keep_id, interaction_count=0, sentiment_sum=0.0, sentiment_mean=None,
+            positive_count=0, negative_count=0, neutral_count=0, first_seen=None, last_seen=None,
+            platforms="", search_name="", followers_max=None, updated_at=utcnow(),
+        )
+    )
+    recompute_aggregates(session, [keep_id])
+    refresh_member_profiles(session, [keep_id])
+    session.execute(update(_M).where(_M.c.id == keep_id).values(updated_at=utcnow()))
+
+    audit = MergeAudit(
+        action="merge", kept_member_id=keep_id, merged_member_ids=merge_ids, actor_id=actor_id,
+        method=method, reason=(reason or "").strip()[:2000], evidence=evidence, snapshot=snapshot,
+    )
+    session.add(audit)
+    session.flush()
+    session.expire_all()
+    return audit
+
+
+def blocking_merges(session: Session, audit: MergeAudit) -> list[MergeAudit]:
+    """Later merges, not undone, that touch the members of ``audit``: undo those first."""
+    involved = {audit.kept_member_id, *audit.merged_member_ids}
+    later = session.scalars(
+        select(MergeAudit).where(
+            MergeAudit.action == "merge", MergeAudit.id > audit.id, MergeAudit.undone_by_id.is_(None)
+        ).order_by(MergeAudit.id.desc())
+    )
+    return [a for a in later if involved & {a.kept_member_id, *a.merged_member_ids}]
+
+
+def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: str = "") -> MergeAudit:
+    """Undo a merge exactly; return the new "unmerge" audit entry. Conflict if it cannot be."""
+    session.flush()
+    audit = session.get(MergeAudit, audit_id)
+    if audit is None or audit.action != "merge":
+        raise NotFound(f"There is no merge {audit_id}.")
+    if audit.undone_by_id is not None:
+        raise Conflict(f"Merge {audit_id} was already undone (entry {audit.undone_by_id}).")
+    blockers = blocking_merges(session, audit)
+    if blockers:
+        ids = ", ".join(f"#{a.id}" for a in blockers)
+        raise Conflict(f"Later merges involve these members: undo {ids} first (newest first).")
+    snap = audit.snapshot or {}
+    keep_id = audit.kept_member_id
+    for m_key, identity_ids in snap["identities"].items():
+        m = int(m_key)
+        for chunk in chunks(identity_ids, CHUNK):
+            session.execute(update(_I).where(_I.c.id.in_(chunk), _I.c.member_id == keep_id)
+                            .values(member_id=m, updated_at=_I.c.updated_at))
+            # By identity, not by the stored ids: items that arrived since belong to m too.
+            session.execute(update(_X).where(_X.c.identity_id.in_(chunk)).values(member_id=m))
+        for chunk in chunks(snap["notes"][m_key], CHUNK):
+            session.execute(update(_N).where(_N.c.id.in_(chunk), _N.c.member_id == keep_id).values(member_id=m))
+        for tag, _created in snap["tags_moved"][m_key]:
+            session.execute(delete(_T).where(_T.c.member_id == keep_id, _T.c.tag == tag))
+        for tag, created in snap["tags_moved"][m_key] + snap["tags_dropped"][m_key]:
+            session.execute(insert(_T).values(member_id=m, tag=tag, created_at=datetime.fromisoformat(created)))
+    member_ids = [int(k) for k in snap["members"]]
+    # Restore rows: merged ones first lose merged_into_id, then every column as it was.
+    for m_key, data in snap["members"].items():
+        values = _load_row(data)
+        values.pop("id")
+        session.execute(update(_M).where(_M.c.id == int(m_key)).values(**values))
+    now = _fingerprint(session, member_ids)
+    changed = [m for m in member_ids if now[m] != snap["fingerprints"][str(m)]]
+    if changed:
+        recompute_aggregates(session, changed)
+        refresh_member_profiles(session, changed)
+    undo = MergeAudit(
+        action="unmerge", kept_member_id=keep_id, merged_member_ids=list(audit.merged_member_ids),
+        actor_id=actor_id, method="manual", reason=(reason or "").strip()[:2000],
+        evidence=audit.evidence, undoes_id=audit.id,
+    )
+    session.add(undo)
+    session.flush()
+    audit.undone_by_id = undo.id
+    session.flush()
+    session.expire_all()
+    return undo
+
+
+def merged_into(session: Session, member_id: int) -> int | None:
+    """The member a merged member now lives in (following chains), or None if not merged."""
+    seen = set()
+    current = session.scalar(select(_M.c.merged_into_id).where(_M.c.id == member_id))
+    target = None
+    while current is not None and current not in seen:
+        seen.add(current)
+        target = current
+        current = session.scalar(select(_M.c.merged_into_id).where(_M.c.id == current))
+    return target
+

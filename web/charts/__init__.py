@@ -1,0 +1,1 @@
+"""SVG charts drawn on the server from our own numbers (no JavaScript, no CDN)."""

@@ -1,0 +1,1 @@
+"""Forms shared by the views."""

@@ -1,0 +1,315 @@
+"""Alerts: the list with counts, the alert page (chart, what drives it, workflow, deliveries),
+rules, and mutes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from crm.alerts import explain, services
+from crm.alerts.models import SENSITIVITIES, SIGNALS
+from crm.db import utcnow
+from crm.errors import InvalidInput
+from crm.sources.models import Source
+from listeners.alerts import rebuild_rule_counters
+from web.charts.alerts import alert_chart
+from web.db import session
+from web.views.auth import requires
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+SIGNAL_LABELS = {
+    "volume": "Volume (all mentions)",
+    "negative_volume": "Negative volume",
+    "negative_share": "Share of negative mentions",
+    "mean_sentiment": "Mean sentiment (negativity)",
+}
+SCOPE_LABELS = {
+    "all": "Everything",
+    "platform": "A platform",
+    "source": "A listening source",
+    "query": "A full-text search",
+    "segment": "A segment",
+}
+UNITS = {
+    "volume": "mentions per 5 minutes",
+    "negative_volume": "negative mentions per 5 minutes",
+    "negative_share": "% negative (last 30 minutes)",
+    "mean_sentiment": "negativity (last 30 minutes)",
+}
+
+
+class RuleForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    scope_kind = SelectField("Watch", choices=list(SCOPE_LABELS.items()), validators=[DataRequired()])
+    scope_value = StringField("Platform, source id, search or segment id", validators=[Length(max=300)])
+    signal = SelectField("Signal", choices=[(s, SIGNAL_LABELS[s]) for s in SIGNALS])
+    sensitivity = SelectField("Sensitivity", choices=[(s, s.title()) for s in SENSITIVITIES], default="medium")
+    min_volume = IntegerField("Minimum mentions in 30 minutes", default=30,
+                              validators=[InputRequired("Enter a number."), NumberRange(min=1, max=100_000)])
+    recipients = TextAreaField("E-mail recipients (one per line; empty: all admins and managers)",
+                               validators=[Length(max=5000)])
+    channels = SelectMultipleField("Channels besides in-app", choices=[("email", "E-mail"), ("webhook", "Webhook")],
+                                   option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    webhook_url = StringField("Webhook URL", validators=[Optional(), URL(require_tld=False), Length(max=2000)])
+    webhook_format = SelectField("Webhook body", choices=[("slack", "Slack-compatible"), ("json", "Plain JSON")])
+    enabled = BooleanField("Enabled", default=True)
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Note", validators=[DataRequired(), Length(max=services.MAX_NOTE)])
+
+
+class ResolveForm(FlaskForm):
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+
+
+class AssignForm(FlaskForm):
+    assignee_id = SelectField("Assign to", coerce=int)
+
+
+class MuteForm(FlaskForm):
+    hours = IntegerField("For (hours; 0 = until unmuted)", default=24,
+                         validators=[InputRequired(), NumberRange(min=0, max=24 * 365)])
+
+
+class ActionForm(FlaskForm):
+    """CSRF only: acknowledge, unmute, delete."""
+
+
+def _rule_input(form: RuleForm) -> services.RuleInput:
+    return services.RuleInput(
+        name=form.name.data or "", scope_kind=form.scope_kind.data or "all",
+        scope_value=form.scope_value.data or "", signal=form.signal.data or "volume",
+        sensitivity=form.sensitivity.data or "medium", min_volume=form.min_volume.data or 30,
+        recipients=tuple(x.strip() for x in (form.recipients.data or "").replace(",", "\n").splitlines() if x.strip()),
+        channels=tuple(form.channels.data or ()), webhook_url=form.webhook_url.data or None,
+        webhook_format=form.webhook_format.data or "slack", enabled=bool(form.enabled.data),
+    )
+
+
+@bp.route("/")
+@requires("view")
+def index() -> Any:
+    db = session()
+    status = request.args.get("status", "active")
+    if status not in ("active", "resolved", "all"):
+        status = "active"
+    return render_template(
+        "alerts/index.html", alerts=services.list_alerts(db, status), status=status,
+        counts=services.status_counts(db), rules={r.id: r for r in services.list_rules(db)},
+        users={u.id: u for u in services.active_users(db)}, now=utcnow(),
+    )
+
+
+@bp.route("/<int:alert_id>")
+@requires("view")
+def show(alert_id: int) -> Any:
+    db = session()
+    alert = services.get_alert(db, alert_id)
+    now = utcnow()
+    assign = AssignForm(assignee_id=alert.assignee_id or 0)
+    assign.assignee_id.choices = [(0, "Nobody")] + [(u.id, u.name or u.email) for u in services.active_users(db)]
+    return render_template(
+        "alerts/show.html", alert=alert, rule=alert.rule,
+        chart=alert_chart(explain.chart_data(db, alert, now), unit=UNITS[alert.signal]),
+        posts=explain.top_posts(db, alert), drivers=explain.drivers(db, alert),
+        terms=explain.unusual_terms(db, alert), mix=explain.breakdown(db, alert),
+        history=services.history(db, alert_id), deliveries=services.deliveries(db, alert_id),
+        note_form=NoteForm(), resolve_form=ResolveForm(), assign_form=assign, action=ActionForm(),
+        signal_labels=SIGNAL_LABELS, now=now,
+    )
+
+
+def _back(alert_id: int) -> Any:
+    return redirect(url_for("alerts.show", alert_id=alert_id))
+
+
+@bp.route("/<int:alert_id>/acknowledge", methods=["POST"])
+@requires("curate")
+def acknowledge(alert_id: int) -> Any:
+    if ActionForm().validate_on_submit():
+        services.acknowledge(session(), alert_id, current_user)
+        session().commit()
+        flash("Acknowledged: the team sees you are on it.", "success")
+    return _back(alert_id)
+
+
+@bp.route("/<int:alert_id>/assign", methods=["POST"])
+@requires("curate")
+def assign(alert_id: int) -> Any:
+    form = AssignForm()
+    form.assignee_id.choices = [(0, "Nobody")] + [(u.id, u.name) for u in services.active_users(session())]
+    if form.validate_on_submit():
+        services.assign(session(), alert_id, form.assignee_id.data or None, current_user)
+        session().commit()
+        flash("Assignment saved.", "success")
+    else:
+        flash("Choose someone to assign the alert to.", "warning")
+    return _back(alert_id)
+
+
+@bp.route("/<int:alert_id>/note", methods=["POST"])
+@requires("curate")
+def note(alert_id: int) -> Any:
+    form = NoteForm()
+    if form.validate_on_submit():
+        services.add_note(session(), alert_id, form.text.data or "", current_user)
+        session().commit()
+        flash("Note added.", "success")
+    else:
+        flash("Write a note first.", "warning")
+    return _back(alert_id)
+
+
+@bp.route("/<int:alert_id>/resolve", methods=["POST"])
+@requires("curate")
+def resolve(alert_id: int) -> Any:
+    form = ResolveForm()
+    if form.validate_on_submit():
+        services.resolve(session(), alert_id, form.reason.data or "", current_user)
+        session().commit()
+        flash("Resolved. If the spike goes on, the alert re-opens.", "success")
+    else:
+        flash("Say why the alert is resolved.", "warning")
+    return _back(alert_id)
+
+
+# --- rules -------------------------------------------------------------------------------
+@bp.route("/rules")
+@requires("view")
+def rules() -> Any:
+    db = session()
+    return render_template(
+        "alerts/rules.html", rules=services.list_rules(db), mutes=services.user_mutes(db, current_user.id, utcnow()),
+        signal_labels=SIGNAL_LABELS, scope_labels=SCOPE_LABELS, mute_form=MuteForm(), action=ActionForm(), now=utcnow(),
+    )
+
+
+def _save(form: RuleForm, rule_id: int | None) -> Any:
+    try:
+        rule = services.save_rule(session(), _rule_input(form), rule_id=rule_id)
+    except InvalidInput as exc:
+        field = getattr(form, exc.field or "name", form.name)
+        field.errors = [*field.errors, exc.message]
+        return None
+    rebuild = services.needs_counter_rebuild(rule)
+    session().commit()
+    if rebuild:  # after the commit: the job reads the rule
+        current_app.extensions["job_queue"].enqueue(rebuild_rule_counters, rule.id, queue="alerts")
+    return rule
+
+
+def _scope_help() -> dict[str, Any]:
+    sources = session().execute(select(Source.id, Source.name).order_by(Source.name)).all()
+    return {"sources": sources, "scope_labels": SCOPE_LABELS}
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@requires("manage_sources")
+def new_rule() -> Any:
+    form = RuleForm()
+    if request.method == "GET":
+        form.channels.data = ["email"]
+    if form.validate_on_submit() and (rule := _save(form, None)) is not None:
+        flash(f"Rule “{rule.name}” saved.", "success")
+        return redirect(url_for("alerts.rules"))
+    return render_template("alerts/rule_form.html", form=form, rule=None, **_scope_help()), (422 if form.errors else 200)
+
+
+@bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
+@requires("manage_sources")
+def edit_rule(rule_id: int) -> Any:
+    rule = services.get_rule(session(), rule_id)
+    form = RuleForm(obj=rule)
+    if request.method == "GET":
+        form.recipients.data = "\n".join(rule.recipients or [])
+    if form.validate_on_submit() and _save(form, rule_id) is not None:
+        flash("Rule saved.", "success")
+        return redirect(url_for("alerts.rules"))
+    return render_template("alerts/rule_form.html", form=form, rule=rule, **_scope_help()), (422 if form.errors else 200)
+
+
+@bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
+@requires("manage_sources")
+def delete_rule(rule_id: int) -> Any:
+    if ActionForm().validate_on_submit():
+        services.delete_rule(session(), rule_id)
+        session().commit()
+        flash("Rule deleted with its alerts.", "info")
+    return redirect(url_for("alerts.rules"))
+
+
+@bp.route("/rules/<int:rule_id>/mute", methods=["POST"])
+@requires("manage_sources")
+def mute_rule(rule_id: int) -> Any:
+    form = MuteForm()
+    if form.validate_on_submit():
+        hours = form.hours.data or 0
+        until = utcnow() + timedelta(hours=hours) if hours else utcnow() + timedelta(days=3650)
+        services.mute_rule(session(), rule_id, until)
+        session().commit()
+        flash("Rule muted for everyone: alerts still show here, nothing is sent.", "info")
+    return redirect(url_for("alerts.rules"))
+
+
+@bp.route("/rules/<int:rule_id>/unmute", methods=["POST"])
+@requires("manage_sources")
+def unmute_rule(rule_id: int) -> Any:
+    if ActionForm().validate_on_submit():
+        services.mute_rule(session(), rule_id, None)
+        session().commit()
+        flash("Rule unmuted.", "success")
+    return redirect(url_for("alerts.rules"))
+
+
+@bp.route("/mute", methods=["POST"])
+@requires("view")
+def mute_me() -> Any:
+    """The signed-in user's own mute of one rule (rule_id) or of every rule."""
+    form = MuteForm()
+    rule_id = request.form.get("rule_id", type=int)
+    if form.validate_on_submit():
+        hours = form.hours.data or 0
+        services.mute_for_user(session(), current_user.id, rule_id, utcnow() + timedelta(hours=hours) if hours else None)
+        session().commit()
+        flash("Muted for you.", "info")
+    return redirect(url_for("alerts.rules"))
+
+
+@bp.route("/unmute", methods=["POST"])
+@requires("view")
+def unmute_me() -> Any:
+    if ActionForm().validate_on_submit():
+        services.unmute_for_user(session(), current_user.id, request.form.get("rule_id", type=int))
+        session().commit()
+        flash("Unmuted for you.", "success")
+    return redirect(url_for("alerts.rules"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and the nav badge (open alerts, minus the user's mutes)."""
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def alert_badge() -> dict[str, Any]:
+        def count() -> int:
+            if not current_user.is_authenticated:
+                return 0
+            return services.badge_count(session(), current_user.id, utcnow())
+
+        return {"alert_badge": count}

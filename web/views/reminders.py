@@ -1,0 +1,85 @@
+"""My tasks: the signed-in user's follow-up reminders and the inbox items assigned to them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from crm.db import utcnow
+from crm.inbox import reminders
+from crm.inbox.listing import InboxFilter, list_inbox
+from web.db import session
+from web.views.auth import requires
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+class RemindForm(FlaskForm):
+    days = IntegerField("In days", default=7, validators=[NumberRange(min=1, max=365)])
+    note = StringField("Note", validators=[Optional(), Length(max=2000)])
+
+
+class PostponeForm(FlaskForm):
+    days = IntegerField("Days", default=1, validators=[NumberRange(min=1, max=365)])
+
+
+@bp.route("/")
+@requires("view")
+def index() -> Any:
+    db = session()
+    mine = list_inbox(db, InboxFilter(assignee="me"), user_id=current_user.id, per_page=20)
+    return render_template(
+        "tasks/index.html", tasks=reminders.tasks_for(db, current_user), assigned=mine,
+        done_form=FlaskForm(), postpone_form=PostponeForm(),
+    )
+
+
+@bp.route("/remind/<int:member_id>", methods=["POST"])
+@requires("view")
+def remind(member_id: int) -> Any:
+    form = RemindForm()
+    if form.validate_on_submit():
+        db = session()
+        reminders.create_reminder(
+            db, member_id=member_id, user=current_user, due_at=utcnow() + timedelta(days=form.days.data or 7),
+            note=form.note.data or "",
+        )
+        db.commit()
+        flash(f"We will remind you in {form.days.data} days. It is on your tasks page.", "success")
+    else:
+        flash("A reminder is 1 to 365 days ahead with a note of at most 2,000 characters.", "error")
+    back = request.referrer or ""
+    if back.startswith(request.host_url):
+        return redirect(back)
+    return redirect(url_for("members.show", member_id=member_id))
+
+
+@bp.route("/<int:reminder_id>/done", methods=["POST"])
+@requires("view")
+def done(reminder_id: int) -> Any:
+    if FlaskForm().validate_on_submit():
+        db = session()
+        reminders.complete_reminder(db, reminder_id, user=current_user)
+        db.commit()
+        flash("Done. Nice follow-up.", "success")
+    return redirect(url_for("tasks.index"))
+
+
+@bp.route("/<int:reminder_id>/postpone", methods=["POST"])
+@requires("view")
+def postpone(reminder_id: int) -> Any:
+    form = PostponeForm()
+    if form.validate_on_submit():
+        db = session()
+        reminders.postpone_reminder(db, reminder_id, user=current_user, days=form.days.data or 1)
+        db.commit()
+        flash(f"Postponed by {form.days.data} days.", "info")
+    else:
+        flash("Postpone by 1 to 365 days.", "error")
+    return redirect(url_for("tasks.index"))

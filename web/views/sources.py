@@ -1,0 +1,150 @@
+"""Sources: add, edit, pause and delete listening sources; their health; "poll now"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from crm.errors import InvalidInput
+from crm.sources import services
+from crm.sources.models import Source
+from listeners.dispatcher import poll_now
+from listeners.polling import check_source, connector_statuses
+from web.db import session
+from web.views.auth import requires
+
+bp = Blueprint("sources", __name__, url_prefix="/sources")
+KIND_LABELS = {
+    "subreddit": "Subreddit: new posts and comments",
+    "search": "Search for a keyword or brand",
+    "mentions": "Mentions of our account",
+}
+
+
+class SourceForm(FlaskForm):
+    name = StringField("Name", validators=[Length(max=200)])
+    platform = SelectField("Platform", validators=[DataRequired()])
+    kind = SelectField("What to listen to", choices=list(KIND_LABELS.items()), validators=[DataRequired()])
+    query = StringField("Subreddit, search or account", validators=[Length(max=1000)])
+    interval_seconds = IntegerField("Poll every (seconds)", default=300,
+                                    validators=[InputRequired("Enter a number of seconds."), NumberRange(min=1, max=7 * 86400)])
+    backfill_hours = IntegerField("First poll looks back (hours)", default=24,
+                                  validators=[InputRequired("Enter a number of hours."), NumberRange(min=0, max=720)])
+
+
+class ActionForm(FlaskForm):
+    """CSRF only: pause, resume, delete, poll now."""
+
+
+def _form(obj: Source | None = None) -> SourceForm:
+    form = SourceForm(obj=obj)
+    statuses = connector_statuses(current_app.extensions["settings"])
+    form.platform.choices = [(s.platform, s.platform.title() + ("" if s.enabled else " (disabled)")) for s in statuses]
+    return form
+
+
+def _save(form: SourceForm, source_id: int | None) -> Any:
+    platform, kind = form.platform.data or "", form.kind.data or ""
+    query, error, min_interval = check_source(platform, kind, form.query.data or "")
+    if error:
+        form.query.errors = [*form.query.errors, error]
+        return None
+    try:
+        source = services.save_source(
+            session(), platform=platform, kind=kind, query=query, name=form.name.data or "",
+            interval_seconds=form.interval_seconds.data or 0, min_interval=min_interval,
+            backfill_hours=form.backfill_hours.data or 0, source_id=source_id, user_id=current_user.id,
+        )
+    except InvalidInput as exc:
+        getattr(form, exc.field or "query").errors = [exc.message]
+        return None
+    session().commit()
+    return source
+
+
+@bp.route("/")
+@requires("view")
+def index() -> Any:
+    db = session()
+    items = db.scalars(select(Source).order_by(Source.name)).all()
+    return render_template(
+        "sources/index.html", sources=items, health=services.health(db, items),
+        statuses=connector_statuses(current_app.extensions["settings"]), kinds=KIND_LABELS, action=ActionForm(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("manage_sources")
+def new() -> Any:
+    form = _form()
+    if form.validate_on_submit() and (source := _save(form, None)) is not None:
+        flash(f"Listening to {source.name}. The first poll starts within seconds.", "success")
+        return redirect(url_for("sources.index"))
+    return render_template("sources/form.html", form=form, source=None), (422 if form.errors else 200)
+
+
+@bp.route("/<int:source_id>/edit", methods=["GET", "POST"])
+@requires("manage_sources")
+def edit(source_id: int) -> Any:
+    source = services.get_source(session(), source_id)
+    form = _form(source)
+    if form.validate_on_submit() and _save(form, source_id) is not None:
+        flash("Source saved.", "success")
+        return redirect(url_for("sources.show", source_id=source_id))
+    return render_template("sources/form.html", form=form, source=source), (422 if form.errors else 200)
+
+
+@bp.route("/<int:source_id>")
+@requires("view")
+def show(source_id: int) -> Any:
+    db = session()
+    source = services.get_source(db, source_id)
+    return render_template(
+        "sources/show.html", source=source, runs=services.recent_runs(db, source_id),
+        health=services.health(db, [source])[source.id], action=ActionForm(), kinds=KIND_LABELS,
+    )
+
+
+@bp.route("/<int:source_id>/pause", methods=["POST"])
+@requires("manage_sources")
+def pause(source_id: int) -> Any:
+    services.set_enabled(session(), source_id, False)
+    session().commit()
+    flash("Source paused.", "info")
+    return redirect(url_for("sources.show", source_id=source_id))
+
+
+@bp.route("/<int:source_id>/resume", methods=["POST"])
+@requires("manage_sources")
+def resume(source_id: int) -> Any:
+    services.set_enabled(session(), source_id, True)
+    session().commit()
+    flash("Source resumed; it polls within seconds.", "success")
+    return redirect(url_for("sources.show", source_id=source_id))
+
+
+@bp.route("/<int:source_id>/delete", methods=["POST"])
+@requires("manage_sources")
+def delete(source_id: int) -> Any:
+    services.delete_source(session(), source_id)
+    session().commit()
+    flash("Source deleted. The interactions it collected stay.", "info")
+    return redirect(url_for("sources.index"))
+
+
+@bp.route("/<int:source_id>/poll", methods=["POST"])
+@requires("manage_sources")
+def poll(source_id: int) -> Any:
+    services.get_source(session(), source_id)
+    session().close()
+    if poll_now(current_app.extensions["job_queue"], source_id):
+        flash("Polling now.", "success")
+    else:
+        flash("A poll of this source is already running, or the source is paused.", "warning")
+    return redirect(url_for("sources.show", source_id=source_id))
