@@ -3,7 +3,8 @@
 :func:`generate` yields dicts in the public import schema (see ``connectors/files.py``): the same
 output for the same ``seed`` and ``now``. About 300 people post on reddit, X, Mastodon and blog
 feeds (RSS) over the 90 days before ``now``, in English and German (roughly 60/40), with two
-releases, an outage day with a burst of negative posts, and a team account that answers.
+releases, an outage day with a burst of negative posts, a burst of sync errors going on in the
+last hour, and a team account that answers.
 
 Thread posts have ``parent_id`` and ``thread_id`` null; every reply names its parent and its
 thread's first post, both items of the dataset.
@@ -25,6 +26,10 @@ from demo.people import Person
 DEFAULT_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ROOTS = {"reddit": 340, "x": 740, "mastodon": 440}
 OUTAGE_ROOTS = {"x": 85, "mastodon": 45, "reddit": 20}
+# Going on right now (the last CURRENT_MINUTES before ``now``): sync errors after the latest
+# update, so the demo opens with a live alert to look at.
+CURRENT_ROOTS = {"x": 34, "mastodon": 16, "reddit": 6}
+CURRENT_MINUTES = 55
 MEAN_REPLIES = {"reddit": 3.2, "x": 0.6, "mastodon": 0.8}
 REPLY_DELAY_MINUTES = {"reddit": 180, "x": 50, "mastodon": 110}
 CATEGORIES = {"praise": 27, "question": 25, "feature": 13, "bug": 18, "complaint": 10}
@@ -84,6 +89,11 @@ def _build(b: Builder) -> None:
             roots.append(b.add(platform, b.team, "team_outage", lang, at))
     at = b.outage_start + timedelta(minutes=31)
     roots.append(b.add("reddit", b.team, "team_outage", "en", at, channel="nimbussync"))
+    for platform, count in CURRENT_ROOTS.items():
+        for _ in range(count):
+            person = b.member(platform, None)
+            at = b.now - timedelta(minutes=rng.uniform(1, CURRENT_MINUTES))
+            root(platform, person, "outage", at)
 
     feeds = [(p, p.feed) for p in b.people if p.feed is not None]
     for feed, info in feeds:

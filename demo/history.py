@@ -1,7 +1,8 @@
-"""Bring the freshly loaded demo to life: team accounts, inbox, merge suggestions, alert history.
+"""Give the freshly imported demo a past: what a team that has used the product for a while
+would have done, and the alert rules replayed through the 90 days as they would have run live.
 
-The demo's data arrives through the real import path (demo.loader); this runs, once, the
-work that follows ingest in production, over the whole history at once.
+The work that follows ingest (inbox triage, alert counters, merge suggestions) already ran
+during the import, as follow-ups of the import job; nothing here repeats it.
 """
 
 from __future__ import annotations
@@ -10,26 +11,30 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from crm.alerts import counters
 from crm.alerts.evaluation import evaluate_rules
-from crm.errors import Conflict
-from crm.identities.suggestions import rebuild_suggestions
+from crm.errors import DomainError
+from crm.identities.models import MergeSuggestion
+from crm.identities.services import merge_suggestion
 from crm.inbox.actions import mark_handled
 from crm.inbox.models import InboxItem
-from crm.inbox.services import add_team_account
-from crm.interactions.models import Interaction
 from crm.users.models import User
 from demo.loader import DEMO_EMAIL
-from listeners.inbox import triage_backlog
 from listeners.runtime import transaction
 
-TEAM_ACCOUNTS = (("reddit", "nimbus_team"), ("x", "nimbus_team"), ("mastodon", "nimbus_team@fosstodon.org"))
 HISTORY = timedelta(days=92)
+REPLAY_STEP = timedelta(hours=12)
+# The team merged the clearest suggestions earlier; the rest wait on the merge page.
+MERGED_SHARE = 0.5
 
 
-def _handle_old_items(now: datetime) -> str:
-    """A team that has used the product for a while: items older than two weeks were handled,
-    each a few minutes to a day after it arrived (so the metrics have response times)."""
+def _admin_id() -> int | None:
+    with transaction() as s:
+        return s.scalar(select(User.id).where(User.email == DEMO_EMAIL))
+
+
+def handle_old_items(now: datetime) -> str:
+    """Items older than two weeks were handled, each a few minutes to a day after it arrived
+    (so the inbox metrics have response times)."""
     with transaction() as s:
         admin = s.scalar(select(User).where(User.email == DEMO_EMAIL))
         if admin is None:
@@ -41,43 +46,46 @@ def _handle_old_items(now: datetime) -> str:
         for item_id, occurred_at in old:
             delay = timedelta(minutes=20 + (item_id * 7919) % 1400)
             mark_handled(s, [item_id], actor=admin, now=occurred_at + delay)
-    return f"Inbox: {len(old)} items older than two weeks marked handled by the demo team."
+        still_open = s.scalar(select(InboxItem.id).where(InboxItem.status == "open").limit(1))
+    return (f"Inbox: {len(old)} items older than two weeks marked handled by the demo team"
+            f"{'' if still_open else ' (none left open)'}.")
 
 
-def prepare_demo(now: datetime) -> list[str]:
-    """Run the follow-up work over the demo's history; return one line per step for the CLI."""
-    lines = []
+def merge_clear_suggestions() -> str:
+    """Accept the best-scored half of the open merge suggestions, as the team did before."""
+    admin_id = _admin_id()
     with transaction() as s:
-        for platform, handle in TEAM_ACCOUNTS:
-            try:
-                add_team_account(s, platform=platform, handle=handle)
-            except Conflict:
-                pass
-    totals = triage_backlog()
-    lines.append(f"Inbox: {totals.created} items needed a human; {totals.auto_handled} were answered by a team account.")
-    lines.append(_handle_old_items(now))
+        found = list(s.scalars(
+            select(MergeSuggestion.id).where(MergeSuggestion.status == "open")
+            .order_by(MergeSuggestion.score.desc(), MergeSuggestion.id)
+        ))
+    merged = 0
+    for suggestion_id in found[: int(len(found) * MERGED_SHARE)]:
+        try:
+            with transaction() as s:
+                merge_suggestion(s, suggestion_id, actor_id=admin_id, reason="Merged by the demo team")
+            merged += 1
+        except DomainError:  # an earlier merge in this loop already took one of its members
+            continue
     with transaction() as s:
-        found = rebuild_suggestions(s)
-    lines.append(f"Identity: {found.created} merge suggestions, {len(found.auto_merges)} automatic merges.")
-    since = now - HISTORY
-    last = 0
-    while True:
-        with transaction() as s:
-            ids = list(s.scalars(
-                select(Interaction.id).where(Interaction.id > last).order_by(Interaction.id).limit(2000)
-            ))
-            if not ids:
-                break
-            counters.update_counters(s, ids)
-            last = ids[-1]
-    # Replay the alert rules through the history, half a day at a time (the evaluator catches
-    # up at most a day of buckets per call), so the demo's outage shows as a past incident.
-    opened, at = 0, since + timedelta(days=1)
+        left = len(list(s.scalars(select(MergeSuggestion.id).where(MergeSuggestion.status == "open"))))
+    return f"Identity: {len(found)} merge suggestions; the demo team merged {merged}, {left} wait for review."
+
+
+def replay_alerts(now: datetime) -> str:
+    """Evaluate the alert rules through the history, half a day at a time (the evaluator
+    catches up at most a day of buckets per call), so past incidents are in the history and
+    what is going on now is open."""
+    opened, at = 0, now - HISTORY + timedelta(days=1)
     while at <= now:
         with transaction() as s:
             opened += len(evaluate_rules(s, at).opened)
-        at += timedelta(hours=12)
+        at += REPLAY_STEP
     with transaction() as s:
         opened += len(evaluate_rules(s, now).opened)
-    lines.append(f"Alerts: replayed 90 days of history, {opened} incident(s) opened.")
-    return lines
+    return f"Alerts: replayed 90 days of history, {opened} incident(s) opened."
+
+
+def prepare_demo(now: datetime) -> list[str]:
+    """Give the demo its past; one line per step for the CLI."""
+    return [handle_old_items(now), merge_clear_suggestions(), replay_alerts(now)]

@@ -294,7 +294,8 @@ def _variant(rng: random.Random, name: str) -> str:
 
 
 def make_people(rng: random.Random, community: int = 287, two_platform: int = 40) -> list[Person]:
-    """The team, the blog feeds and ``community`` members (``two_platform`` of them on two)."""
+    """The team, the blog feeds and ``community`` members (``two_platform`` of them on two or,
+    one in eight of those, three platforms)."""
     team = Person("en", "Nimbus Team", TEAM_HANDLE, 0.0, is_team=True)
     team.accounts = {p: _account(rng, team, p) for p in ("reddit", "x", "mastodon")}
     team.accounts["x"]["followers"] = 18_400
@@ -335,7 +336,7 @@ def make_people(rng: random.Random, community: int = 287, two_platform: int = 40
     for n, person in enumerate(members):
         pair: tuple[str, ...]
         if n < two_platform:
-            pair = ("reddit", "x") if n % 9 < 5 else ("x", "mastodon")
+            pair = ("reddit", "x", "mastodon") if n % 8 == 3 else ("reddit", "x") if n % 9 < 5 else ("x", "mastodon")
         else:
             roll = rng.random() + (0.15 if person.lang == "de" else 0.0)
             pair = ("reddit",) if roll < 0.42 else ("x",) if roll < 0.72 else ("mastodon",)

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm.sources.services import claim, claim_due, release_claim
-from listeners.polling import poll_source
+from listeners import alerts, inbox
+from listeners.healing import heal
+from listeners.polling import poll_job_id, poll_source
 from listeners.queue import JobQueue, RetryPolicy
 from listeners.runtime import transaction
 
@@ -25,11 +27,6 @@ TICK_SECONDS = 5.0
 HEAL_EVERY = 10.0
 # A crashed poll is retried soon; the source's own back-off (record_crash) paces the rest.
 POLL_RETRY = RetryPolicy(max=2, intervals=(15, 60))
-
-
-def job_id(source_id: int) -> str:
-    """The deterministic job id of a source's poll."""
-    return f"poll-source-{source_id}"
 
 
 def tick(queue: JobQueue) -> list[int]:
@@ -66,7 +63,7 @@ def _enqueue(queue: JobQueue, source_id: int) -> bool:
     """
     try:
         job = queue.enqueue(
-            poll_source, source_id, queue="ingest", job_id=job_id(source_id), job_timeout=600, retry=POLL_RETRY
+            poll_source, source_id, queue="ingest", job_id=poll_job_id(source_id), job_timeout=600, retry=POLL_RETRY
         )
     except Exception:
         # Redis is down: keep nothing leased that no job will ever release.
@@ -93,7 +90,6 @@ class PeriodicJobs:
 
     @classmethod
     def default(cls) -> PeriodicJobs:
-        from listeners import alerts, inbox
 
         return cls(alerts.PERIODIC + inbox.PERIODIC)
 
@@ -120,7 +116,6 @@ def run_forever(queue: JobQueue, interval: float = TICK_SECONDS, stop: threading
     Next to the polls, the periodic jobs: alert evaluation every minute (a finished bucket or a
     sudden silence is seen without new data), the hourly digest, the inbox's due work.
     """
-    from listeners.healing import heal
 
     stop = stop or threading.Event()
     periodic = PeriodicJobs.default()

@@ -21,6 +21,9 @@ from typing import Any
 
 from crm.outbox import services as outbox
 from listeners import runtime
+from listeners.alerts import evaluate_after_ingest
+from listeners.identity import update_suggestions_for
+from listeners.inbox import triage_interactions
 from listeners.queue import RetryPolicy
 from listeners.runtime import transaction
 
@@ -33,9 +36,6 @@ MAX_STEPS = 50
 
 def run_followups(interaction_ids: list[int], member_ids: list[int]) -> dict[str, Any]:
     """Every follow-up for these interactions and members, each in its own transaction."""
-    from listeners.alerts import evaluate_after_ingest
-    from listeners.identity import update_suggestions_for
-    from listeners.inbox import triage_interactions
 
     return {
         "inbox": triage_interactions(interaction_ids),

@@ -29,8 +29,10 @@ from crm.db import utcnow
 from crm.imports.models import ImportRun
 from crm.outbox import services as outbox
 from crm.sources import services as sources
+from crm.sources.models import PollRun, Source
 from listeners.followups import DRAIN_JOB_ID, DRAIN_RETRY, drain_followups
 from listeners.jobs import enqueue_import, import_job_id
+from listeners.polling import poll_job_id
 from listeners.runtime import get, transaction
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,6 @@ class Healed:
 
 def heal(queue: Any, now: datetime | None = None) -> Healed:
     """One healing step (see the module docstring); returns what it did."""
-    from listeners.dispatcher import job_id as poll_job_id
 
     now = now or utcnow()
     after = timedelta(seconds=get().settings.heal_after_seconds)
@@ -95,7 +96,6 @@ def heal(queue: Any, now: datetime | None = None) -> Healed:
 
 
 def _close_orphaned_polls(session: Any, started_before: datetime) -> int:
-    from crm.sources.models import PollRun, Source
 
     orphaned = session.scalars(
         select(PollRun.source_id).join(Source, Source.id == PollRun.source_id)

@@ -48,6 +48,11 @@ def connector_values(settings: Settings) -> dict[str, str | None]:
     }
 
 
+def poll_job_id(source_id: int) -> str:
+    """The deterministic job id of a source's poll (one poll per source at a time)."""
+    return f"poll-source-{source_id}"
+
+
 def poll_source(source_id: int) -> dict[str, Any]:
     """Poll one source once (bounded); return what it did."""
     rt = get()

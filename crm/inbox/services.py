@@ -103,7 +103,7 @@ def _team(session: Session, rows: Sequence[Any]) -> classify.TeamHandles:
     unlinked = {(a.platform, a.handle): a for a in accounts if a.identity_id is None}
     if unlinked:
         for r in rows:
-            account = unlinked.get((r.platform, (r.handle or "").lower()))
+            account = unlinked.get((r.platform, normalise_handle(r.handle or "")))
             if account is not None and account.identity_id is None:
                 account.identity_id = r.identity_id
         session.flush()

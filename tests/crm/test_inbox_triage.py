@@ -276,3 +276,19 @@ def test_reminders_are_listed_and_delivered_once(db: Session) -> None:
     reminders.complete_reminder(db, r.id, user=me, now=later)
     assert reminders.tasks_for(db, me, later).done == [r]
     assert reminders.due_count(db, me.id, later) == 0
+
+
+def test_a_mastodon_team_account_declared_before_it_posts_is_linked_at_triage(db: Session) -> None:
+    """Mastodon identities are stored as '@user@instance'; the team account as 'user@instance'."""
+    account = services.add_team_account(db, platform="mastodon", handle="@ourteam@fosstodon.org")
+    assert account.identity_id is None  # not seen yet
+    asker = author(handle="@someone@chaos.social")
+    q = mention(platform="mastodon", by=asker, external_id=unique("q"), text="Wie stelle ich eine Datei wieder her?")
+    _triage(db, q)
+    ours = author(unique("team"), handle="@OurTeam@fosstodon.org")
+    reply = mention(platform="mastodon", by=ours, text="@someone Einstellungen > Versionen.", kind="reply",
+                    parent_id=q.external_id, thread_id=q.external_id, minutes=5)
+    res, _ = _triage(db, reply)
+    assert res.team_posts == 1 and res.auto_handled == 1
+    db.refresh(account)
+    assert account.identity_id is not None

@@ -27,6 +27,7 @@ from crm.sources.models import PollRun, Source
 from listeners import dispatcher, followups, jobs, runtime
 from listeners import imports as import_loop
 from listeners.healing import heal
+from listeners.polling import poll_job_id
 from listeners.queue import InlineQueue
 
 LATER = timedelta(minutes=5)  # well past HEAL_AFTER_SECONDS (60)
@@ -112,7 +113,7 @@ def test_a_lease_with_no_live_poll_is_released_and_its_poll_closed_as_crashed(ap
 def test_a_lease_whose_poll_is_running_is_kept(app, db: Session) -> None:  # type: ignore[no-untyped-def]
     source = _leased_source(db)
     queue = InlineQueue()
-    queue._running.add(dispatcher.job_id(source.id))  # a poll of it runs in this process
+    queue._running.add(poll_job_id(source.id))  # a poll of it runs in this process
     assert heal(queue, now=utcnow() + LATER).leases == 0
     db.expire_all()
     assert db.get(Source, source.id).lease_until is not None  # type: ignore[union-attr]
