@@ -1,4 +1,6 @@
-"""The bundled demo dataset: deterministic mentions of a fictional product, for ``crm demo``."""
+"""The demo: a deterministic dataset of a fictional product (dataset, builder, people, texts),
+its loader through the real import job (loader), the past it replays (history), and the
+synthetic populations that tests and bench measure identity matching on (synthetic)."""
 
 from demo.dataset import DEFAULT_NOW, generate, write_jsonl
 
