@@ -1,1 +1,1 @@
-"""Identity resolution: one person, one member, however many channels they use ."""
+"""Identity resolution: one person, one member, however many channels they use."""
