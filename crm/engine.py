@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import crm.models  # noqa: F401  (registers every table on Base.metadata)
 
+# Execution option of a read-only bind (see read_only()).
+READ_ONLY = "crm_read_only"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Build the engine for DATABASE_URL with the per-backend settings we rely on.
@@ -59,7 +62,17 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
         # writes fails at once with "database is locked" when another writer got in between,
         # instead of waiting for busy_timeout. WAL readers are never blocked by it.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (READ_ONLY, e.g. a web GET) begins deferred: it never takes the write lock,
+        # so pages do not queue behind each other and behind ingest.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def read_only(bind: Any) -> Any:
+    """The bind for a session that only reads (an engine with READ_ONLY set; other binds as given).
+
+    On SQLite its transactions begin deferred instead of IMMEDIATE; elsewhere nothing changes.
+    """
+    return bind.execution_options(**{READ_ONLY: True}) if isinstance(bind, Engine) else bind
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

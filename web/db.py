@@ -1,15 +1,24 @@
-"""One database session per request, closed at teardown. Views commit explicitly."""
+"""One database session per request, closed at teardown. Views commit explicitly.
+
+GET and HEAD requests read: their session's transactions do not take SQLite's write lock
+(crm.engine.read_only), so pages never wait for each other or for an import.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
+
+from crm.engine import read_only
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def session() -> Session:
     """The request's session, opened on first use."""
     if "db" not in g:
-        g.db = current_app.extensions["session_factory"]()
+        factory = current_app.extensions["session_factory"]
+        g.db = factory(bind=read_only(factory.kw["bind"])) if request.method in SAFE_METHODS else factory()
     return g.db
 
 
