@@ -48,19 +48,21 @@ def number(value: int | float | None) -> str:
 def sentiment_badge(label: str | None, score: float | None = None) -> Markup:
     label = label or "neutral"
     title = f"VADER compound {score:+.2f}" if score is not None else label
-    return Markup('<span class="badge s-{0}" title="{1}">{0}</span>').format(escape(label), escape(title))
+    # f-strings over escape() rather than Markup.format: these run for every row of a page.
+    safe = escape(label)
+    return Markup(f'<span class="badge s-{safe}" title="{escape(title)}">{safe}</span>')
 
 
 def mean_sentiment(value: float | None) -> Markup:
     if value is None:
         return Markup('<span class="muted">—</span>')
     label = "positive" if value >= 0.05 else "negative" if value <= -0.05 else "neutral"
-    return Markup('<span class="badge s-{0}">{1:+.2f}</span>').format(label, value)
+    return Markup(f'<span class="badge s-{label}">{value:+.2f}</span>')
 
 
 def platform_badge(platform: str | None) -> Markup:
     name = PLATFORM_LABELS.get(platform or "", platform or "?")
-    return Markup('<span class="pf pf-{0}">{1}</span>').format(escape(platform or "other"), escape(name))
+    return Markup(f'<span class="pf pf-{escape(platform or "other")}">{escape(name)}</span>')
 
 
 def external_link(url: str | None, label: str = "open original") -> Markup:
@@ -68,9 +70,7 @@ def external_link(url: str | None, label: str = "open original") -> Markup:
     safe = safe_url(url)
     if not safe:
         return Markup('<span class="muted">no link</span>')
-    return Markup('<a href="{0}" rel="noopener noreferrer nofollow" target="_blank">{1} ↗</a>').format(
-        safe, label
-    )
+    return Markup(f'<a href="{escape(safe)}" rel="noopener noreferrer nofollow" target="_blank">{escape(label)} ↗</a>')
 
 
 def handle(value: str | None) -> str:
