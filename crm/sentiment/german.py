@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import string
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from crm.sentiment.german_lexicon import Entry, fold, lexicon
 from crm.sentiment.vader import B_INCR, C_INCR, N_SCALAR, Vader
@@ -59,6 +59,7 @@ _PREFIXES = tuple(fold(p) for p in (
 _CACHE_LIMIT = 200_000
 _KEY = itemgetter(0)
 _UPPER = itemgetter(1)
+_ENTRY = itemgetter(2)
 
 
 class Token(NamedTuple):
@@ -133,9 +134,12 @@ class German:
 
     def compound(self, text: str) -> float:
         """The compound score, rounded to 4 places like VADER's."""
-        cache = self._tokens
-        toks = [cache.get(w) or self._token(w) for w in self._split(text)]
-        hits = [i for i, t in enumerate(toks) if t[2] is not None]
+        words = self._split(text)
+        found = list(map(self._tokens.get, words))
+        toks = cast("list[Token]", found) if None not in found else [
+            t or self._token(w) for t, w in zip(found, words, strict=True)
+        ]
+        hits = [i for i, e in enumerate(map(_ENTRY, toks)) if e is not None]
         if not hits:
             return 0.0
         n = len(toks)

@@ -86,6 +86,6 @@ def by_model(text: str) -> str | None:
 
 def detect(text: str) -> str | None:
     """The language of a social text ('en', 'de', 'fr', ...), or None if it cannot be told."""
-    if not text or not text.strip():
+    if not text or text.isspace():
         return None
     return by_function_words(text) or by_model(text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import string
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from vaderSentiment import vaderSentiment as stock
 
@@ -31,6 +31,7 @@ _PUNCT = string.punctuation
 _CACHE_LIMIT = 200_000
 _LOW = itemgetter(0)
 _UPPER = itemgetter(1)
+_SCORED = itemgetter(5)
 
 
 class Token(NamedTuple):
@@ -41,6 +42,7 @@ class Token(NamedTuple):
     valence: float | None
     booster: float | None
     negation: bool
+    scored: float | None  # the valence of a word that is scored (a booster is not)
 
 
 class Vader:
@@ -75,8 +77,10 @@ class Vader:
         stripped = raw.strip(_PUNCT)
         word = raw if len(stripped) <= 2 else stripped
         low = word.lower()
-        tok = Token(low, word.isupper(), self.lexicon.get(low), BOOSTER.get(low),
-                    low in NEGATE or "n't" in low)
+        valence = self.lexicon.get(low)
+        booster = BOOSTER.get(low)
+        tok = Token(low, word.isupper(), valence, booster, low in NEGATE or "n't" in low,
+                    valence if booster is None else None)
         if len(self._tokens) > _CACHE_LIMIT:
             self._tokens.clear()
         self._tokens[raw] = tok
@@ -87,12 +91,15 @@ class Vader:
         if not text.isascii():
             text = self.replace_emoji(text)
         text = text.strip()
-        cache = self._tokens
-        toks = [cache.get(w) or self._token(w) for w in text.split()]
+        words = text.split()
+        found = list(map(self._tokens.get, words))
+        toks = cast("list[Token]", found) if None not in found else [
+            t or self._token(w) for t, w in zip(found, words, strict=True)
+        ]
         n = len(toks)
         if not n:
             return 0.0
-        hits = [i for i, t in enumerate(toks) if t[2] is not None and t[3] is None]
+        hits = [i for i, v in enumerate(map(_SCORED, toks)) if v is not None]
         sentiments: list[float] = [0] * n
         if hits:
             caps = sum(map(_UPPER, toks))
@@ -102,7 +109,7 @@ class Vader:
             for i in hits:
                 if lows[i] == "kind" and i < n - 1 and lows[i + 1] == "of":
                     continue
-                sentiments[i] = self._valence(toks, lows, i, toks[i][2] or 0.0, cap_diff, lex)
+                sentiments[i] = self._valence(toks, lows, i, toks[i][5] or 0.0, cap_diff, lex)
             if "but" in lows:
                 _but_check(lows, sentiments)
         else:
