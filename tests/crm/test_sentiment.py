@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from crm import sentiment
+from crm.identities.merge import recompute_aggregates
 from crm.interactions.models import Interaction
+from crm.members.models import Member
 from crm.sentiment import language
 from tests.crm.sentiment_sets import GERMAN_SETS, german_set, quality
 from tests.factories import author, ingest, member_of, mention
@@ -132,3 +134,20 @@ def test_ingest_stores_language_and_keeps_unscored_out_of_the_mean(db: Session) 
     assert member.interaction_count == 4
     assert (member.positive_count, member.negative_count, member.neutral_count) == (1, 1, 0)
     assert member.sentiment_mean == pytest.approx((rows[0].sentiment + rows[2].sentiment) / 2)
+    # A merge recomputes the aggregates from the interactions: the same numbers.
+    expected = (member.interaction_count, member.positive_count, member.negative_count,
+                member.neutral_count, member.sentiment_mean)
+    recompute_aggregates(db, [member.id])
+    db.expire_all()
+    again = db.get(Member, member.id)
+    assert again is not None
+    assert (again.interaction_count, again.positive_count, again.negative_count,
+            again.neutral_count) == expected[:4]
+    assert again.sentiment_mean == pytest.approx(expected[4])
+
+
+def test_the_badge_says_not_scored() -> None:
+    from web.filters import sentiment_badge
+
+    assert ">not scored<" in str(sentiment_badge(sentiment.NOT_SCORED, 0.0))
+    assert ">negative<" in str(sentiment_badge("negative", -0.5))
