@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, Integer, case, select
+from sqlalchemy import Float, Integer, case, func, select
 from sqlalchemy.orm import Session
 
 from connectors.base import Mention
@@ -227,10 +227,9 @@ def ingest_batch(
     for (platform, ext), m in valid.items():
         text = clean_text(m.text, MAX_TEXT) or ""
         title = clean_text(m.title, MAX_TITLE)
-        language = (m.language or "").strip().lower()[:16] or sentiment.guess_language(
-            f"{title or ''} {text}"
-        )
-        compound = sentiment.score(f"{title}. {text}" if title else text, language)
+        # The platform's or the import's language wins; otherwise it is detected.
+        given = (m.language or "").strip().lower()[:16] or None
+        mood = sentiment.analyze(f"{title}. {text}" if title else text, given)
         ident_id = identity_ids[(platform, m.author.id.strip())]
         rows.append(
             {
@@ -241,9 +240,9 @@ def ingest_batch(
                 "text": text,
                 "url": safe_url(m.url),
                 "occurred_at": m.created_at.astimezone(UTC),
-                "language": language,
-                "sentiment": compound,
-                "sentiment_label": sentiment.label_for(compound),
+                "language": given or mood.language,
+                "sentiment": mood.compound or 0.0,
+                "sentiment_label": mood.label,
                 "parent_external_id": clean_text(m.parent_id, MAX_ID) or None,
                 "thread_external_id": clean_text(m.thread_id, MAX_ID) or None,
                 "channel": clean_text(m.channel, 255) or None,
@@ -257,7 +256,8 @@ def ingest_batch(
 
     inserted = bulk_insert(
         session, table_of(Interaction), rows, conflict_cols=("platform", "external_id"),
-        returning=("id", "member_id", "identity_id", "occurred_at", "sentiment", "platform"),
+        returning=("id", "member_id", "identity_id", "occurred_at", "sentiment", "sentiment_label",
+                   "platform"),
     )
     result.new = len(inserted)
     # A concurrent job inserted the rest between our check and our insert: a no-op for us.
@@ -382,13 +382,16 @@ def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
     for r in inserted:
         agg = per_member.setdefault(
             r.member_id,
-            {"b_id": r.member_id, "n": 0, "s": 0.0, "pos": 0, "neg": 0, "neu": 0,
+            {"b_id": r.member_id, "n": 0, "s": 0.0, "pos": 0, "neg": 0, "neu": 0, "scored": 0,
              "first": r.occurred_at, "last": r.occurred_at},
         )
         agg["n"] += 1
-        agg["s"] += r.sentiment
-        label = sentiment.label_for(r.sentiment)
-        agg["pos" if label == "positive" else "neg" if label == "negative" else "neu"] += 1
+        # A text in a language without an analyzer counts as an interaction, not as a mood.
+        if r.sentiment_label != sentiment.NOT_SCORED:
+            agg["s"] += r.sentiment
+            agg["scored"] += 1
+            label = r.sentiment_label
+            agg["pos" if label == "positive" else "neg" if label == "negative" else "neu"] += 1
         agg["first"] = min(agg["first"], r.occurred_at)
         agg["last"] = max(agg["last"], r.occurred_at)
         span = per_identity.setdefault(r.identity_id, [r.occurred_at, r.occurred_at])
@@ -398,11 +401,15 @@ def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
     bulk_update(
         session, t, list(per_member.values()),
         {"b_id": t.c.id.type, "n": Integer(), "s": Float(), "pos": Integer(), "neg": Integer(),
-         "neu": Integer(), "first": t.c.first_seen.type, "last": t.c.last_seen.type},
+         "neu": Integer(), "scored": Integer(), "first": t.c.first_seen.type,
+         "last": t.c.last_seen.type},
         lambda v: {
             "interaction_count": t.c.interaction_count + v["n"],
             "sentiment_sum": t.c.sentiment_sum + v["s"],
-            "sentiment_mean": (t.c.sentiment_sum + v["s"]) / (t.c.interaction_count + v["n"]),
+            # The mean over scored interactions only (positive + negative + neutral).
+            "sentiment_mean": (t.c.sentiment_sum + v["s"]) / func.nullif(
+                t.c.positive_count + t.c.negative_count + t.c.neutral_count + v["scored"], 0
+            ),
             "positive_count": t.c.positive_count + v["pos"],
             "negative_count": t.c.negative_count + v["neg"],
             "neutral_count": t.c.neutral_count + v["neu"],

@@ -47,7 +47,10 @@ def number(value: int | float | None) -> str:
 
 def sentiment_badge(label: str | None, score: float | None = None) -> Markup:
     label = label or "neutral"
-    title = f"VADER compound {score:+.2f}" if score is not None else label
+    if label == "unscored":  # crm.sentiment.NOT_SCORED: a language without an analyzer
+        return Markup('<span class="badge s-unscored" title="no sentiment analyzer for this '
+                      'language">not scored</span>')
+    title = f"sentiment compound {score:+.2f}" if score is not None else label
     # f-strings over escape() rather than Markup.format: these run for every row of a page.
     safe = escape(label)
     return Markup(f'<span class="badge s-{safe}" title="{escape(title)}">{safe}</span>')

@@ -94,14 +94,16 @@ def recompute_aggregates(session: Session, member_ids: Sequence[int]) -> None:
             s = stats[mid]
             s["interaction_count"] += n
             s["sentiment_sum"] += float(total or 0.0)
-            s[f"{label}_count" if label in ("positive", "negative") else "neutral_count"] += n
+            if label != "unscored":  # crm.sentiment.NOT_SCORED: no analyzer for its language
+                s[f"{label}_count" if label in ("positive", "negative") else "neutral_count"] += n
             first, last = as_utc(first), as_utc(last)
             s["first_seen"] = first if s["first_seen"] is None else min(s["first_seen"], first)
             s["last_seen"] = last if s["last_seen"] is None else max(s["last_seen"], last)
     params = []
     for mid, s in stats.items():
-        if s["interaction_count"]:
-            s["sentiment_mean"] = s["sentiment_sum"] / s["interaction_count"]
+        scored = s["positive_count"] + s["negative_count"] + s["neutral_count"]
+        if scored:
+            s["sentiment_mean"] = s["sentiment_sum"] / scored
         params.append({"b_id": mid, **{f"v_{k}": v for k, v in s.items()}})
     if params:
         session.execute(

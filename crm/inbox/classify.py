@@ -18,13 +18,19 @@ _QUESTION_MARK = re.compile(r"[?¿？]")
 _CLAUSE = r"(?:^|[.!,:;]\s*|\n\s*)(?:@\S+\s+)*(?:(?:so|and|but|ok|okay|hey|hi|also|also,|und|aber|also|hallo|hi)\s+)*"
 
 _EN = (
-    r"\bhow (?:do|can|should|would|could|to|does|did) ",
+    r"\bhow (?:do|can|should|would|could|does|did) ",
+    # "how to" asks unless someone already knows it ("I know how to fix it now").
+    r"(?<!know )(?<!knew )(?<!out )(?<!learned )(?<!showed me )\bhow to\b",
     r"\b(?:does|do|has|did|is) (?:any|some)(?:one|body)\b",
-    r"\b(?:any|some)(?:one|body) (?:else|know|knows|tried|seen|here|have|has)\b",
+    r"\b(?:any|some)(?:one|body) (?:else|know|knows|tried|seen|here|have|has|managed|got|using)\b",
     r"\bis there (?:a|an|any) (?:way|option|setting|fix)\b",
     r"\b(?:can|could|would) (?:someone|anyone|somebody|anybody|you|u) (?:please )?(?!believe)\w",
     r"\bwhere (?:can|do|should|would) (?:i|we|you)\b",
     r"\bwhat(?:'s| is) the (?:best )?(?:way|difference|point)\b",
+    _CLAUSE + r"(?:what's|what is|what are|which)\s+(?!a |an )\w",
+    r"\b(?:i'd|i would|would|i'd really|i really) (?:like|love) to know\b",
+    r"\blet (?:me|us) know (?:if|whether|how|what|when|which|why|where)\b",
+    r"\bany (?:way|option|chance) to\b",
     r"\bwhat (?:happens|should|do|does|can|if)\b",
     r"\bwhy (?:does|doesn't|do|don't|is|isn't|are|aren't|can't|won't|did)\b",
     # A clause that opens with a question word followed (at most one word later) by a verb.
@@ -34,8 +40,6 @@ _EN = (
     # Inversion: "Is the app down", "Should I uninstall".
     _CLAUSE + r"(?:is|are|does|do|did|will|would|should|can|could|has|have|am|was|were) "
     r"(?:it|this|that|there|the|a|an|my|your|our|nimbus|you|anyone|anybody|someone|somebody|i|we|they)\b",
-    # "help", but not "no help", "thanks for the help", "helpful", "help center".
-    r"\bhelp\b(?<!no help)(?<!any help)(?<!the help)(?<!your help)(?! (?:center|centre|article|page|docs))",
     r"\bif (?:you|anyone|someone|somebody|anybody) (?:knows?|has|have)\b",
     r"\bany chance\b",
     r"\bthoughts\W*$",
@@ -52,19 +56,25 @@ _DE = (
     r"\bwie (?:geht|funktioniert|klappt)\b",
     r"\b(?:weiß|weiss|kennt|hat|kann) (?:noch |mir )?(?:jemand|einer|wer|irgendwer)\b",
     r"\bgibt es (?:eine|einen|ne|irgendeine) (?:möglichkeit|weg|lösung|option|einstellung)\b",
-    r"\bhilfe\b(?<!keinerlei hilfe)(?<!keine hilfe)(?<!die hilfe)(?<!eure hilfe)(?<!deine hilfe)(?<!ihre hilfe)",
     r"\bbrauche (?:dringend )?(?:hilfe|rat|unterstützung|tipps)\b",
     r"\bbitte um (?:hilfe|rat|unterstützung)\b",
     r"\bwo (?:finde|kann|bekomme|stelle) ich\b",
     r"\bwarum (?:geht|funktioniert|kann|ist|wird|werden|sind|bekomme|verbraucht|dauert|hängt)\b",
     r"\bwas (?:ist der|ist die|passiert|soll|mache|kann|tun)\b",
+    _CLAUSE + r"was (?:kostet|kosten|bringt|bedeutet|heißt|heisst|macht|muss|sollte|kann|passiert)\b",
+    _CLAUSE + r"wie (?:lange|viel|viele|oft|teuer|groß|gross|schnell|genau|sicher)\b",
+    r"\bfrage mich,? (?:ob|wie|was|wann|warum|wo|welche)",
+    r"\b(?:mich )?würde (?:mich )?(?:brennend )?interessieren\b",
+    r"\b(?:wisst|weißt|weisst) (?:ihr|du)\b",
+    r"\b(?:hätte|würde|wüsste) (?:sehr )?(?:gern|gerne) (?:gewusst|wissen)?\b",
+    r"\bgibt(?:'s| es| s)\b(?! keine)",
     r"\bgeht es nur mir so\b",
     r"\bfrage an\b|\beine frage\b|\bkurze frage\b",
     _CLAUSE + r"(?:mit |bei |an |für |von |zu )?(?:wann|welche[rsmn]?|wer|wem|wen|wieso|weshalb|weswegen|"
     r"wo|woran|womit|wozu|wohin|woher)\b",
     # Verb first: "Ist das normal", "Kommt der Dark Mode", "Lohnt sich das".
     _CLAUSE + r"(?:ist|sind|gibt|kann|könnt|kannst|habt|hat|hast|unterstützt|soll|sollte|muss|geht|weiß|läuft|"
-    r"funktioniert|klappt|kommt|lohnt|reicht|braucht|gilt|wird|werden|bleibt) "
+    r"funktioniert|klappt|kommt|lohnt|reicht|braucht|gilt|wird|werden|bleibt|lässt|laesst) "
     r"(?:das|es|man|ihr|du|jemand|nimbus|ich|der|die|den|dem|mein|meine|euer|eure|sich)\b",
     r"\b(?:jemand|wer|ihr) (?:eine |einen )?(?:idee|tipp|ahnung|erfahrung|rat)\b",
     r"\bich komme nicht weiter\b",
@@ -75,16 +85,45 @@ _DE_RE = re.compile("|".join(f"(?:{p})" for p in _DE))
 _BOTH_RE = re.compile("|".join(f"(?:{p})" for p in _EN + _DE))
 
 
+# Asking for help ("need help", "Hilfe!") but not thanking for it or declining it, nor the help
+# center: checked apart from the phrases, so that thanks in the same sentence can cancel it.
+_HELP = re.compile(
+    r"\b(?:help|hilfe)\b(?<!no help)(?<!any help)(?<!the help)(?<!your help)(?<!keinerlei hilfe)"
+    r"(?<!keine hilfe)(?<!die hilfe)(?<!eure hilfe)(?<!deine hilfe)(?<!ihre hilfe)"
+    r"(?! (?:center|centre|article|page|docs|seite|artikel|mehr nötig|mehr noetig))"
+)
+_THANKS_FOR_HELP = re.compile(
+    r"\b(?:thanks|thank you|thx|danke|dank|vielen dank)\b[^.!?\n]*\b(?:help|hilfe)\b"
+)
+# Exclamations and rhetorical questions, and "it is solved": no answer needed, even if they
+# open like a question ("Who even designed this menu.", "Wer hätte gedacht, dass ...").
+_NO_ANSWER = re.compile(
+    r"\bwho knew\b|\bwho even\b|\bwhy (?:do|would|should|did) (?:i|we) even\b|"
+    r"^(?:how (?:cool|nice|great|awesome|amazing|good|sweet)|what a)\b|"
+    r"\bwer hätte (?:das )?gedacht\b|\b(?:bloß|bloss|nur) ausgedacht\b|\bwarum tue ich mir\b|"
+    r"^(?:wie (?:schön|schoen|toll|cool|geil|super)|was für ein|was ein|welch ein)\b|"
+    r"\bhat sich erledigt\b|\b(?:sorted it out|never ?mind|nvm|issue is solved|problem solved)\b"
+)
+
+
 def is_question(text: str, language: str | None = None) -> bool:
-    """Whether the text asks something (a question mark, or a question phrase in EN or DE)."""
+    """Whether the text asks something (a question mark, or a question phrase in EN or DE).
+
+    ``language`` is the interaction's (given by the platform or detected at ingest): English
+    and German have their own phrases; any other or unknown language is tried with both.
+    """
     body = _URL.sub(" ", text or "").strip().lower()
     if not body:
         return False
     if _QUESTION_MARK.search(body):
-        return True
+        return _NO_ANSWER.search(body) is None
+    if _NO_ANSWER.search(body):
+        return False
     lang = (language or "").lower()[:2]
     pattern = _DE_RE if lang == "de" else _EN_RE if lang == "en" else _BOTH_RE
-    return pattern.search(body) is not None
+    if pattern.search(body):
+        return True
+    return _HELP.search(body) is not None and _THANKS_FOR_HELP.search(body) is None
 
 
 @dataclass(frozen=True)

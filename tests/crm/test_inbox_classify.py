@@ -6,6 +6,7 @@ import pytest
 
 from crm.inbox import classify
 from tests.crm import inbox_questions as labelled
+from tests.crm.sentiment_sets import questions
 
 SETS = {
     "en tuning": (labelled.EN + labelled.EN_HELD_OUT, "en", 0.95),
@@ -88,3 +89,37 @@ def test_priority_puts_negative_influential_escalated_first() -> None:
 )
 def test_member_level(count: int, followers: int | None, level: int) -> None:
     assert classify.member_level(count, followers) == level
+
+
+def precision_recall(language: str) -> tuple[float, float]:
+    rows = [(answer, text) for lang, answer, text in questions() if lang == language]
+    said = [(answer, classify.is_question(text, language)) for answer, text in rows]
+    tp = sum(1 for a, q in said if a and q)
+    return tp / max(1, sum(q for _, q in said)), tp / max(1, sum(a for a, _ in said))
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_precision_and_recall_on_the_issue_13_set(language: str) -> None:
+    # tests/data/questions_heldout.tsv was written before the rules of issue 13 were changed;
+    # its misses were then fixed, so it is a tuning set now (EN_TEST / DE_TEST above stay
+    # untouched). Before the change: en P 0.85 R 0.68, de P 0.77 R 0.68.
+    precision, recall = precision_recall(language)
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("Which plan includes SSO", "en", True),
+    ("I'd like to know if the export keeps folders", "en", True),
+    ("Gibt's auch einen Rabatt für Vereine", "de", True),
+    ("Ich frage mich, ob das mit dem NAS klappt", "de", True),
+    ("Mich würde interessieren, wie ihr das macht", "de", True),
+    ("Danke für die schnelle Hilfe gestern!", "de", False),
+    ("Keine Hilfe mehr nötig, hat sich erledigt.", "de", False),
+    ("Thanks for the quick help yesterday!", "en", False),
+    ("Who even designed this menu?", "en", False),
+    ("Wer hätte gedacht, dass das so einfach ist.", "de", False),
+    ("I know how to fix it now, thanks.", "en", False),
+    ("How to fix it now", "en", True),
+])
+def test_issue_13_misses_and_false_alarms(text: str, language: str, expected: bool) -> None:
+    assert classify.is_question(text, language) is expected
