@@ -7,6 +7,8 @@ past spikes; the MAD is floored by Poisson noise so near-zero series do not aler
 
 One open incident per scope: it is updated while the spike lasts, escalated if it grows, resolved
 after a quiet spell, and a re-trigger during the cool-down re-opens it instead of opening another.
+A person's resolve stands: the same spike goes on without re-opening it, and only a new rise
+(clearly above the peak the team saw, or after a quiet spell) opens a new incident.
 """
 
 from __future__ import annotations
@@ -168,10 +170,19 @@ def advance(
             return incident, Event(EventKind.RESOLVED, replace(incident), base)
         event_kind = EventKind.ESCALATED if escalated else EventKind.UPDATED
         return incident, Event(event_kind, replace(incident), base)
+    held = (
+        incident is not None
+        and incident.by_hand
+        and incident.resolved_at is not None
+        and reading.at - incident.resolved_at < params.cooldown
+    )
+    if held and incident is not None and not _new_rise(incident, reading, params, severity, kind, complete):
+        return incident, None
     if severity is None:
         return incident, None
     if (
-        incident is not None
+        not held  # a new rise after a person's resolve opens a new incident, never re-opens
+        and incident is not None
         and incident.kind is kind
         and incident.resolved_at is not None
         and reading.at - incident.resolved_at < params.cooldown
@@ -184,6 +195,33 @@ def advance(
     per_bucket = base.median / params.smooth_buckets
     incident = Incident(kind, at, severity, count, at, count, per_bucket, at)
     return incident, Event(EventKind.OPENED, replace(incident), base)
+
+
+def _new_rise(
+    incident: Incident,
+    reading: Reading,
+    params: Params,
+    severity: Severity | None,
+    kind: IncidentKind,
+    complete: bool,
+) -> bool:
+    """After a person resolved `incident`: is this trigger a new rise, not the same spike?
+
+    Counts the quiet buckets since the resolve; a trigger after a quiet spell, or a count
+    clearly above the peak the team saw (new_rise_ratio), is a new rise.
+    """
+    triggered = severity is not None and kind is incident.kind
+    if complete and incident.quiet_buckets < params.resolve_after:
+        if incident.kind is IncidentKind.SPIKE:
+            quiet = is_quiet(reading.level, reading.baseline, params)
+        else:
+            quiet = not triggered
+        incident.quiet_buckets = incident.quiet_buckets + 1 if quiet else 0
+    if not triggered:
+        return False
+    if incident.quiet_buckets >= params.resolve_after:
+        return True
+    return kind is IncidentKind.SPIKE and reading.count >= params.new_rise_ratio * max(incident.peak, 1)
 
 
 def _touch(incident: Incident, reading: Reading, severity: Severity | None) -> bool:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.alerts.counters import counted, scope_filter
 from crm.alerts.detector import compute_baseline, seasonal_lags
-from crm.alerts.evaluation import at_bucket, load_counts, needed_ranges, params_for, signal_values
 from crm.alerts.models import Alert, AlertRule
+from crm.alerts.series import at_bucket, load_counts, needed_ranges, params_for, signal_values
 from crm.alerts.types import BUCKET_SECONDS, bucket_number
 from crm.interactions.models import Interaction
 from crm.members.models import Member

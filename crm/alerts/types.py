@@ -17,6 +17,7 @@ WEEK_BUCKETS = 7 * DAY_BUCKETS
 MAD_TO_SIGMA = 1.4826
 UPPER_QUARTILE_Z = 0.6745  # z of the 75th percentile of a normal distribution
 OUTLIER_FENCE_Z = 5.0  # past samples this far above the median are past incidents
+AUTO_RESOLVED = "back to baseline"  # the detector's own resolution reason; any other is a person's
 
 
 class Severity(enum.IntEnum):
@@ -91,6 +92,10 @@ class Params:
     cooldown: timedelta = timedelta(hours=12)
     """After resolving, a re-trigger within 12 hours re-opens the same incident instead of
     opening another: a story's next wave (another time zone waking up) is the same story."""
+    new_rise_ratio: float = 1.5
+    """After a person resolves an incident, the same spike never re-opens it: only a new rise
+    opens a new incident (linked to the old one), that is a 5-minute count at least 1.5 times
+    the peak the team saw, or any trigger after a quiet spell (resolve_after quiet buckets)."""
     detect_silence: bool = False
     """Also raise SILENCE incidents (off by default: on low volume, silence is normal)."""
     silence_buckets: int = 6
@@ -129,6 +134,8 @@ class Incident:
     last_updated: datetime
     resolved_at: datetime | None = None
     quiet_buckets: int = 0
+    by_hand: bool = False
+    """Resolved by a person: held against the same spike (see Params.new_rise_ratio)."""
 
     @property
     def is_open(self) -> bool:

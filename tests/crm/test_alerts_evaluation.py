@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.alerts import counters
-from crm.alerts.evaluation import evaluate_rules, needed_ranges
+from crm.alerts.evaluation import evaluate_rules
 from crm.alerts.models import Alert, AlertEvent, AlertRule, Delivery
+from crm.alerts.series import needed_ranges
 from crm.alerts.services import RuleInput, save_rule
 from crm.alerts.types import DAY_BUCKETS, Params, bucket_number
 from crm.users.services import create_user

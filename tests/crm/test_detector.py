@@ -253,3 +253,41 @@ def test_missing_buckets_count_as_zero() -> None:
     params = Params(detect_silence=True)
     incident, _ = evaluate(sparse, params, since=at(4 * DAY_BUCKETS + 170))
     assert incident is not None and incident.kind is IncidentKind.SILENCE
+
+
+def _resolve_by_hand(state: ScopeState, when: datetime) -> None:
+    incident = state.incident
+    assert incident is not None and incident.is_open
+    incident.resolved_at, incident.by_hand, incident.quiet_buckets = when, True, 0
+
+
+def test_a_resolve_by_hand_holds_for_the_rest_of_the_same_spike() -> None:
+    first = 4 * DAY_BUCKETS + 100
+    counts = with_spike(seasonal(5), first, 24, 400)  # two hours of the same spike
+    state = ScopeState()
+    events = feed(state, counts[: first + 3])
+    [opened_event] = opened(events)
+    _resolve_by_hand(state, at(first + 3))
+    later = feed(state, counts[first + 3 :], offset=first + 3)
+    assert later == []  # neither re-opened nor a second incident
+    assert state.incident is not None and not state.incident.is_open
+
+
+def test_after_a_resolve_by_hand_a_new_rise_opens_a_new_incident() -> None:
+    first = 4 * DAY_BUCKETS + 100
+    counts = with_spike(seasonal(5), first, 12, 400)
+    counts = with_spike(counts, first + 12, 6, 1400)  # clearly above the peak the team saw
+    counts = with_spike(counts, first + 60, 6, 400)  # after a quiet spell: new again
+    state = ScopeState()
+    feed(state, counts[: first + 3])
+    held = state.incident
+    _resolve_by_hand(state, at(first + 3))
+    events = feed(state, counts[first + 3 : first + 14], offset=first + 3)
+    [rise] = opened(events)
+    assert at(first + 12) <= rise.incident.opened_at <= at(first + 13) and state.incident is not held
+    _resolve_by_hand(state, at(first + 14))
+    events = feed(state, counts[first + 14 :], offset=first + 14)
+    # The 1400 goes on without re-opening; the rise after the quiet spell is a new incident.
+    assert [e.kind for e in events if e.kind is EventKind.REOPENED] == []
+    [again] = opened(events)
+    assert at(first + 60) <= again.incident.opened_at <= at(first + 62)

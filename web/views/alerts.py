@@ -183,7 +183,7 @@ def resolve(alert_id: int) -> Any:
     if form.validate_on_submit():
         services.resolve(session(), alert_id, form.reason.data or "", current_user)
         session().commit()
-        flash("Resolved. If the spike goes on, the alert re-opens.", "success")
+        flash("Resolved. The same spike will not re-open it; a new rise opens a new alert.", "success")
     else:
         flash("Say why the alert is resolved.", "warning")
     return _back(alert_id)
