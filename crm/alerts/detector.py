@@ -19,6 +19,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
+from statistics import NormalDist
 
 from crm.alerts.types import (
     BUCKET_SECONDS,
@@ -26,7 +28,6 @@ from crm.alerts.types import (
     MAD_TO_SIGMA,
     OUTLIER_FENCE_Z,
     SENSITIVITY_SCALE,
-    UPPER_QUARTILE_Z,
     WEEK_BUCKETS,
     Baseline,
     Event,
@@ -69,18 +70,23 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def _robust(samples: list[int], seasonal: bool) -> Baseline:
+def _robust(samples: list[int], seasonal: bool, tail: float = 0.75) -> Baseline:
     samples.sort()
     median = _quantile(samples, 0.5)
     deviations = sorted(abs(x - median) for x in samples)
     # Poisson floor: counts of mean m vary by sqrt(m) even when past days agreed exactly.
     sigma = max(MAD_TO_SIGMA * _quantile(deviations, 0.5), math.sqrt(max(median, 1.0)))
-    # Counts are right-skewed and bursty, so the spread of upward moves is read from the upper
-    # quartile too, after fencing off past spikes: they must not widen the band for the next one.
+    # Counts are right-skewed and bursty, so the spread of upward moves is read from an upper
+    # quantile too, after fencing off past spikes: they must not widen the band for the next one.
     fence = median + OUTLIER_FENCE_Z * sigma
     kept = [x for x in samples if x <= fence]
-    upper = (_quantile(kept, 0.75) - median) / UPPER_QUARTILE_Z
+    upper = (_quantile(kept, tail) - median) / _normal_z(tail)
     return Baseline(float(median), max(sigma, upper), len(samples), seasonal)
+
+
+@lru_cache(maxsize=16)
+def _normal_z(q: float) -> float:
+    return NormalDist().inv_cdf(q)
 
 
 def seasonal_lags(params: Params) -> tuple[int, ...]:
@@ -108,14 +114,14 @@ def compute_baseline(
     """Baseline of the `width`-bucket sum ending at `bucket`; recent fallback if history is short."""
     samples = [x for lag in lags if (x := window_sum(lookup, bucket - lag, width)) is not None]
     if len(samples) >= params.min_seasonal_samples:
-        return _robust(samples, seasonal=True)
+        return _robust(samples, True, params.tail_quantile)
     recent = [
         x
         for k in range(width, params.recent_buckets + 1)
         if (x := window_sum(lookup, bucket - k, width)) is not None
     ]
     if len(recent) >= params.min_recent_samples:
-        return _robust(recent, seasonal=False)
+        return _robust(recent, False, params.tail_quantile)
     return None
 
 

@@ -180,7 +180,7 @@ def test_warning_goes_out_at_once_watch_waits_for_digest_mutes_are_recorded(db: 
 def test_watch_level_deliveries_wait_for_the_digest(db: Session) -> None:
     create_user(db, email="lead@example.com", password="x" * 10, role="manager")
     seed_history(db)
-    spike(db, 320)  # level about 3x usual: watch
+    spike(db, 520)  # level about 5x usual: watch
     outcome = evaluate_rules(db, NOW, scopes={"all"})
     [alert] = alerts(db)
     assert alert.severity == "watch"

@@ -70,7 +70,7 @@ def test_quiet_seasonal_series_raises_nothing() -> None:
 
 def test_spike_is_found_early_and_opens_one_incident() -> None:
     spike_at = 5 * DAY_BUCKETS + 150
-    counts = with_spike(seasonal(6), spike_at, 12, 300)
+    counts = with_spike(seasonal(6), spike_at, 12, 900)
     events = feed(ScopeState(), counts)
     assert len(opened(events)) == 1
     incident = opened(events)[0].incident
@@ -98,8 +98,8 @@ def test_near_zero_series_with_a_real_burst_alerts() -> None:
 
 def test_baseline_is_not_dragged_up_by_a_past_spike() -> None:
     first = 3 * DAY_BUCKETS + 150
-    second = first + DAY_BUCKETS  # same time of day, one day later
-    counts = with_spike(with_spike(seasonal(6), first, 24, 400), second, 24, 400)
+    second = first + 2 * DAY_BUCKETS  # same time of day, two days later (past the cool-down)
+    counts = with_spike(with_spike(seasonal(6), first, 24, 1200), second, 24, 1200)
     assert_opened_soon_after(feed(ScopeState(), counts), [first, second])
 
 
@@ -140,7 +140,7 @@ def test_escalates_watch_warning_crisis_in_one_incident() -> None:
 
 def test_resolves_after_quiet_spell_and_reports_duration() -> None:
     spike_at = 4 * DAY_BUCKETS + 150
-    counts = with_spike(seasonal(5), spike_at, 12, 400)
+    counts = with_spike(seasonal(5), spike_at, 12, 1200)
     state = ScopeState()
     events = feed(state, counts)
     resolved = [e for e in events if e.kind is EventKind.RESOLVED]
@@ -158,10 +158,10 @@ def test_resolves_after_quiet_spell_and_reports_duration() -> None:
 def test_cooldown_reopens_instead_of_opening_another() -> None:
     first = 4 * DAY_BUCKETS + 100
     again = first + 36  # 3 hours later: same story
-    later = first + 12 * 12 + 60  # well after the 12-hour cool-down
-    counts = seasonal(6)
+    later = first + 24 * 12 + 60  # well after the 24-hour cool-down
+    counts = seasonal(7)
     for start in (first, again, later):
-        counts = with_spike(counts, start, 6, 400)
+        counts = with_spike(counts, start, 6, 1200)
     events = feed(ScopeState(), counts)
     assert_opened_soon_after(events, [first, later])
     reopened = [e for e in events if e.kind is EventKind.REOPENED]
@@ -181,10 +181,10 @@ def test_partial_bucket_can_open_but_not_resolve() -> None:
     base = seasonal(4)
     feed(state, base)
     now = len(base)
-    event = state.observe(at(now), 500, complete=False)
+    event = state.observe(at(now), 1500, complete=False)
     assert event is not None and event.kind is EventKind.OPENED
     # The completed bucket updates the same incident; a partial low count does not resolve it.
-    assert state.observe(at(now), 650).kind is EventKind.UPDATED
+    assert state.observe(at(now), 1600).kind is EventKind.UPDATED
     for k in range(1, 20):
         assert state.observe(at(now + k), 0, complete=False) is None
     assert state.incident is not None and state.incident.is_open
@@ -275,9 +275,9 @@ def test_a_resolve_by_hand_holds_for_the_rest_of_the_same_spike() -> None:
 
 def test_after_a_resolve_by_hand_a_new_rise_opens_a_new_incident() -> None:
     first = 4 * DAY_BUCKETS + 100
-    counts = with_spike(seasonal(5), first, 12, 400)
-    counts = with_spike(counts, first + 12, 6, 1400)  # clearly above the peak the team saw
-    counts = with_spike(counts, first + 60, 6, 400)  # after a quiet spell: new again
+    counts = with_spike(seasonal(5), first, 12, 1200)
+    counts = with_spike(counts, first + 12, 6, 3000)  # clearly above the peak the team saw
+    counts = with_spike(counts, first + 60, 6, 1200)  # after a quiet spell: new again
     state = ScopeState()
     feed(state, counts[: first + 3])
     held = state.incident
