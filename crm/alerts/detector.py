@@ -200,6 +200,9 @@ def advance(
     at, count = reading.at, reading.count
     per_bucket = base.median / params.smooth_buckets
     incident = Incident(kind, at, severity, count, at, count, per_bucket, at)
+    if kind is IncidentKind.SPIKE and reading.lead[0] > count:  # one peak: the chart's too
+        incident.peak = reading.lead[0]
+        incident.peak_at = at - timedelta(seconds=BUCKET_SECONDS * reading.lead[1])
     return incident, Event(EventKind.OPENED, replace(incident), base)
 
 
@@ -271,7 +274,17 @@ def read_bucket(
     silence = None
     if params.detect_silence and lookup(bucket) == count:
         silence = silence_severity(lookup, bucket, params, lags)
-    return Reading(at, count, level, base, silence)
+    return Reading(at, count, level, base, silence, lead_peak(lookup, bucket, width))
+
+
+def lead_peak(lookup: Lookup, bucket: int, width: int) -> tuple[int, int]:
+    """Highest count in the width-1 buckets before `bucket`, and how many buckets back."""
+    best = (0, 0)
+    for back in range(1, width):
+        value = lookup(bucket - back) or 0
+        if value > best[0]:
+            best = (value, back)
+    return best
 
 
 @dataclass

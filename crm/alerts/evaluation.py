@@ -20,7 +20,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.alerts import notify
-from crm.alerts.detector import advance, compute_baseline, read_bucket
+from crm.alerts.detector import advance, compute_baseline, lead_peak, read_bucket
 from crm.alerts.models import Alert, AlertEvent, AlertRule, RuleBaseline
 from crm.alerts.series import (
     RuleView,
@@ -257,7 +257,8 @@ class _Run:
         if base is not None:
             width = params.smooth_buckets
             level = count + sum(values.get(b, 0) for b in range(bucket - width + 1, bucket))
-            return Reading(at_bucket(bucket), count, level, base)
+            lead = lead_peak(lambda b: values.get(b, 0), bucket, width)
+            return Reading(at_bucket(bucket), count, level, base, lead=lead)
 
         def lookup(b: int) -> int | None:
             return None if b < first or b > end else values.get(b, 0)

@@ -172,6 +172,9 @@ class Reading:
     level: int
     baseline: Baseline
     silence: Severity | None = None
+    lead: tuple[int, int] = (0, 0)
+    """The highest count among the earlier buckets of the level's window, and how many
+    buckets back: an incident that opens on a level starts with the peak already inside it."""
 
 
 def bucket_number(moment: datetime) -> int:

@@ -291,3 +291,11 @@ def test_after_a_resolve_by_hand_a_new_rise_opens_a_new_incident() -> None:
     assert [e.kind for e in events if e.kind is EventKind.REOPENED] == []
     [again] = opened(events)
     assert at(first + 60) <= again.incident.opened_at <= at(first + 62)
+
+
+def test_an_incident_opened_on_a_level_keeps_the_peak_inside_that_level() -> None:
+    start = 4 * DAY_BUCKETS + 100
+    counts = with_spike(with_spike(seasonal(5), start, 1, 700), start + 1, 1, 500)
+    [event] = opened(feed(ScopeState(), counts))
+    assert event.incident.opened_at == at(start + 1)  # the level crosses on the second bucket
+    assert event.incident.peak == counts[start] and event.incident.peak_at == at(start)
