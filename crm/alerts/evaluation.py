@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from crm.alerts import notify
+from crm.alerts import notify, severity
 from crm.alerts.detector import advance, compute_baseline, lead_peak, read_bucket
 from crm.alerts.models import Alert, AlertEvent, AlertRule, RuleBaseline
 from crm.alerts.series import (
@@ -52,6 +52,7 @@ from crm.db import dialect_name
 MAX_CATCHUP = DAY_BUCKETS  # after downtime, re-read at most the last day of buckets
 MAX_CACHED = 12  # cached baselines are kept for an hour
 NOTIFY_KINDS = (EventKind.OPENED, EventKind.REOPENED, EventKind.ESCALATED, EventKind.RESOLVED)
+GRADED = (EventKind.OPENED, EventKind.ESCALATED)  # when the detector's volume grade is fresh
 
 
 @dataclass
@@ -153,9 +154,21 @@ def _apply(
         created_at=when,
     )
     session.add(row)
+    if incident.kind is IncidentKind.SPIKE and event.kind in GRADED:
+        _grade(session, alert, incident.severity, when)
+        row.severity = alert.severity
     if previous is not None and previous.status == "resolved" and previous.resolution_reason != AUTO_RESOLVED:
         _link(session, previous, alert, when)
     return alert, row
+
+
+def _grade(session: Session, alert: Alert, volume: Severity, when: datetime) -> None:
+    """Raise the grade by who and where (severity.py) and record why, in the history."""
+    grade, because = severity.assess(volume, severity.impact(session, alert))
+    if grade > Severity[alert.severity.upper()]:
+        alert.severity = str(grade)
+    session.add(AlertEvent(alert_id=alert.id, kind="graded", severity=alert.severity,
+                           detail=because, created_at=when))
 
 
 def _link(session: Session, previous: Alert, alert: Alert, when: datetime) -> None:
@@ -291,6 +304,8 @@ def _evaluate_rule(
         if event is None:
             continue
         alert, row = _apply(session, rule, alert, event, now)
+        if incident is not None and alert.severity != str(incident.severity):  # raised by impact
+            incident.severity = max(incident.severity, Severity[alert.severity.upper()])
         if row is None:
             continue
         outcome.events.append((alert.id, row.kind))

@@ -95,7 +95,7 @@ def _in_window(session: Session, rule: AlertRule, start: datetime, end: datetime
     return lambda stmt: counted(restrict(stmt.where(*window)))
 
 
-def _people(session: Session, rule: AlertRule, start: datetime, end: datetime) -> Any:
+def people_in_window(session: Session, rule: AlertRule, start: datetime, end: datetime) -> Any:
     """Like _in_window, without our own team accounts' posts (status updates, replies)."""
     restrict = _in_window(session, rule, start, end)
     if restrict is None:
@@ -136,7 +136,7 @@ def top_posts(session: Session, alert: Alert, limit: int = 8) -> list[TopPost]:
 
     Our team's own posts are left out, and copies of the same words count once."""
     start, end = spike_window(alert)
-    restrict = _people(session, alert.rule, start, end)
+    restrict = people_in_window(session, alert.rule, start, end)
     if restrict is None:
         return []
     stmt = restrict(select(Interaction)).options(joinedload(Interaction.identity))
@@ -163,7 +163,7 @@ class Drivers:
 def drivers(session: Session, alert: Alert, limit: int = 10) -> Drivers:
     """Members (not our team accounts) with the most mentions in the spike, and how many are new."""
     start, end = spike_window(alert)
-    restrict = _people(session, alert.rule, start, end)
+    restrict = people_in_window(session, alert.rule, start, end)
     if restrict is None:
         return Drivers([], 0, 0)
     per_member = restrict(

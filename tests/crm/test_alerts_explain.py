@@ -67,3 +67,37 @@ def test_chart_span_holds_the_peak(db: Session) -> None:
     assert data.spike_from is not None and data.spike_to is not None
     inside = [v for t, v in zip(data.times, data.values, strict=True) if data.spike_from <= t <= data.spike_to]
     assert max(inside) == alert.peak == max(data.values)
+
+
+def test_assess_raises_one_step_per_factor_and_says_why() -> None:
+    from crm.alerts.severity import Impact, assess
+    from crm.alerts.types import Severity
+
+    calm = Impact(mentions=100, negative=10, reach=500, platforms=1)
+    assert assess(Severity.WATCH, calm) == (Severity.WATCH, "watch because watch by volume")
+    angry = Impact(mentions=264, negative=200, reach=500, platforms=2)
+    grade, because = assess(Severity.WARNING, angry)
+    assert grade is Severity.CRISIS
+    assert because == "crisis because warning by volume, 76% negative, on 2 platforms"
+    assert assess(Severity.WATCH, angry)[0] is Severity.CRISIS
+    assert assess(Severity.CRISIS, angry)[0] is Severity.CRISIS
+
+
+def test_a_negative_spike_on_two_platforms_is_graded_up_with_the_reason(db: Session) -> None:
+    from crm.alerts.evaluation import evaluate_rules
+    from crm.alerts.models import AlertEvent
+    from tests.crm.test_alerts_evaluation import NOW, seed_history, spike
+
+    seed_history(db)
+    evaluate_rules(db, NOW)
+    spike(db, 300, text="terrible awful outage, I hate it")
+    spike(db, 300, platform="x", text="worst outage ever, awful")
+    evaluate_rules(db, NOW, scopes={"all"})
+    volume_rule = db.scalars(select(AlertRule).where(AlertRule.builtin_key == "volume")).one()
+    alert = db.scalars(select(Alert).where(Alert.rule_id == volume_rule.id)).one()
+    graded = db.scalars(
+        select(AlertEvent).where(AlertEvent.alert_id == alert.id, AlertEvent.kind == "graded")
+    ).one()
+    assert "negative" in graded.detail and "on 2 platforms" in graded.detail
+    assert graded.detail.startswith(f"{alert.severity} because ")
+    assert alert.severity == "crisis"

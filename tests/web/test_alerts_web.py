@@ -157,3 +157,16 @@ def _csrf(client, url: str) -> str:  # type: ignore[no-untyped-def]
     )
     assert match, "no CSRF token on " + url
     return match.group(1)
+
+
+def test_rule_page_says_what_makes_each_severity_and_the_alert_says_why(client, login, db: Session) -> None:  # type: ignore[no-untyped-def]
+    login("viewer")
+    html = client.get("/alerts/rules").get_data(as_text=True)
+    assert "What watch, warning and crisis mean" in html
+    assert "4.5x its usual level" in html and "mostly negative" in html and "2 platforms" in html
+    alert = make_alert(db)
+    db.add(AlertEvent(alert_id=alert.id, kind="graded", severity="crisis",
+                      detail="crisis because warning by volume, 80% negative"))
+    db.commit()
+    page = client.get(f"/alerts/{alert.id}").get_data(as_text=True)
+    assert "Crisis because warning by volume, 80% negative." in page

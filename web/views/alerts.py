@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crm.alerts import explain, services
+from crm.alerts import explain, services, severity
 from crm.alerts.models import SENSITIVITIES, SIGNALS
 from crm.db import utcnow
 from crm.errors import InvalidInput
@@ -197,6 +197,7 @@ def rules() -> Any:
     return render_template(
         "alerts/rules.html", rules=services.list_rules(db), mutes=services.user_mutes(db, current_user.id, utcnow()),
         signal_labels=SIGNAL_LABELS, scope_labels=SCOPE_LABELS, mute_form=MuteForm(), action=ActionForm(), now=utcnow(),
+        severity_rules=severity.rule_table(), severity_factors=severity.FACTORS,
     )
 
 
