@@ -170,3 +170,27 @@ def test_rule_page_says_what_makes_each_severity_and_the_alert_says_why(client, 
     db.commit()
     page = client.get(f"/alerts/{alert.id}").get_data(as_text=True)
     assert "Crisis because warning by volume, 80% negative." in page
+
+
+def test_deliveries_explain_themselves_and_retry_now(client, login, db: Session) -> None:  # type: ignore[no-untyped-def]
+    from crm.alerts.models import Delivery
+
+    login("manager")
+    alert = make_alert(db)
+    mail = Delivery(alert_id=alert.id, channel="email", target="lead@example.com", status="pending")
+    hook = Delivery(alert_id=alert.id, channel="webhook", target="http://127.0.0.1:9/hook",
+                    webhook_format="json", status="failed", attempts=3,
+                    last_error="ConnectionError: refused")
+    db.add_all([mail, hook])
+    db.commit()
+    html = client.get(f"/alerts/{alert.id}").get_data(as_text=True)
+    assert "not configured: set SMTP_URL" in html
+    assert "failed after 3 attempt(s): ConnectionError: refused" in html
+    assert html.count("retry now") == 2
+    token = _csrf(client, f"/alerts/{alert.id}")
+    page = client.post(f"/alerts/{alert.id}/deliveries/{hook.id}/retry", data={"csrf_token": token},
+                       follow_redirects=True)
+    assert page.status_code == 200 and "Sending again now" in page.get_data(as_text=True)
+    db.expire_all()
+    row = db.get(Delivery, hook.id)
+    assert row is not None and row.attempts > 3  # tried again (port 9 refuses: still failing)

@@ -21,12 +21,12 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crm.alerts import explain, services, severity
+from crm.alerts import explain, notify, services, severity
 from crm.alerts.models import SENSITIVITIES, SIGNALS
 from crm.db import utcnow
 from crm.errors import InvalidInput
 from crm.sources.models import Source
-from listeners.alerts import rebuild_rule_counters
+from listeners.alerts import rebuild_rule_counters, send_deliveries
 from web.charts.alerts import alert_chart
 from web.db import session
 from web.views.auth import requires
@@ -131,7 +131,8 @@ def show(alert_id: int) -> Any:
         terms=explain.unusual_terms(db, alert), mix=explain.breakdown(db, alert),
         history=services.history(db, alert_id), deliveries=services.deliveries(db, alert_id),
         note_form=NoteForm(), resolve_form=ResolveForm(), assign_form=assign, action=ActionForm(),
-        signal_labels=SIGNAL_LABELS, now=now,
+        signal_labels=SIGNAL_LABELS, now=now, explain_delivery=notify.explain_delivery,
+        email_configured=bool(current_app.extensions["settings"].smtp_url),
     )
 
 
@@ -186,6 +187,17 @@ def resolve(alert_id: int) -> Any:
         flash("Resolved. The same spike will not re-open it; a new rise opens a new alert.", "success")
     else:
         flash("Say why the alert is resolved.", "warning")
+    return _back(alert_id)
+
+
+@bp.route("/<int:alert_id>/deliveries/<int:delivery_id>/retry", methods=["POST"])
+@requires("curate")
+def retry_delivery(alert_id: int, delivery_id: int) -> Any:
+    if ActionForm().validate_on_submit():
+        notify.retry_delivery(session(), delivery_id, alert_id)
+        session().commit()
+        send_deliveries([delivery_id])
+        flash("Sending again now: the status below shows how it went.", "success")
     return _back(alert_id)
 
 
