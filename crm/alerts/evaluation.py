@@ -194,7 +194,8 @@ def evaluate_rules(
     """
     t = AlertRule
     stmt = select(
-        t.id, t.scope_kind, t.scope_value, t.signal, t.sensitivity, t.min_volume, t.evaluated_through
+        t.id, t.scope_kind, t.scope_value, t.signal, t.sensitivity, t.min_volume, t.evaluated_through,
+        t.detect_silence,
     ).where(t.enabled.is_(True)).order_by(t.id)
     if dialect_name(session) == "postgresql":
         stmt = stmt.with_for_update()  # one evaluation of a rule at a time
@@ -266,7 +267,7 @@ class _Run:
         """The detector's reading of a bucket, from a cached baseline when there is one."""
         values, first, end = self.values, self.first or 0, self.span[1]
         count = values.get(bucket, 0)
-        base = self.known.get(bucket)
+        base = None if params.detect_silence else self.known.get(bucket)  # silence reads more
         if base is not None:
             width = params.smooth_buckets
             level = count + sum(values.get(b, 0) for b in range(bucket - width + 1, bucket))

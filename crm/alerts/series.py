@@ -41,6 +41,7 @@ class RuleView:
     sensitivity: str
     min_volume: int
     evaluated_through: datetime | None
+    detect_silence: bool = False
 
     @property
     def scope_key(self) -> str:
@@ -56,11 +57,12 @@ def params_for(rule: AlertRule | RuleView) -> Params:
     share cannot grow tenfold the way a count can.
     """
     ratio = rule.signal in RATIO_SIGNALS
-    return _params(ratio, rule.sensitivity, 30 if ratio else rule.min_volume)
+    silence = bool(rule.detect_silence) and rule.signal == "volume"  # silence is of mentions
+    return _params(ratio, rule.sensitivity, 30 if ratio else rule.min_volume, silence)
 
 
 @lru_cache(maxsize=256)
-def _params(ratio: bool, sensitivity: str, min_volume: int) -> Params:
+def _params(ratio: bool, sensitivity: str, min_volume: int, silence: bool = False) -> Params:
     if ratio:
         return Params(
             sensitivity=sensitivity,
@@ -68,7 +70,7 @@ def _params(ratio: bool, sensitivity: str, min_volume: int) -> Params:
             ratio_thresholds=(2.0, 3.0, 5.0),
             volume_multipliers=(1, 2, 4),
         )
-    return Params(sensitivity=sensitivity, min_volume=min_volume)
+    return Params(sensitivity=sensitivity, min_volume=min_volume, detect_silence=silence)
 
 
 lags_for = lru_cache(maxsize=256)(seasonal_lags)

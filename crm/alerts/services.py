@@ -51,6 +51,7 @@ class RuleInput:
     webhook_url: str | None = None
     webhook_format: str = "slack"
     enabled: bool = True
+    detect_silence: bool = False
 
 
 def _check(data: RuleInput) -> None:
@@ -100,6 +101,7 @@ def save_rule(session: Session, data: RuleInput, *, rule_id: int | None = None) 
     rule.webhook_url = (data.webhook_url or "").strip() or None
     rule.webhook_format = data.webhook_format
     rule.enabled = data.enabled
+    rule.detect_silence = data.detect_silence
     if scope_changed:
         rule.evaluated_through = None
     session.flush()
@@ -329,4 +331,5 @@ def rule_input(form: dict[str, Any]) -> RuleInput:
         webhook_url=str(form.get("webhook_url") or "") or None,
         webhook_format=str(form.get("webhook_format") or "slack"),
         enabled=bool(form.get("enabled", True)),
+        detect_silence=bool(form.get("detect_silence", False)),
     )

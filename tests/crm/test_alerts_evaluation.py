@@ -217,3 +217,17 @@ def test_disabled_rules_are_not_evaluated(db: Session, signal: str) -> None:
     seed_history(db)
     spike(db, 900)
     assert evaluate_rules(db, NOW).rules == 0 and alerts(db) == []
+
+
+def test_a_scope_that_goes_quiet_raises_a_silence_alert_only_where_switched_on(db: Session) -> None:
+    watched = save_rule(db, RuleInput(name="Mastodon feed", scope_kind="platform",
+                                      scope_value="mastodon", detect_silence=True))
+    plain = save_rule(db, RuleInput(name="Mastodon volume", scope_kind="platform", scope_value="mastodon"))
+    seed_history(db, key="platform:mastodon")
+    evaluate_rules(db, NOW)
+    # Nothing arrives for 40 minutes: a broken connector.
+    evaluate_rules(db, NOW + 8 * STEP)
+    found = {a.rule_id: a for a in alerts(db)}
+    assert plain.id not in found
+    alert = found[watched.id]
+    assert alert.kind == "silence" and alert.severity == "warning"

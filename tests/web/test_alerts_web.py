@@ -194,3 +194,17 @@ def test_deliveries_explain_themselves_and_retry_now(client, login, db: Session)
     db.expire_all()
     row = db.get(Delivery, hook.id)
     assert row is not None and row.attempts > 3  # tried again (port 9 refuses: still failing)
+
+
+def test_silence_alerts_are_switched_per_rule_in_the_form(client, login, db: Session) -> None:  # type: ignore[no-untyped-def]
+    login("admin")
+    token = _csrf(client, "/alerts/rules/new")
+    data = {"csrf_token": token, "name": "Reddit feed alive", "scope_kind": "platform",
+            "scope_value": "reddit", "signal": "volume", "sensitivity": "medium", "min_volume": "30",
+            "webhook_format": "slack", "enabled": "y", "detect_silence": "y", "channels": ["email"]}
+    assert client.post("/alerts/rules/new", data=data).status_code == 302
+    rule = db.scalars(select(AlertRule).where(AlertRule.name == "Reddit feed alive")).one()
+    assert rule.detect_silence is True
+    assert "silence too" in client.get("/alerts/rules").get_data(as_text=True)
+    edit = client.get(f"/alerts/rules/{rule.id}/edit").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*name="detect_silence"|<input[^>]*name="detect_silence"[^>]*checked', edit)

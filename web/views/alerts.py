@@ -68,6 +68,7 @@ class RuleForm(FlaskForm):
     webhook_url = StringField("Webhook URL", validators=[Optional(), URL(require_tld=False), Length(max=2000)])
     webhook_format = SelectField("Webhook body", choices=[("slack", "Slack-compatible"), ("json", "Plain JSON")])
     enabled = BooleanField("Enabled", default=True)
+    detect_silence = BooleanField("Alert on silence")
 
 
 class NoteForm(FlaskForm):
@@ -99,6 +100,7 @@ def _rule_input(form: RuleForm) -> services.RuleInput:
         recipients=tuple(x.strip() for x in (form.recipients.data or "").replace(",", "\n").splitlines() if x.strip()),
         channels=tuple(form.channels.data or ()), webhook_url=form.webhook_url.data or None,
         webhook_format=form.webhook_format.data or "slack", enabled=bool(form.enabled.data),
+        detect_silence=bool(form.detect_silence.data),
     )
 
 
