@@ -41,8 +41,8 @@ STEP = timedelta(minutes=5)
 def _seed(session: Any, now: datetime, quick: bool) -> dict[int, float]:
     from sqlalchemy import insert
 
-    from crm.alerts.evaluation import needed_ranges
     from crm.alerts.models import AlertRule, VolumeBucket
+    from crm.alerts.series import needed_ranges
     from crm.alerts.types import DAY_BUCKETS, Params, bucket_number
 
     end = bucket_number(now)

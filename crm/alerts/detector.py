@@ -7,6 +7,8 @@ past spikes; the MAD is floored by Poisson noise so near-zero series do not aler
 
 One open incident per scope: it is updated while the spike lasts, escalated if it grows, resolved
 after a quiet spell, and a re-trigger during the cool-down re-opens it instead of opening another.
+A person's resolve stands: the same spike goes on without re-opening it, and only a new rise
+(clearly above the peak the team saw, or after a quiet spell) opens a new incident.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
+from statistics import NormalDist
 
 from crm.alerts.types import (
     BUCKET_SECONDS,
@@ -24,7 +28,6 @@ from crm.alerts.types import (
     MAD_TO_SIGMA,
     OUTLIER_FENCE_Z,
     SENSITIVITY_SCALE,
-    UPPER_QUARTILE_Z,
     WEEK_BUCKETS,
     Baseline,
     Event,
@@ -67,18 +70,23 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def _robust(samples: list[int], seasonal: bool) -> Baseline:
+def _robust(samples: list[int], seasonal: bool, tail: float = 0.75) -> Baseline:
     samples.sort()
     median = _quantile(samples, 0.5)
     deviations = sorted(abs(x - median) for x in samples)
     # Poisson floor: counts of mean m vary by sqrt(m) even when past days agreed exactly.
     sigma = max(MAD_TO_SIGMA * _quantile(deviations, 0.5), math.sqrt(max(median, 1.0)))
-    # Counts are right-skewed and bursty, so the spread of upward moves is read from the upper
-    # quartile too, after fencing off past spikes: they must not widen the band for the next one.
+    # Counts are right-skewed and bursty, so the spread of upward moves is read from an upper
+    # quantile too, after fencing off past spikes: they must not widen the band for the next one.
     fence = median + OUTLIER_FENCE_Z * sigma
     kept = [x for x in samples if x <= fence]
-    upper = (_quantile(kept, 0.75) - median) / UPPER_QUARTILE_Z
+    upper = (_quantile(kept, tail) - median) / _normal_z(tail)
     return Baseline(float(median), max(sigma, upper), len(samples), seasonal)
+
+
+@lru_cache(maxsize=16)
+def _normal_z(q: float) -> float:
+    return NormalDist().inv_cdf(q)
 
 
 def seasonal_lags(params: Params) -> tuple[int, ...]:
@@ -106,14 +114,14 @@ def compute_baseline(
     """Baseline of the `width`-bucket sum ending at `bucket`; recent fallback if history is short."""
     samples = [x for lag in lags if (x := window_sum(lookup, bucket - lag, width)) is not None]
     if len(samples) >= params.min_seasonal_samples:
-        return _robust(samples, seasonal=True)
+        return _robust(samples, True, params.tail_quantile)
     recent = [
         x
         for k in range(width, params.recent_buckets + 1)
         if (x := window_sum(lookup, bucket - k, width)) is not None
     ]
     if len(recent) >= params.min_recent_samples:
-        return _robust(recent, seasonal=False)
+        return _robust(recent, False, params.tail_quantile)
     return None
 
 
@@ -168,10 +176,19 @@ def advance(
             return incident, Event(EventKind.RESOLVED, replace(incident), base)
         event_kind = EventKind.ESCALATED if escalated else EventKind.UPDATED
         return incident, Event(event_kind, replace(incident), base)
+    held = (
+        incident is not None
+        and incident.by_hand
+        and incident.resolved_at is not None
+        and reading.at - incident.resolved_at < params.cooldown
+    )
+    if held and incident is not None and not _new_rise(incident, reading, params, severity, kind, complete):
+        return incident, None
     if severity is None:
         return incident, None
     if (
-        incident is not None
+        not held  # a new rise after a person's resolve opens a new incident, never re-opens
+        and incident is not None
         and incident.kind is kind
         and incident.resolved_at is not None
         and reading.at - incident.resolved_at < params.cooldown
@@ -183,7 +200,37 @@ def advance(
     at, count = reading.at, reading.count
     per_bucket = base.median / params.smooth_buckets
     incident = Incident(kind, at, severity, count, at, count, per_bucket, at)
+    if kind is IncidentKind.SPIKE and reading.lead[0] > count:  # one peak: the chart's too
+        incident.peak = reading.lead[0]
+        incident.peak_at = at - timedelta(seconds=BUCKET_SECONDS * reading.lead[1])
     return incident, Event(EventKind.OPENED, replace(incident), base)
+
+
+def _new_rise(
+    incident: Incident,
+    reading: Reading,
+    params: Params,
+    severity: Severity | None,
+    kind: IncidentKind,
+    complete: bool,
+) -> bool:
+    """After a person resolved `incident`: is this trigger a new rise, not the same spike?
+
+    Counts the quiet buckets since the resolve; a trigger after a quiet spell, or a count
+    clearly above the peak the team saw (new_rise_ratio), is a new rise.
+    """
+    triggered = severity is not None and kind is incident.kind
+    if complete and incident.quiet_buckets < params.resolve_after:
+        if incident.kind is IncidentKind.SPIKE:
+            quiet = is_quiet(reading.level, reading.baseline, params)
+        else:
+            quiet = not triggered
+        incident.quiet_buckets = incident.quiet_buckets + 1 if quiet else 0
+    if not triggered:
+        return False
+    if incident.quiet_buckets >= params.resolve_after:
+        return True
+    return kind is IncidentKind.SPIKE and reading.count >= params.new_rise_ratio * max(incident.peak, 1)
 
 
 def _touch(incident: Incident, reading: Reading, severity: Severity | None) -> bool:
@@ -227,7 +274,17 @@ def read_bucket(
     silence = None
     if params.detect_silence and lookup(bucket) == count:
         silence = silence_severity(lookup, bucket, params, lags)
-    return Reading(at, count, level, base, silence)
+    return Reading(at, count, level, base, silence, lead_peak(lookup, bucket, width))
+
+
+def lead_peak(lookup: Lookup, bucket: int, width: int) -> tuple[int, int]:
+    """Highest count in the width-1 buckets before `bucket`, and how many buckets back."""
+    best = (0, 0)
+    for back in range(1, width):
+        value = lookup(bucket - back) or 0
+        if value > best[0]:
+            best = (value, back)
+    return best
 
 
 @dataclass

@@ -13,36 +13,28 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Integer,
-    cast,
-    delete,
-    func,
-    literal,
-    or_,
-    select,
-    union_all,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from crm.alerts import notify
-from crm.alerts.detector import advance, compute_baseline, read_bucket, seasonal_lags
-from crm.alerts.models import (
-    Alert,
-    AlertEvent,
-    AlertRule,
-    RuleBaseline,
-    VolumeBucket,
-    scope_key_of,
+from crm.alerts import notify, severity
+from crm.alerts.detector import advance, compute_baseline, lead_peak, read_bucket
+from crm.alerts.models import Alert, AlertEvent, AlertRule, RuleBaseline
+from crm.alerts.series import (
+    RuleView,
+    at_bucket,
+    cached_baselines,
+    lags_for,
+    load_counts,
+    needed_ranges,
+    params_for,
+    save_baselines,
+    signal_values,
 )
 from crm.alerts.types import (
+    AUTO_RESOLVED,
     BUCKET_SECONDS,
     DAY_BUCKETS,
     Baseline,
@@ -57,11 +49,10 @@ from crm.alerts.types import (
 )
 from crm.db import dialect_name
 
-RATIO_SIGNALS = frozenset({"negative_share", "mean_sentiment"})
 MAX_CATCHUP = DAY_BUCKETS  # after downtime, re-read at most the last day of buckets
 MAX_CACHED = 12  # cached baselines are kept for an hour
 NOTIFY_KINDS = (EventKind.OPENED, EventKind.REOPENED, EventKind.ESCALATED, EventKind.RESOLVED)
-Counts = dict[int, tuple[int, int, float]]  # bucket number -> (count, negative, sentiment sum)
+GRADED = (EventKind.OPENED, EventKind.ESCALATED)  # when the detector's volume grade is fresh
 
 
 @dataclass
@@ -72,148 +63,6 @@ class Outcome:
     events: list[tuple[int, str]] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)
     deliveries: list[int] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RuleView:
-    """The columns of a rule that evaluation reads: loaded without the ORM, because a round
-    after every batch touches up to thousands of rules and ORM objects cost ~0.1 ms each."""
-
-    id: int
-    scope_kind: str
-    scope_value: str
-    signal: str
-    sensitivity: str
-    min_volume: int
-    evaluated_through: datetime | None
-
-    @property
-    def scope_key(self) -> str:
-        return scope_key_of(self.id, self.scope_kind, self.scope_value)
-
-
-def params_for(rule: AlertRule | RuleView) -> Params:
-    """Detector settings of a rule.
-
-    Ratio signals are fed to the detector as percentage points per bucket (share of negative
-    mentions, or negativity = -100 x mean sentiment), so their minimum volume is applied to the
-    underlying mentions instead (see :func:`signal_values`), and the ratio steps are smaller: a
-    share cannot grow tenfold the way a count can.
-    """
-    ratio = rule.signal in RATIO_SIGNALS
-    return _params(ratio, rule.sensitivity, 30 if ratio else rule.min_volume)
-
-
-@lru_cache(maxsize=256)
-def _params(ratio: bool, sensitivity: str, min_volume: int) -> Params:
-    if ratio:
-        return Params(
-            sensitivity=sensitivity,
-            min_volume=min_volume,
-            ratio_thresholds=(2.0, 3.0, 5.0),
-            volume_multipliers=(1, 2, 4),
-        )
-    return Params(sensitivity=sensitivity, min_volume=min_volume)
-
-
-lags_for = lru_cache(maxsize=256)(seasonal_lags)
-
-
-def at_bucket(number: int) -> datetime:
-    """Start of a bucket number as an aware UTC datetime."""
-    return datetime.fromtimestamp(number * BUCKET_SECONDS, UTC)
-
-
-def needed_ranges(start: int, end: int, params: Params) -> list[tuple[int, int]]:
-    """Inclusive bucket ranges the detector reads to judge buckets start..end."""
-    width = params.smooth_buckets
-    pad = 2 * width  # the window itself, and the trailing window of ratio signals
-    spans = [(start - params.recent_buckets - pad, end)]
-    lags = seasonal_lags(params)
-    run_lo = run_hi = lags[0]
-    for lag in [*lags[1:], None]:
-        if lag is not None and lag == run_hi + 1:
-            run_hi = lag
-            continue
-        spans.append((start - run_hi - pad, end - run_lo))
-        if lag is not None:
-            run_lo = run_hi = lag
-    spans.sort()
-    merged = [spans[0]]
-    for lo, hi in spans[1:]:
-        if lo <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def _bucket_column(session: Session, column: Any = VolumeBucket.bucket_start) -> Any:
-    if dialect_name(session) == "postgresql":
-        return cast(func.floor(func.extract("epoch", column) / BUCKET_SECONDS), BigInteger)
-    return cast(func.strftime("%s", column), Integer) // BUCKET_SECONDS
-
-
-def load_counts(
-    session: Session, keys: Sequence[str], ranges: Sequence[tuple[int, int]], *, anchors: bool = True
-) -> tuple[dict[str, Counts], dict[str, int]]:
-    """Stored counters of scopes within bucket ranges, and where each scope's data begins.
-
-    The start matters: before it a bucket is "no data yet", after it a missing row is zero.
-    Only scopes whose rows do not reach back to the first needed bucket are asked for it.
-    """
-    counts: dict[str, Counts] = {key: {} for key in keys}
-    bucket = _bucket_column(session)
-    time_filter = or_(
-        *(VolumeBucket.bucket_start.between(at_bucket(lo), at_bucket(hi)) for lo, hi in ranges)
-    )
-    for i in range(0, len(keys), 500):
-        stmt = select(
-            VolumeBucket.scope_key,
-            bucket,
-            VolumeBucket.count,
-            VolumeBucket.negative,
-            VolumeBucket.sentiment_sum,
-        ).where(VolumeBucket.scope_key.in_(keys[i : i + 500]), time_filter)
-        for key, number, n, neg, total in session.execute(stmt):
-            counts[key][int(number)] = (n, neg, total)
-    earliest = ranges[0][0]
-    first = {key: min(rows) for key, rows in counts.items() if rows}
-    unsure = [key for key in keys if anchors and first.get(key, earliest + 1) > earliest]
-    for i in range(0, len(unsure), 400):  # SQLite allows 500 terms in a compound SELECT
-        parts = [
-            select(literal(key), func.count()).where(
-                VolumeBucket.scope_key == key, VolumeBucket.bucket_start < at_bucket(earliest)
-            )
-            for key in unsure[i : i + 400]
-        ]
-        for key, older in session.execute(union_all(*parts)):
-            if older:
-                first[key] = earliest
-    return counts, first
-
-
-def signal_values(
-    rule: AlertRule | RuleView, counts: Counts, ranges: Sequence[tuple[int, int]]
-) -> dict[int, int]:
-    """The rule's signal per bucket within the ranges (missing buckets are zero)."""
-    if rule.signal == "volume":
-        return {b: c[0] for b, c in counts.items()}
-    if rule.signal == "negative_volume":
-        return {b: c[1] for b, c in counts.items()}
-    width = params_for(rule).smooth_buckets
-    values: dict[int, int] = {}
-    for b in (b for lo, hi in ranges for b in range(lo, hi + 1)):
-        window = [counts[x] for x in range(b - width + 1, b + 1) if x in counts]
-        total = sum(w[0] for w in window)
-        if total < max(rule.min_volume, 1):
-            continue  # too few mentions for a share to mean anything
-        if rule.signal == "negative_share":
-            value = 100 * sum(w[1] for w in window) / total
-        else:
-            value = max(0.0, -100 * sum(w[2] for w in window) / total)
-        values[b] = round(value)
-    return values
 
 
 def to_incident(alert: Alert) -> Incident:
@@ -229,6 +78,7 @@ def to_incident(alert: Alert) -> Incident:
         last_updated=alert.last_updated,
         resolved_at=alert.resolved_at,
         quiet_buckets=alert.quiet_buckets,
+        by_hand=alert.status == "resolved" and alert.resolution_reason != AUTO_RESOLVED,
     )
 
 
@@ -259,22 +109,39 @@ def _latest_alerts(session: Session, rule_ids: Sequence[int], now: datetime) -> 
     return latest
 
 
+def happened_at(event: Event, now: datetime) -> datetime:
+    """When a detector event happened: its bucket's start, or now for the live bucket.
+
+    History rows carry this time, so a replay or a catch-up after downtime tells when things
+    happened, not when they were evaluated.
+    """
+    incident = event.incident
+    if event.kind is EventKind.RESOLVED and incident.resolved_at is not None:
+        return min(incident.resolved_at, now)
+    at = incident.last_updated
+    return now if bucket_number(at) >= bucket_number(now) else at
+
+
 def _apply(
     session: Session, rule: RuleView, alert: Alert | None, event: Event, now: datetime
 ) -> tuple[Alert, AlertEvent | None]:
     """Persist one detector event: the alert row, and a history row unless it is an update."""
     incident = event.incident
+    previous = None
     if alert is None or event.kind is EventKind.OPENED:
+        previous = alert
         alert = Alert(rule_id=rule.id, scope_key=rule.scope_key, signal=rule.signal, status="open")
         session.add(alert)
     _store(alert, incident)
-    if event.kind is EventKind.REOPENED:
-        alert.status, alert.resolution_reason = "open", None
+    if event.kind is EventKind.REOPENED:  # the same story again: whoever was on it still is
+        alert.status = "acknowledged" if alert.acknowledged_at is not None else "open"
+        alert.resolution_reason = None
     elif event.kind is EventKind.RESOLVED:
-        alert.status, alert.resolution_reason = "resolved", "back to baseline"
+        alert.status, alert.resolution_reason = "resolved", AUTO_RESOLVED
     if event.kind is EventKind.UPDATED:
         return alert, None
     session.flush()
+    when = happened_at(event, now)
     usual = event.baseline.median / params_for(rule).smooth_buckets if event.baseline else None
     row = AlertEvent(
         alert_id=alert.id,
@@ -284,36 +151,36 @@ def _apply(
         baseline=usual,
         detail=f"{incident.current} in 5 minutes"
         + (f", usually {usual:.1f}" if usual is not None else ""),
-        created_at=now,
+        created_at=when,
     )
     session.add(row)
+    if incident.kind is IncidentKind.SPIKE and event.kind in GRADED:
+        _grade(session, alert, incident.severity, when)
+        row.severity = alert.severity
+    if previous is not None and previous.status == "resolved" and previous.resolution_reason != AUTO_RESOLVED:
+        _link(session, previous, alert, when)
     return alert, row
 
 
-def _cached_baselines(
-    session: Session, rule_ids: Sequence[int], since: int
-) -> dict[int, dict[int, Baseline]]:
-    """Baselines already computed for these rules from bucket ``since`` on."""
-    cached: dict[int, dict[int, Baseline]] = defaultdict(dict)
-    bucket = _bucket_column(session, RuleBaseline.bucket_start)
-    for i in range(0, len(rule_ids), 500):
-        stmt = select(
-            RuleBaseline.rule_id, bucket, RuleBaseline.median, RuleBaseline.sigma,
-            RuleBaseline.samples, RuleBaseline.seasonal,
-        ).where(
-            RuleBaseline.rule_id.in_(rule_ids[i : i + 500]),
-            RuleBaseline.bucket_start >= at_bucket(since),
-        )
-        for rule_id, number, median, sigma, samples, seasonal in session.execute(stmt):
-            cached[rule_id][int(number)] = Baseline(median, sigma, samples, bool(seasonal))
-    return cached
+def _grade(session: Session, alert: Alert, volume: Severity, when: datetime) -> None:
+    """Raise the grade by who and where (severity.py) and record why, in the history."""
+    grade, because = severity.assess(volume, severity.impact(session, alert))
+    if grade > Severity[alert.severity.upper()]:
+        alert.severity = str(grade)
+    session.add(AlertEvent(alert_id=alert.id, kind="graded", severity=alert.severity,
+                           detail=because, created_at=when))
 
 
-def _save_baselines(session: Session, rows: list[dict[str, Any]]) -> None:
-    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
-    for i in range(0, len(rows), 500):
-        stmt = dialect.insert(RuleBaseline.__table__).values(rows[i : i + 500])
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["rule_id", "bucket_start"]))
+def _link(session: Session, previous: Alert, alert: Alert, when: datetime) -> None:
+    """A new rise after a person's resolve: each alert's history names the other."""
+    resolved = previous.resolved_at.strftime("%H:%M") if previous.resolved_at else "earlier"
+    session.add_all([
+        AlertEvent(alert_id=alert.id, kind="follows", severity=alert.severity, created_at=when,
+                   detail=f"follows alert #{previous.id}, resolved by hand at {resolved}: "
+                   "a new rise, above what the team saw"),
+        AlertEvent(alert_id=previous.id, kind="followed", severity=alert.severity, created_at=when,
+                   detail=f"followed by alert #{alert.id}: a new rise after this was resolved"),
+    ])
 
 
 def evaluate_rules(
@@ -327,7 +194,8 @@ def evaluate_rules(
     """
     t = AlertRule
     stmt = select(
-        t.id, t.scope_kind, t.scope_value, t.signal, t.sensitivity, t.min_volume, t.evaluated_through
+        t.id, t.scope_kind, t.scope_value, t.signal, t.sensitivity, t.min_volume, t.evaluated_through,
+        t.detect_silence,
     ).where(t.enabled.is_(True)).order_by(t.id)
     if dialect_name(session) == "postgresql":
         stmt = stmt.with_for_update()  # one evaluation of a rule at a time
@@ -343,7 +211,7 @@ def evaluate_rules(
         done = rule.evaluated_through
         start = end - 1 if done is None else bucket_number(done) + 1
         starts[rule.id] = max(start, end - MAX_CATCHUP)
-    cached = _cached_baselines(session, [r.id for r in rules], min(starts.values()))
+    cached = cached_baselines(session, [r.id for r in rules], min(starts.values()))
     groups: dict[tuple[int, bool], list[RuleView]] = defaultdict(list)
     for rule in rules:
         start, known = starts[rule.id], cached.get(rule.id, {})
@@ -370,7 +238,7 @@ def evaluate_rules(
                  "sigma": base.sigma, "samples": base.samples, "seasonal": base.seasonal}
                 for b, base in run.computed.items()
             ]
-    _save_baselines(session, fresh)
+    save_baselines(session, fresh)
     through = at_bucket(end - 1)
     moved = [r.id for r in rules if r.evaluated_through != through]
     for i in range(0, len(moved), 500):
@@ -399,11 +267,12 @@ class _Run:
         """The detector's reading of a bucket, from a cached baseline when there is one."""
         values, first, end = self.values, self.first or 0, self.span[1]
         count = values.get(bucket, 0)
-        base = self.known.get(bucket)
+        base = None if params.detect_silence else self.known.get(bucket)  # silence reads more
         if base is not None:
             width = params.smooth_buckets
             level = count + sum(values.get(b, 0) for b in range(bucket - width + 1, bucket))
-            return Reading(at_bucket(bucket), count, level, base)
+            lead = lead_peak(lambda b: values.get(b, 0), bucket, width)
+            return Reading(at_bucket(bucket), count, level, base, lead=lead)
 
         def lookup(b: int) -> int | None:
             return None if b < first or b > end else values.get(b, 0)
@@ -436,6 +305,8 @@ def _evaluate_rule(
         if event is None:
             continue
         alert, row = _apply(session, rule, alert, event, now)
+        if incident is not None and alert.severity != str(incident.severity):  # raised by impact
+            incident.severity = max(incident.severity, Severity[alert.severity.upper()])
         if row is None:
             continue
         outcome.events.append((alert.id, row.kind))

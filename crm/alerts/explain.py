@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.alerts.counters import counted, scope_filter
 from crm.alerts.detector import compute_baseline, seasonal_lags
-from crm.alerts.evaluation import at_bucket, load_counts, needed_ranges, params_for, signal_values
 from crm.alerts.models import Alert, AlertRule
+from crm.alerts.series import at_bucket, load_counts, needed_ranges, params_for, signal_values
 from crm.alerts.types import BUCKET_SECONDS, bucket_number
+from crm.inbox.services import not_team
 from crm.interactions.models import Interaction
 from crm.members.models import Member
 
@@ -64,7 +65,7 @@ def chart_data(session: Session, alert: Alert, now: datetime) -> ChartData:
     rule = alert.rule
     params = params_for(rule)
     end_time = min(alert.resolved_at or now, now) + timedelta(minutes=30)
-    start_time = max(alert.opened_at - CHART_BEFORE, end_time - CHART_MAX)
+    start_time = max(spike_window(alert)[0] - CHART_BEFORE, end_time - CHART_MAX)
     lo, hi = bucket_number(start_time), bucket_number(end_time)
     ranges = needed_ranges(lo, hi, params)
     counts, first = load_counts(session, [rule.scope_key], ranges)
@@ -75,7 +76,8 @@ def chart_data(session: Session, alert: Alert, now: datetime) -> ChartData:
     def lookup(bucket: int) -> int | None:
         return None if begin is None or bucket < begin else values.get(bucket, 0)
 
-    data = ChartData(spike_from=alert.opened_at, spike_to=alert.resolved_at or alert.last_updated)
+    span_from, span_to = spike_window(alert)  # the same span as the top posts and the peak
+    data = ChartData(spike_from=span_from, spike_to=span_to - timedelta(seconds=BUCKET_SECONDS))
     for b in range(lo, hi + 1):
         base = compute_baseline(lookup, b, params, lags, 1)
         data.times.append(at_bucket(b))
@@ -91,6 +93,20 @@ def _in_window(session: Session, rule: AlertRule, start: datetime, end: datetime
         return None
     window = (Interaction.occurred_at >= start, Interaction.occurred_at < end)
     return lambda stmt: counted(restrict(stmt.where(*window)))
+
+
+def people_in_window(session: Session, rule: AlertRule, start: datetime, end: datetime) -> Any:
+    """Like _in_window, without our own team accounts' posts (status updates, replies)."""
+    restrict = _in_window(session, rule, start, end)
+    if restrict is None:
+        return None
+    return lambda stmt: restrict(stmt).where(not_team(Interaction.identity_id))
+
+
+def _same_post(interaction: Interaction) -> str:
+    """What makes two posts the same to a reader: their words, whatever the platform or link."""
+    text = f"{interaction.title or ''} {interaction.text or ''}".lower()
+    return " ".join(WORD.findall(text))
 
 
 def engagement(raw: dict[str, Any] | None) -> int:
@@ -116,16 +132,25 @@ class TopPost:
 
 
 def top_posts(session: Session, alert: Alert, limit: int = 8) -> list[TopPost]:
-    """The posts of the spike with the most engagement, then the widest reach (followers)."""
+    """The posts of the spike with the most engagement, then the widest reach (followers).
+
+    Our team's own posts are left out, and copies of the same words count once."""
     start, end = spike_window(alert)
-    restrict = _in_window(session, alert.rule, start, end)
+    restrict = people_in_window(session, alert.rule, start, end)
     if restrict is None:
         return []
     stmt = restrict(select(Interaction)).options(joinedload(Interaction.identity))
     rows = session.scalars(stmt.order_by(Interaction.occurred_at.desc()).limit(SAMPLE)).all()
     posts = [TopPost(i, engagement(i.raw), i.identity.followers or 0) for i in rows]
     posts.sort(key=lambda p: (p.engagement, p.reach), reverse=True)
-    return posts[:limit]
+    seen: set[str] = set()
+    unique = []
+    for post in posts:  # a copy (cross-post, repost, double import) shows once, its best copy
+        key = _same_post(post.interaction) or f"#{post.interaction.id}"
+        if key not in seen:
+            seen.add(key)
+            unique.append(post)
+    return unique[:limit]
 
 
 @dataclass(frozen=True)
@@ -136,9 +161,9 @@ class Drivers:
 
 
 def drivers(session: Session, alert: Alert, limit: int = 10) -> Drivers:
-    """Members with the most mentions in the spike, and how many members are new."""
+    """Members (not our team accounts) with the most mentions in the spike, and how many are new."""
     start, end = spike_window(alert)
-    restrict = _in_window(session, alert.rule, start, end)
+    restrict = people_in_window(session, alert.rule, start, end)
     if restrict is None:
         return Drivers([], 0, 0)
     per_member = restrict(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from crm.db import Base, BigId, UTCDateTime, utcnow
 
@@ -63,6 +64,8 @@ class AlertRule(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_format: Mapped[str] = mapped_column(String(8), default="slack")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Also alert when a volume scope suddenly goes quiet (a broken connector, a banned account).
+    detect_silence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     builtin_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     # Last complete bucket this rule was evaluated through (the partial one is re-read).

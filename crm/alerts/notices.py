@@ -35,10 +35,11 @@ class Notice:
     usual: float
     minutes: int
     url: str
+    kind: str = "spike"
 
     @property
     def title(self) -> str:
-        what = "back to normal" if self.event == "resolved" else f"spike in {SIGNAL_LABELS[self.signal]}"
+        what = "back to normal" if self.event == "resolved" else f"{self.kind} in {SIGNAL_LABELS[self.signal]}"
         return f"[{self.severity.upper()}] {self.rule}: {what}"
 
     @property
@@ -67,4 +68,5 @@ def notice(alert: Alert, rule: AlertRule, event: str, base_url: str) -> Notice:
         usual=alert.baseline_at_open,
         minutes=minutes,
         url=f"{base_url.rstrip('/')}/alerts/{alert.id}",
+        kind=alert.kind,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crm.alerts.models import Alert, AlertEvent, AlertMute, AlertRule, Delivery, DeliveryAttempt
 from crm.alerts.notices import Notice, notice
 from crm.db import utcnow
+from crm.errors import Conflict, NotFound
 from crm.users.models import User
 
 IMMEDIATE = frozenset({"warning", "crisis"})
@@ -135,3 +136,41 @@ def record_attempt(
         row.status = "retrying" if retry else "failed"
     session.flush()
     return attempt
+
+
+NOT_CONFIGURED = "not configured: set SMTP_URL"
+RETRYABLE = frozenset({"failed", "skipped", "retrying", "pending"})
+
+
+def explain_delivery(row: Delivery, *, email_configured: bool) -> str:
+    """A delivery's state in words: what happened, and what to do when it did not go out."""
+    error = f": {row.last_error}" if row.last_error else ""
+    if row.channel == "email" and not email_configured and row.status in ("pending", "skipped", "retrying"):
+        return f"{NOT_CONFIGURED} (MAIL_FROM too), then retry"
+    if row.status == "sent":
+        return f"sent{' at ' + format(row.sent_at, '%Y-%m-%d %H:%M') + ' UTC' if row.sent_at else ''}"
+    if row.status == "pending":
+        return "queued: a worker sends it in a moment" if not row.attempts else f"queued again{error}"
+    if row.status == "retrying":
+        return f"retrying with back-off after {row.attempts} attempt(s){error}"
+    if row.status == "failed":
+        return f"failed after {row.attempts} attempt(s){error}"
+    if row.status == "skipped":
+        return f"not sent{error}"
+    if row.status == "digest":
+        return "watch level: waits for the hourly digest"
+    if row.status == "muted":
+        return "muted: the rule or this recipient was muted when it happened"
+    return row.status
+
+
+def retry_delivery(session: Session, delivery_id: int, alert_id: int) -> Delivery:
+    """Queue a delivery that did not go out for another try now; the caller sends it."""
+    row = session.get(Delivery, delivery_id)
+    if row is None or row.alert_id != alert_id:
+        raise NotFound(f"There is no delivery {delivery_id} for alert {alert_id}.")
+    if row.status not in RETRYABLE:
+        raise Conflict(f"This delivery is {row.status}: nothing to retry.")
+    row.status = "pending"
+    session.flush()
+    return row

@@ -51,6 +51,7 @@ class RuleInput:
     webhook_url: str | None = None
     webhook_format: str = "slack"
     enabled: bool = True
+    detect_silence: bool = False
 
 
 def _check(data: RuleInput) -> None:
@@ -100,6 +101,7 @@ def save_rule(session: Session, data: RuleInput, *, rule_id: int | None = None) 
     rule.webhook_url = (data.webhook_url or "").strip() or None
     rule.webhook_format = data.webhook_format
     rule.enabled = data.enabled
+    rule.detect_silence = data.detect_silence
     if scope_changed:
         rule.evaluated_through = None
     session.flush()
@@ -180,24 +182,30 @@ def get_alert(session: Session, alert_id: int) -> Alert:
     return alert
 
 
-def _history(session: Session, alert: Alert, kind: str, actor: User | None, detail: str) -> AlertEvent:
+def _history(
+    session: Session, alert: Alert, kind: str, actor: User | None, detail: str,
+    *, at: datetime | None = None,
+) -> AlertEvent:
     row = AlertEvent(
         alert_id=alert.id, kind=kind, severity=alert.severity, detail=detail,
-        actor_id=actor.id if actor is not None else None, created_at=utcnow(),
+        actor_id=actor.id if actor is not None else None, created_at=at or utcnow(),
     )
     session.add(row)
     session.flush()
     return row
 
 
-def acknowledge(session: Session, alert_id: int, actor: User) -> Alert:
+def acknowledge(
+    session: Session, alert_id: int, actor: User, *, now: datetime | None = None
+) -> Alert:
     """Someone is on it: the alert stays open, and it says who and since when."""
     alert = get_alert(session, alert_id)
     if alert.status == "resolved":
         raise Conflict("This alert is already resolved.")
     if alert.status != "acknowledged":
-        alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", utcnow(), actor.id
-        _history(session, alert, "acknowledged", actor, "")
+        now = now or utcnow()
+        alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", now, actor.id
+        _history(session, alert, "acknowledged", actor, "", at=now)
     return alert
 
 
@@ -225,16 +233,24 @@ def add_note(session: Session, alert_id: int, text: str, actor: User) -> AlertEv
     return _history(session, alert, "note", actor, text)
 
 
-def resolve(session: Session, alert_id: int, reason: str, actor: User) -> Alert:
-    """Resolve by hand with a reason. If the spike goes on, the detector re-opens this alert."""
+def resolve(
+    session: Session, alert_id: int, reason: str, actor: User, *, now: datetime | None = None
+) -> Alert:
+    """Resolve by hand with a reason. The decision stands: the same spike does not re-open it.
+
+    Only a new rise (a count clearly above the peak seen, or a trigger after a quiet spell)
+    opens a new alert, linked to this one (see detector.Params.new_rise_ratio).
+    """
     alert = get_alert(session, alert_id)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
         raise InvalidInput("Say in at most 500 characters why the alert is resolved.", field="reason")
     if alert.status == "resolved":
         raise Conflict("This alert is already resolved.")
-    alert.status, alert.resolution_reason, alert.resolved_at = "resolved", reason, utcnow()
-    _history(session, alert, "closed", actor, reason)
+    now = now or utcnow()
+    alert.status, alert.resolution_reason, alert.resolved_at = "resolved", reason, now
+    alert.quiet_buckets = 0  # the detector counts the quiet spell from the resolve on
+    _history(session, alert, "closed", actor, reason, at=now)
     return alert
 
 
@@ -315,4 +331,5 @@ def rule_input(form: dict[str, Any]) -> RuleInput:
         webhook_url=str(form.get("webhook_url") or "") or None,
         webhook_format=str(form.get("webhook_format") or "slack"),
         enabled=bool(form.get("enabled", True)),
+        detect_silence=bool(form.get("detect_silence", False)),
     )

@@ -15,8 +15,8 @@ BUCKET_SECONDS = 300
 DAY_BUCKETS = 86_400 // BUCKET_SECONDS
 WEEK_BUCKETS = 7 * DAY_BUCKETS
 MAD_TO_SIGMA = 1.4826
-UPPER_QUARTILE_Z = 0.6745  # z of the 75th percentile of a normal distribution
 OUTLIER_FENCE_Z = 5.0  # past samples this far above the median are past incidents
+AUTO_RESOLVED = "back to baseline"  # the detector's own resolution reason; any other is a person's
 
 
 class Severity(enum.IntEnum):
@@ -67,11 +67,16 @@ class Params:
     z_thresholds: tuple[float, float, float] = (8.0, 12.0, 20.0)
     """Robust z (excess over the median in sigmas) for watch, warning, crisis. High, because the
     band comes from a few dozen heavy-tailed samples and is itself uncertain by 20-30 %."""
-    ratio_thresholds: tuple[float, float, float] = (3.0, 5.0, 10.0)
+    ratio_thresholds: tuple[float, float, float] = (4.5, 7.5, 15.0)
     """Level / baseline ratio for watch, warning, crisis: a spike must also be big relative to
-    normal, so busy scopes with a tight band do not alert on a 20 % wobble."""
+    normal, so busy scopes with a tight band do not alert on a 20 % wobble. Chosen by
+    leave-one-series-out cross-validation (bench/cv_detector.py): real mention counts are
+    bursty, and 3x-5x half hours happen every few days on a busy brand."""
     volume_multipliers: tuple[int, int, int] = (1, 3, 10)
     """Absolute volume (x min_volume) needed for watch, warning, crisis."""
+    tail_quantile: float = 0.75
+    """The band's upward spread is also read from this quantile of the (fenced) seasonal
+    samples, as if they were normal: bursty scopes get a wider band than their MAD says."""
     season_days: int = 7
     """Daily lags (same time of day, 1..N days ago): captures the daily rhythm."""
     season_weeks: int = 3
@@ -88,9 +93,14 @@ class Params:
     """A bucket is quiet again when below median + resolve_z sigmas (hysteresis vs opening)."""
     resolve_after: int = 6
     """Consecutive quiet buckets (30 minutes) before an incident is resolved."""
-    cooldown: timedelta = timedelta(hours=12)
-    """After resolving, a re-trigger within 12 hours re-opens the same incident instead of
-    opening another: a story's next wave (another time zone waking up) is the same story."""
+    cooldown: timedelta = timedelta(hours=24)
+    """After resolving, a re-trigger within 24 hours re-opens the same incident instead of
+    opening another: a story's next wave (another time zone waking up, the next day's
+    follow-up) is the same story. 24 rather than 12 hours by cross-validation."""
+    new_rise_ratio: float = 1.5
+    """After a person resolves an incident, the same spike never re-opens it: only a new rise
+    opens a new incident (linked to the old one), that is a 5-minute count at least 1.5 times
+    the peak the team saw, or any trigger after a quiet spell (resolve_after quiet buckets)."""
     detect_silence: bool = False
     """Also raise SILENCE incidents (off by default: on low volume, silence is normal)."""
     silence_buckets: int = 6
@@ -129,6 +139,8 @@ class Incident:
     last_updated: datetime
     resolved_at: datetime | None = None
     quiet_buckets: int = 0
+    by_hand: bool = False
+    """Resolved by a person: held against the same spike (see Params.new_rise_ratio)."""
 
     @property
     def is_open(self) -> bool:
@@ -160,6 +172,9 @@ class Reading:
     level: int
     baseline: Baseline
     silence: Severity | None = None
+    lead: tuple[int, int] = (0, 0)
+    """The highest count among the earlier buckets of the level's window, and how many
+    buckets back: an incident that opens on a level starts with the peak already inside it."""
 
 
 def bucket_number(moment: datetime) -> int:

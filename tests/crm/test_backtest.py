@@ -90,7 +90,7 @@ def seasonal_with_spike(days: int, spike_at: int) -> list[int]:
         level = 30 * (1 + 0.6 * math.sin(2 * math.pi * (i % 288) / 288))
         counts.append(max(0, round(rng.gauss(level, math.sqrt(level)))))
     for i in range(spike_at, spike_at + 12):
-        counts[i] += 500
+        counts[i] += 1500
     return counts
 
 
@@ -110,7 +110,7 @@ def test_backtest_output_lines_on_a_small_csv(tmp_path) -> None:
     opened = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S")
     assert T0 + spike_at * STEP <= opened <= T0 + (spike_at + 2) * STEP
     assert match.group(2) == "crisis"
-    assert int(match.group(3)) >= 500
+    assert int(match.group(3)) >= 1500
 
 
 def test_backtest_with_windows_prints_nab_scores(tmp_path) -> None:

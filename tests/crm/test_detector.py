@@ -70,7 +70,7 @@ def test_quiet_seasonal_series_raises_nothing() -> None:
 
 def test_spike_is_found_early_and_opens_one_incident() -> None:
     spike_at = 5 * DAY_BUCKETS + 150
-    counts = with_spike(seasonal(6), spike_at, 12, 300)
+    counts = with_spike(seasonal(6), spike_at, 12, 900)
     events = feed(ScopeState(), counts)
     assert len(opened(events)) == 1
     incident = opened(events)[0].incident
@@ -98,8 +98,8 @@ def test_near_zero_series_with_a_real_burst_alerts() -> None:
 
 def test_baseline_is_not_dragged_up_by_a_past_spike() -> None:
     first = 3 * DAY_BUCKETS + 150
-    second = first + DAY_BUCKETS  # same time of day, one day later
-    counts = with_spike(with_spike(seasonal(6), first, 24, 400), second, 24, 400)
+    second = first + 2 * DAY_BUCKETS  # same time of day, two days later (past the cool-down)
+    counts = with_spike(with_spike(seasonal(6), first, 24, 1200), second, 24, 1200)
     assert_opened_soon_after(feed(ScopeState(), counts), [first, second])
 
 
@@ -140,7 +140,7 @@ def test_escalates_watch_warning_crisis_in_one_incident() -> None:
 
 def test_resolves_after_quiet_spell_and_reports_duration() -> None:
     spike_at = 4 * DAY_BUCKETS + 150
-    counts = with_spike(seasonal(5), spike_at, 12, 400)
+    counts = with_spike(seasonal(5), spike_at, 12, 1200)
     state = ScopeState()
     events = feed(state, counts)
     resolved = [e for e in events if e.kind is EventKind.RESOLVED]
@@ -158,10 +158,10 @@ def test_resolves_after_quiet_spell_and_reports_duration() -> None:
 def test_cooldown_reopens_instead_of_opening_another() -> None:
     first = 4 * DAY_BUCKETS + 100
     again = first + 36  # 3 hours later: same story
-    later = first + 12 * 12 + 60  # well after the 12-hour cool-down
-    counts = seasonal(6)
+    later = first + 24 * 12 + 60  # well after the 24-hour cool-down
+    counts = seasonal(7)
     for start in (first, again, later):
-        counts = with_spike(counts, start, 6, 400)
+        counts = with_spike(counts, start, 6, 1200)
     events = feed(ScopeState(), counts)
     assert_opened_soon_after(events, [first, later])
     reopened = [e for e in events if e.kind is EventKind.REOPENED]
@@ -181,10 +181,10 @@ def test_partial_bucket_can_open_but_not_resolve() -> None:
     base = seasonal(4)
     feed(state, base)
     now = len(base)
-    event = state.observe(at(now), 500, complete=False)
+    event = state.observe(at(now), 1500, complete=False)
     assert event is not None and event.kind is EventKind.OPENED
     # The completed bucket updates the same incident; a partial low count does not resolve it.
-    assert state.observe(at(now), 650).kind is EventKind.UPDATED
+    assert state.observe(at(now), 1600).kind is EventKind.UPDATED
     for k in range(1, 20):
         assert state.observe(at(now + k), 0, complete=False) is None
     assert state.incident is not None and state.incident.is_open
@@ -253,3 +253,49 @@ def test_missing_buckets_count_as_zero() -> None:
     params = Params(detect_silence=True)
     incident, _ = evaluate(sparse, params, since=at(4 * DAY_BUCKETS + 170))
     assert incident is not None and incident.kind is IncidentKind.SILENCE
+
+
+def _resolve_by_hand(state: ScopeState, when: datetime) -> None:
+    incident = state.incident
+    assert incident is not None and incident.is_open
+    incident.resolved_at, incident.by_hand, incident.quiet_buckets = when, True, 0
+
+
+def test_a_resolve_by_hand_holds_for_the_rest_of_the_same_spike() -> None:
+    first = 4 * DAY_BUCKETS + 100
+    counts = with_spike(seasonal(5), first, 24, 400)  # two hours of the same spike
+    state = ScopeState()
+    events = feed(state, counts[: first + 3])
+    [opened_event] = opened(events)
+    _resolve_by_hand(state, at(first + 3))
+    later = feed(state, counts[first + 3 :], offset=first + 3)
+    assert later == []  # neither re-opened nor a second incident
+    assert state.incident is not None and not state.incident.is_open
+
+
+def test_after_a_resolve_by_hand_a_new_rise_opens_a_new_incident() -> None:
+    first = 4 * DAY_BUCKETS + 100
+    counts = with_spike(seasonal(5), first, 12, 1200)
+    counts = with_spike(counts, first + 12, 6, 3000)  # clearly above the peak the team saw
+    counts = with_spike(counts, first + 60, 6, 1200)  # after a quiet spell: new again
+    state = ScopeState()
+    feed(state, counts[: first + 3])
+    held = state.incident
+    _resolve_by_hand(state, at(first + 3))
+    events = feed(state, counts[first + 3 : first + 14], offset=first + 3)
+    [rise] = opened(events)
+    assert at(first + 12) <= rise.incident.opened_at <= at(first + 13) and state.incident is not held
+    _resolve_by_hand(state, at(first + 14))
+    events = feed(state, counts[first + 14 :], offset=first + 14)
+    # The 1400 goes on without re-opening; the rise after the quiet spell is a new incident.
+    assert [e.kind for e in events if e.kind is EventKind.REOPENED] == []
+    [again] = opened(events)
+    assert at(first + 60) <= again.incident.opened_at <= at(first + 62)
+
+
+def test_an_incident_opened_on_a_level_keeps_the_peak_inside_that_level() -> None:
+    start = 4 * DAY_BUCKETS + 100
+    counts = with_spike(with_spike(seasonal(5), start, 1, 700), start + 1, 1, 500)
+    [event] = opened(feed(ScopeState(), counts))
+    assert event.incident.opened_at == at(start + 1)  # the level crosses on the second bucket
+    assert event.incident.peak == counts[start] and event.incident.peak_at == at(start)

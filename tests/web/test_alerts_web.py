@@ -157,3 +157,54 @@ def _csrf(client, url: str) -> str:  # type: ignore[no-untyped-def]
     )
     assert match, "no CSRF token on " + url
     return match.group(1)
+
+
+def test_rule_page_says_what_makes_each_severity_and_the_alert_says_why(client, login, db: Session) -> None:  # type: ignore[no-untyped-def]
+    login("viewer")
+    html = client.get("/alerts/rules").get_data(as_text=True)
+    assert "What watch, warning and crisis mean" in html
+    assert "4.5x its usual level" in html and "mostly negative" in html and "2 platforms" in html
+    alert = make_alert(db)
+    db.add(AlertEvent(alert_id=alert.id, kind="graded", severity="crisis",
+                      detail="crisis because warning by volume, 80% negative"))
+    db.commit()
+    page = client.get(f"/alerts/{alert.id}").get_data(as_text=True)
+    assert "Crisis because warning by volume, 80% negative." in page
+
+
+def test_deliveries_explain_themselves_and_retry_now(client, login, db: Session) -> None:  # type: ignore[no-untyped-def]
+    from crm.alerts.models import Delivery
+
+    login("manager")
+    alert = make_alert(db)
+    mail = Delivery(alert_id=alert.id, channel="email", target="lead@example.com", status="pending")
+    hook = Delivery(alert_id=alert.id, channel="webhook", target="http://127.0.0.1:9/hook",
+                    webhook_format="json", status="failed", attempts=3,
+                    last_error="ConnectionError: refused")
+    db.add_all([mail, hook])
+    db.commit()
+    html = client.get(f"/alerts/{alert.id}").get_data(as_text=True)
+    assert "not configured: set SMTP_URL" in html
+    assert "failed after 3 attempt(s): ConnectionError: refused" in html
+    assert html.count("retry now") == 2
+    token = _csrf(client, f"/alerts/{alert.id}")
+    page = client.post(f"/alerts/{alert.id}/deliveries/{hook.id}/retry", data={"csrf_token": token},
+                       follow_redirects=True)
+    assert page.status_code == 200 and "Sending again now" in page.get_data(as_text=True)
+    db.expire_all()
+    row = db.get(Delivery, hook.id)
+    assert row is not None and row.attempts > 3  # tried again (port 9 refuses: still failing)
+
+
+def test_silence_alerts_are_switched_per_rule_in_the_form(client, login, db: Session) -> None:  # type: ignore[no-untyped-def]
+    login("admin")
+    token = _csrf(client, "/alerts/rules/new")
+    data = {"csrf_token": token, "name": "Reddit feed alive", "scope_kind": "platform",
+            "scope_value": "reddit", "signal": "volume", "sensitivity": "medium", "min_volume": "30",
+            "webhook_format": "slack", "enabled": "y", "detect_silence": "y", "channels": ["email"]}
+    assert client.post("/alerts/rules/new", data=data).status_code == 302
+    rule = db.scalars(select(AlertRule).where(AlertRule.name == "Reddit feed alive")).one()
+    assert rule.detect_silence is True
+    assert "silence too" in client.get("/alerts/rules").get_data(as_text=True)
+    edit = client.get(f"/alerts/rules/{rule.id}/edit").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*name="detect_silence"|<input[^>]*name="detect_silence"[^>]*checked', edit)

@@ -21,12 +21,12 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crm.alerts import explain, services
+from crm.alerts import explain, notify, services, severity
 from crm.alerts.models import SENSITIVITIES, SIGNALS
 from crm.db import utcnow
 from crm.errors import InvalidInput
 from crm.sources.models import Source
-from listeners.alerts import rebuild_rule_counters
+from listeners.alerts import rebuild_rule_counters, send_deliveries
 from web.charts.alerts import alert_chart
 from web.db import session
 from web.views.auth import requires
@@ -68,6 +68,7 @@ class RuleForm(FlaskForm):
     webhook_url = StringField("Webhook URL", validators=[Optional(), URL(require_tld=False), Length(max=2000)])
     webhook_format = SelectField("Webhook body", choices=[("slack", "Slack-compatible"), ("json", "Plain JSON")])
     enabled = BooleanField("Enabled", default=True)
+    detect_silence = BooleanField("Alert on silence")
 
 
 class NoteForm(FlaskForm):
@@ -99,6 +100,7 @@ def _rule_input(form: RuleForm) -> services.RuleInput:
         recipients=tuple(x.strip() for x in (form.recipients.data or "").replace(",", "\n").splitlines() if x.strip()),
         channels=tuple(form.channels.data or ()), webhook_url=form.webhook_url.data or None,
         webhook_format=form.webhook_format.data or "slack", enabled=bool(form.enabled.data),
+        detect_silence=bool(form.detect_silence.data),
     )
 
 
@@ -131,7 +133,8 @@ def show(alert_id: int) -> Any:
         terms=explain.unusual_terms(db, alert), mix=explain.breakdown(db, alert),
         history=services.history(db, alert_id), deliveries=services.deliveries(db, alert_id),
         note_form=NoteForm(), resolve_form=ResolveForm(), assign_form=assign, action=ActionForm(),
-        signal_labels=SIGNAL_LABELS, now=now,
+        signal_labels=SIGNAL_LABELS, now=now, explain_delivery=notify.explain_delivery,
+        email_configured=bool(current_app.extensions["settings"].smtp_url),
     )
 
 
@@ -183,9 +186,20 @@ def resolve(alert_id: int) -> Any:
     if form.validate_on_submit():
         services.resolve(session(), alert_id, form.reason.data or "", current_user)
         session().commit()
-        flash("Resolved. If the spike goes on, the alert re-opens.", "success")
+        flash("Resolved. The same spike will not re-open it; a new rise opens a new alert.", "success")
     else:
         flash("Say why the alert is resolved.", "warning")
+    return _back(alert_id)
+
+
+@bp.route("/<int:alert_id>/deliveries/<int:delivery_id>/retry", methods=["POST"])
+@requires("curate")
+def retry_delivery(alert_id: int, delivery_id: int) -> Any:
+    if ActionForm().validate_on_submit():
+        notify.retry_delivery(session(), delivery_id, alert_id)
+        session().commit()
+        send_deliveries([delivery_id])
+        flash("Sending again now: the status below shows how it went.", "success")
     return _back(alert_id)
 
 
@@ -197,6 +211,7 @@ def rules() -> Any:
     return render_template(
         "alerts/rules.html", rules=services.list_rules(db), mutes=services.user_mutes(db, current_user.id, utcnow()),
         signal_labels=SIGNAL_LABELS, scope_labels=SCOPE_LABELS, mute_form=MuteForm(), action=ActionForm(), now=utcnow(),
+        severity_rules=severity.rule_table(), severity_factors=severity.FACTORS,
     )
 
 
