@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.alerts.evaluation import evaluate_rules
 from crm.errors import DomainError
@@ -68,7 +68,7 @@ def merge_clear_suggestions() -> str:
         except DomainError:  # an earlier merge in this loop already took one of its members
             continue
     with transaction() as s:
-        left = len(list(s.scalars(select(MergeSuggestion.id).where(MergeSuggestion.status == "open"))))
+        left = s.scalar(select(func.count()).select_from(MergeSuggestion).where(MergeSuggestion.status == "open"))
     return f"Identity: {len(found)} merge suggestions; the demo team merged {merged}, {left} wait for review."
 
 

@@ -18,7 +18,7 @@ def session() -> Session:
     """The request's session, opened on first use."""
     if "db" not in g:
         factory = current_app.extensions["session_factory"]
-        g.db = factory(bind=read_only(factory.kw["bind"])) if request.method in SAFE_METHODS else factory()
+        g.db = factory(bind=current_app.extensions["read_bind"]) if request.method in SAFE_METHODS else factory()
     return g.db
 
 
@@ -29,4 +29,6 @@ def _close(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Built once: an engine's execution_options() makes a new option engine on every call.
+    app.extensions["read_bind"] = read_only(app.extensions["session_factory"].kw["bind"])
     app.teardown_appcontext(_close)
