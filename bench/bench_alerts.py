@@ -70,7 +70,8 @@ def _seed(session: Any, now: datetime, quick: bool) -> dict[int, float]:
             count = max(0, round(rng.gauss(level, math.sqrt(level) + 0.5)))
             if count:
                 rows.append({"scope_key": f"platform:p{k}", "bucket_start": datetime.fromtimestamp(b * 300, UTC),
-                             "count": count, "negative": count // 10, "sentiment_sum": 0.0})
+                             "count": count, "negative": count // 10, "sentiment_sum": 0.0,
+                             "scored": count})
         if len(rows) >= 50_000:
             session.execute(insert(VolumeBucket), rows)
             rows = []

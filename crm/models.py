@@ -20,7 +20,7 @@ from crm.identities.models import (
 )
 from crm.imports.models import ImportRun
 from crm.inbox.models import InboxEvent, InboxItem, Reminder, TeamAccount
-from crm.interactions.models import Interaction, QuarantinedItem
+from crm.interactions.models import Interaction, LabelCorrection, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.outbox.models import OutboxEntry
 from crm.segments.models import ExportRun, Segment
@@ -44,6 +44,7 @@ __all__ = [
     "IdentityMatchKey",
     "IdentityRule",
     "Interaction",
+    "LabelCorrection",
     "Member",
     "MemberTag",
     "MergeAudit",

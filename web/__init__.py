@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         quarantine,
         reminders,
         search,
+        sentiment,
         sources,
     )
 
@@ -53,7 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities):
+    for module in (overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
+                   sentiment):
         app.register_blueprint(module.bp)
     from web.api import members as api_members
     from web.api import segments as api_segments

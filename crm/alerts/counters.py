@@ -1,10 +1,12 @@
-"""Per-scope volume counters: mentions, negatives and summed sentiment per 5-minute bucket.
+"""Per-scope volume counters per 5-minute bucket: mentions, negatives, summed sentiment and
+how many mentions have a sentiment at all (texts in a language without an analyzer do not).
 
 Counters are recomputed, never incremented: after a batch, the (scope, bucket) pairs it touched
 are counted again from the interactions table and upserted as absolute values, so a follow-up
 job that runs twice (or two that overlap) cannot double-count. The upsert keeps the larger count
 because interactions are only ever added: a job that counted before a concurrent batch
-committed must not overwrite the newer, larger count of a job that counted after.
+committed must not overwrite the newer, larger count of a job that counted after. A label the
+team corrects leaves the count as it is and recounts the bucket's negatives and sentiment.
 
 Scope keys: ``all``, ``platform:<name>``, ``source:<id>`` (always kept), and ``query:<rule id>``,
 ``segment:<id>`` (kept while an enabled rule watches them).
@@ -27,6 +29,7 @@ from crm.alerts.types import BUCKET_SECONDS
 from crm.db import chunks, dialect_name, table_of
 from crm.interactions.models import Interaction
 from crm.interactions.search import apply_text_search
+from crm.sentiment import NOT_SCORED
 
 CHUNK = 500
 BUCKET = timedelta(seconds=BUCKET_SECONDS)
@@ -133,22 +136,26 @@ def count_scope(
         return []
     bucket = _bucket_expr(session).label("bucket")
     negative = func.sum(case((Interaction.sentiment_label == "negative", 1), else_=0))
+    has_score = Interaction.sentiment_label != NOT_SCORED
+    scored = func.sum(case((has_score, 1), else_=0))
+    total = func.coalesce(func.sum(case((has_score, Interaction.sentiment), else_=0.0)), 0.0)
     rows: list[dict[str, Any]] = []
     for i in range(0, len(intervals), INTERVALS_PER_QUERY):
         part = intervals[i : i + INTERVALS_PER_QUERY]
-        stmt = select(bucket, func.count(), negative, func.coalesce(func.sum(Interaction.sentiment), 0.0))
+        stmt = select(bucket, func.count(), negative, total, scored)
         stmt = stmt.where(
             or_(*(Interaction.occurred_at.between(lo, hi - timedelta(microseconds=1)) for lo, hi in part))
         )
         stmt = counted(restrict(stmt)).group_by(bucket)
-        for number, n, neg, total in session.execute(stmt):
+        for number, n, neg, summed, with_score in session.execute(stmt):
             rows.append(
                 {
                     "scope_key": key,
                     "bucket_start": datetime.fromtimestamp(int(number) * BUCKET_SECONDS, UTC),
                     "count": int(n),
                     "negative": int(neg or 0),
-                    "sentiment_sum": float(total or 0.0),
+                    "sentiment_sum": float(summed or 0.0),
+                    "scored": int(with_score or 0),
                 }
             )
     return rows
@@ -170,6 +177,7 @@ def upsert_buckets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
                 "sentiment_sum": case(
                     (newer, stmt.excluded.sentiment_sum), else_=table.c.sentiment_sum
                 ),
+                "scored": case((newer, stmt.excluded.scored), else_=table.c.scored),
             },
         )
         session.execute(stmt)

@@ -94,6 +94,9 @@ class VolumeBucket(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     negative: Mapped[int] = mapped_column(Integer, default=0)
     sentiment_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    # Mentions with a sentiment (not "unscored"): the denominator of shares and means, so texts
+    # in a language without an analyzer neither dilute nor raise a negative share.
+    scored: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("scope_key", "bucket_start"),)
 

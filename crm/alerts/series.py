@@ -26,7 +26,8 @@ from crm.alerts.types import BUCKET_SECONDS, Baseline, Params
 from crm.db import dialect_name
 
 RATIO_SIGNALS = frozenset({"negative_share", "mean_sentiment"})
-Counts = dict[int, tuple[int, int, float]]  # bucket number -> (count, negative, sentiment sum)
+# bucket number -> (count, negative, sentiment sum, mentions with a sentiment)
+Counts = dict[int, tuple[int, int, float, int]]
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,10 @@ def load_counts(
             VolumeBucket.count,
             VolumeBucket.negative,
             VolumeBucket.sentiment_sum,
+            VolumeBucket.scored,
         ).where(VolumeBucket.scope_key.in_(keys[i : i + 500]), time_filter)
-        for key, number, n, neg, total in session.execute(stmt):
-            counts[key][int(number)] = (n, neg, total)
+        for key, number, n, neg, total, scored in session.execute(stmt):
+            counts[key][int(number)] = (n, neg, total, scored)
     earliest = ranges[0][0]
     first = {key: min(rows) for key, rows in counts.items() if rows}
     unsure = [key for key in keys if anchors and first.get(key, earliest + 1) > earliest]
@@ -162,9 +164,11 @@ def signal_values(
     values: dict[int, int] = {}
     for b in (b for lo, hi in ranges for b in range(lo, hi + 1)):
         window = [counts[x] for x in range(b - width + 1, b + 1) if x in counts]
-        total = sum(w[0] for w in window)
+        # Shares and means are over the mentions with a sentiment: a burst of French posts
+        # (not scored) neither dilutes a negative share nor counts as neutral.
+        total = sum(w[3] for w in window)
         if total < max(rule.min_volume, 1):
-            continue  # too few mentions for a share to mean anything
+            continue  # too few scored mentions for a share to mean anything
         if rule.signal == "negative_share":
             value = 100 * sum(w[1] for w in window) / total
         else:

@@ -25,6 +25,7 @@ from crm.alerts.models import Alert
 from crm.alerts.types import Params, Severity
 from crm.interactions.models import Interaction
 from crm.members.models import Identity
+from crm.sentiment import NOT_SCORED
 
 NEGATIVE_SHARE = 0.5
 REACH = 100_000
@@ -55,18 +56,23 @@ def rule_table(params: Params | None = None) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Impact:
-    """Who and where: the spike's mentions, negative ones, people's reach and platforms."""
+    """Who and where: the spike's mentions, negative ones, people's reach and platforms.
+
+    ``scored`` counts the mentions with a sentiment: the negative share is of those, so posts
+    in a language without an analyzer do not dilute it.
+    """
 
     mentions: int
     negative: int
     reach: int
     platforms: int
+    scored: int
 
     def factors(self) -> list[str]:
         """The aggravating factors that hold, in words."""
         out = []
-        if self.mentions and self.negative / self.mentions >= NEGATIVE_SHARE:
-            out.append(f"{self.negative / self.mentions:.0%} negative")
+        if self.scored and self.negative / self.scored >= NEGATIVE_SHARE:
+            out.append(f"{self.negative / self.scored:.0%} negative")
         if self.reach >= REACH:
             out.append(f"reach {self.reach:,} followers")
         if self.platforms >= PLATFORMS:
@@ -81,14 +87,18 @@ def impact(session: Session, alert: Alert) -> Impact | None:
     if restrict is None:
         return None
     negative = func.sum(case((Interaction.sentiment_label == "negative", 1), else_=0))
-    mentions, neg, platforms = session.execute(
-        restrict(select(func.count(), func.coalesce(negative, 0), func.count(Interaction.platform.distinct())))
+    scored = func.sum(case((Interaction.sentiment_label != NOT_SCORED, 1), else_=0))
+    mentions, neg, platforms, with_score = session.execute(
+        restrict(select(
+            func.count(), func.coalesce(negative, 0), func.count(Interaction.platform.distinct()),
+            func.coalesce(scored, 0),
+        ))
     ).one()
     people = restrict(select(Interaction.identity_id).distinct()).subquery()
     reach = session.scalar(
         select(func.coalesce(func.sum(Identity.followers), 0)).where(Identity.id.in_(select(people)))
     )
-    return Impact(int(mentions), int(neg), int(reach or 0), int(platforms))
+    return Impact(int(mentions), int(neg), int(reach or 0), int(platforms), int(with_score))
 
 
 def assess(volume: Severity, found: Impact | None) -> tuple[Severity, str]:

@@ -1,10 +1,20 @@
-"""Interaction and QuarantinedItem."""
+"""Interaction, the team's label corrections (LabelCorrection) and QuarantinedItem."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import Base, BigId, UTCDateTime, utcnow
@@ -35,6 +45,9 @@ class Interaction(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     sentiment: Mapped[float] = mapped_column(Float, default=0.0)
     sentiment_label: Mapped[str] = mapped_column(String(8), default="neutral")
+    # The team corrected the label (see LabelCorrection): ``sentiment_label`` and ``sentiment``
+    # then hold the team's verdict, and nothing re-scores the item.
+    label_corrected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     parent_external_id: Mapped[str | None] = mapped_column(String(255))
     thread_external_id: Mapped[str | None] = mapped_column(String(255))
     channel: Mapped[str | None] = mapped_column(String(255))
@@ -52,12 +65,35 @@ class Interaction(Base):
         # A member's timeline reads (member_id, occurred_at); sentiment makes the index cover
         # windowed per-member aggregates too (segments: mean sentiment in the last N days),
         # which SQLite otherwise answers by reading every row (90 days of 1M: 455 -> 63 ms).
-        Index("ix_interactions_member_time", "member_id", "occurred_at", "sentiment"),
+        # The label is in the index too: a mean leaves out texts in a language without an
+        # analyzer ("unscored"), which needs the label beside the score.
+        Index("ix_interactions_member_time", "member_id", "occurred_at", "sentiment", "sentiment_label"),
         Index("ix_interactions_occurred_at", "occurred_at"),
         Index("ix_interactions_thread", "platform", "thread_external_id"),
         Index("ix_interactions_identity", "identity_id"),
         Index("ix_interactions_source_time", "source_id", "occurred_at"),
     )
+
+
+class LabelCorrection(Base):
+    """The team's sentiment label for one interaction, with what the analyzer had said.
+
+    One row per interaction (a second correction replaces the first). The analyzer's label and
+    score are kept so the team can see how often the analyzer agrees with them, per language.
+    """
+
+    __tablename__ = "label_corrections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("interactions.id", ondelete="CASCADE"), unique=True
+    )
+    label: Mapped[str] = mapped_column(String(8))
+    analyzer_label: Mapped[str] = mapped_column(String(8))
+    analyzer_score: Mapped[float] = mapped_column(Float)
+    language: Mapped[str | None] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class QuarantinedItem(Base):

@@ -36,6 +36,7 @@ from crm.interactions.models import Interaction
 from crm.interactions.search import apply_text_search
 from crm.members.models import Identity, Member, MemberTag
 from crm.segments import engagement
+from crm.sentiment import NOT_SCORED
 
 MAX_SEGMENT_DEPTH = 5
 
@@ -138,9 +139,10 @@ class _Compiler:
         if "days" not in rule:
             return _between(Member.sentiment_mean, rule)
         mean = func.avg(Interaction.sentiment)
+        # Texts in a language without an analyzer have no sentiment: they are not a 0 in the mean.
         sub = (
             select(Interaction.member_id)
-            .where(Interaction.occurred_at >= self.cutoff(rule))
+            .where(Interaction.occurred_at >= self.cutoff(rule), Interaction.sentiment_label != NOT_SCORED)
             .group_by(Interaction.member_id)
         )
         bounds = [mean >= rule["min"]] if "min" in rule else []

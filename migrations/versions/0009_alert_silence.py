@@ -1,7 +1,6 @@
 """Alerts: a per-rule switch for silence alerts (a scope that suddenly goes quiet, issue 14).
 
-Written by hand. Revision 0009 follows 0008 once that lands (another branch adds 0008); on a
-branch without 0008 it follows 0007: set down_revision to "0008" when both are merged.
+Written by hand. It follows 0007: the 0008 planned on another branch never landed.
 
 Revision ID: 0009
 Revises: 0007

@@ -37,7 +37,7 @@ def seed_history(db: Session, key: str = "all", days: int = 3, mean: float = 20.
         count = max(0, round(rng.gauss(level, math.sqrt(level))))
         neg = round(count * negative_share)
         rows.append({"scope_key": key, "bucket_start": at, "count": count, "negative": neg,
-                     "sentiment_sum": 0.05 * count - 0.5 * neg})
+                     "sentiment_sum": 0.05 * count - 0.5 * neg, "scored": count})
     counters.upsert_buckets(db, rows)
 
 

@@ -73,9 +73,9 @@ def test_assess_raises_one_step_per_factor_and_says_why() -> None:
     from crm.alerts.severity import Impact, assess
     from crm.alerts.types import Severity
 
-    calm = Impact(mentions=100, negative=10, reach=500, platforms=1)
+    calm = Impact(mentions=100, negative=10, reach=500, platforms=1, scored=100)
     assert assess(Severity.WATCH, calm) == (Severity.WATCH, "watch because watch by volume")
-    angry = Impact(mentions=264, negative=200, reach=500, platforms=2)
+    angry = Impact(mentions=264, negative=200, reach=500, platforms=2, scored=264)
     grade, because = assess(Severity.WARNING, angry)
     assert grade is Severity.CRISIS
     assert because == "crisis because warning by volume, 76% negative, on 2 platforms"

@@ -57,7 +57,8 @@ def requires(permission: str) -> Callable[[F], F]:
     return decorate
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
+    """``target`` if it is a path on this site, else the dashboard (no open redirects)."""
     if not target:
         return url_for("views.dashboard")
     parsed = urlparse(target)
@@ -82,7 +83,7 @@ def login() -> Any:
         else:
             db.commit()
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", form=form), (422 if form.errors else 200)
 
 
@@ -110,6 +111,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.register_blueprint(bp)
 
-    @app.context_processor
-    def permissions() -> dict[str, Any]:
-        return {"can": lambda perm: can(current_user, perm) if current_user.is_authenticated else False}
+    # A global rather than a context variable: imported macros (an interaction's "correct
+    # label" control) ask it too.
+    app.jinja_env.globals["can"] = lambda perm: can(current_user, perm) if current_user.is_authenticated else False

@@ -1,0 +1,16 @@
+"""The form that corrects an interaction's sentiment label."""
+
+from __future__ import annotations
+
+from wtforms import HiddenField, SelectField
+from wtforms.validators import InputRequired
+
+from web.forms.base import BaseForm
+
+CHOICES = [("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative"),
+           ("undo", "Analyzer's label")]
+
+
+class LabelForm(BaseForm):
+    label = SelectField("Label", choices=CHOICES, validators=[InputRequired()])
+    next = HiddenField()
