@@ -84,9 +84,28 @@ def label_for(compound: float | None) -> str:
 
 
 def analyze(text: str, language: str | None = None) -> Sentiment:
-    """Language (given or detected), compound and label of one text."""
+    """Language (given or detected), compound and label of one text.
+
+    The hot path of ingest: one call per text, so it decides the language and picks the
+    analyzer inline instead of going through ``score`` (same result, fewer steps per text).
+    """
     lang = normalize_language(language) if language else None
-    if lang is None and text:
+    if not text:
+        return Sentiment(lang, 0.0, "neutral")
+    if lang is None:
         lang = _language.detect(text)
-    compound = score(text, lang)
-    return Sentiment(lang, compound, label_for(compound))
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+    if lang == "en":
+        compound: float | None = _english().compound(text)
+    elif lang == "de":
+        compound = _german().compound(text)
+    else:
+        compound = score(text, lang)
+    if compound is None:
+        return Sentiment(lang, None, NOT_SCORED)
+    if compound >= POSITIVE_THRESHOLD:
+        return Sentiment(lang, compound, "positive")
+    if compound <= NEGATIVE_THRESHOLD:
+        return Sentiment(lang, compound, "negative")
+    return Sentiment(lang, compound, "neutral")
