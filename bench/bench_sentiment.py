@@ -92,11 +92,11 @@ def main(quick: bool = False) -> list[Result]:
 
 def _quality(stock: object) -> list[Result]:
     from crm import sentiment
-    from tests.crm.sentiment_sets import GERMAN_SETS, german_set, quality
+    from tests.crm.sentiment_sets import BLIND_SETS, GERMAN_SETS, blind_set, german_set, quality
 
     rows = []
-    for name in GERMAN_SETS:
-        data = german_set(name)
+    sets = [(n, german_set(n)) for n in GERMAN_SETS] + [(f"{n} (blind)", blind_set(n)) for n in BLIND_SETS]
+    for name, data in sets:
         r_stock, _ = quality(data, lambda t: stock.polarity_scores(t)["compound"])  # type: ignore[attr-defined]
         r_ours, acc = quality(data, lambda t: sentiment.score(t, "de") or 0.0)
         rows.append(Result("sentiment", f"German {name}: r (stock VADER {r_stock:.2f})", "-",

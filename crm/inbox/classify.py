@@ -15,7 +15,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUESTION_MARK = re.compile(r"[?¿？]")
 
 # The start of a sentence or clause; @mentions, greetings and filler words may come first.
-_CLAUSE = r"(?:^|[.!,:;]\s*|\n\s*)(?:@\S+\s+)*(?:(?:so|and|but|ok|okay|hey|hi|also|also,|und|aber|also|hallo|hi)\s+)*"
+_CLAUSE = r"(?:^|[.!,:;]\s*|\n\s*)(?:(?:@\S+|and|but|ok|okay|hey|hi|also,?|und|aber|hallo|äh\.*|uh\.*)\s+)*"
 
 _EN = (
     r"\bhow (?:do|can|should|would|could|does|did) ",
@@ -27,14 +27,15 @@ _EN = (
     r"\b(?:can|could|would) (?:someone|anyone|somebody|anybody|you|u) (?:please )?(?!believe)\w",
     r"\bwhere (?:can|do|should|would) (?:i|we|you)\b",
     r"\bwhat(?:'s| is) the (?:best )?(?:way|difference|point)\b",
-    _CLAUSE + r"(?:what's|what is|what are|which)\s+(?!a |an )\w",
+    # "..., which is a compliment." continues a statement; "Which plan includes SSO" asks.
+    _CLAUSE + r"(?:what's|what is|what are|which)\s+(?!a |an |is |was |means |makes |explains )\w",
     r"\b(?:i'd|i would|would|i'd really|i really) (?:like|love) to know\b",
     r"\blet (?:me|us) know (?:if|whether|how|what|when|which|why|where)\b",
     r"\bany (?:way|option|chance) to\b",
     r"\bwhat (?:happens|should|do|does|can|if)\b",
     r"\bwhy (?:does|doesn't|do|don't|is|isn't|are|aren't|can't|won't|did)\b",
     # A clause that opens with a question word followed (at most one word later) by a verb.
-    _CLAUSE + r"(?:who|what|when|where|which|why|whom)\s+(?:\w+\s+)?"
+    _CLAUSE + r"(?:who|what|when|where|which(?! is | was )|why|whom)\s+(?:\w+\s+)?"
     r"(?:is|are|was|were|am|do|does|did|can|could|will|would|should|has|have|happens)\b",
     _CLAUSE + r"how (?:exactly |much |many |long |come |often )",
     # Inversion: "Is the app down", "Should I uninstall".
@@ -47,6 +48,13 @@ _EN = (
     r"\bany (?:idea|ideas|tips|advice|suggestions?)\b",
     r"\b(?:i )?wonder(?:ing)? (?:if|whether|how|why)\b",
     r"\b(?:not sure|can't figure out|cannot figure out|no idea) (?:how|if|whether|why|what)\b",
+    r"\b(?:trying|try|tried) to (?:figure out|find out|work out) (?:how|if|whether|why|what|where|which)\b",
+    r"\bcurious (?:whether|if|how|why|what|about whether)\b",
+    r"\b(?:appreciate it|be grateful|be thankful) if (?:someone|anyone|somebody|anybody|you)\b",
+    r"\b(?:tell|show) (?:me|us) (?:whether|if|how|what|where|which|why)\b",
+    r"\b(?:any|all) (?:help|tips|hints|advice|pointers) (?:is |are |would be |much )?(?:appreciated|welcome)\b",
+    r"\blooking for a way to\b",
+    r"\bquick q\b",
     r"\bplease advise\b",
     r"\bquick question\b",
     r"\bis it just me\b",
@@ -64,16 +72,23 @@ _DE = (
     _CLAUSE + r"was (?:kostet|kosten|bringt|bedeutet|heißt|heisst|macht|muss|sollte|kann|passiert)\b",
     _CLAUSE + r"wie (?:lange|viel|viele|oft|teuer|groß|gross|schnell|genau|sicher)\b",
     r"\bfrage mich,? (?:ob|wie|was|wann|warum|wo|welche)",
-    r"\b(?:mich )?würde (?:mich )?(?:brennend )?interessieren\b",
+    r"\b(?:mich )?würde (?:mich )?(?:mal |brennend |sehr )*interessieren\b",
     r"\b(?:wisst|weißt|weisst) (?:ihr|du)\b",
-    r"\b(?:hätte|würde|wüsste) (?:sehr )?(?:gern|gerne) (?:gewusst|wissen)?\b",
-    r"\bgibt(?:'s| es| s)\b(?! keine)",
+    r"\b(?:hätte|würde|wüsste) (?:sehr )?(?:gern|gerne)\b",
+    r"\bgibt(?:'s|s| es| s)\b(?! keine)",
+    # "wie krieg ich das weg", "wie schalte ich ... aus": a question word, a verb, the asker.
+    r"\bwie \w+ (?:ich|man|wir)\b",
+    r"\b(?:suche|such|suchen) (?:nach )?(?:einem |einer |nem |ner |eine |ne )?(?:weg|möglichkeit|lösung)\b",
+    r"\bfür (?:jeden|jede|alle|einen|eure|jegliche) (?:tipps?|hinweise?|hilfe|rat|ideen?)\w* dankbar\b",
+    r"\b(?:helft|hilf|helfen sie) (?:mir|uns)\b",
+    r"\b(?:sagt|sag|erklärt|erklär|zeigt|zeig) (?:mir|uns) (?:bitte |mal )*(?:jemand|wer|einer|,? ?wie|,? ?ob|,? ?was|,? ?wo)\b",
     r"\bgeht es nur mir so\b",
     r"\bfrage an\b|\beine frage\b|\bkurze frage\b",
     _CLAUSE + r"(?:mit |bei |an |für |von |zu )?(?:wann|welche[rsmn]?|wer|wem|wen|wieso|weshalb|weswegen|"
     r"wo|woran|womit|wozu|wohin|woher)\b",
     # Verb first: "Ist das normal", "Kommt der Dark Mode", "Lohnt sich das".
     _CLAUSE + r"(?:ist|sind|gibt|kann|könnt|kannst|habt|hat|hast|unterstützt|soll|sollte|muss|geht|weiß|läuft|"
+    r"krieg|kriege|bekomm|bekomme|darf|könnte|"
     r"funktioniert|klappt|kommt|lohnt|reicht|braucht|gilt|wird|werden|bleibt|lässt|laesst) "
     r"(?:das|es|man|ihr|du|jemand|nimbus|ich|der|die|den|dem|mein|meine|euer|eure|sich)\b",
     r"\b(?:jemand|wer|ihr) (?:eine |einen )?(?:idee|tipp|ahnung|erfahrung|rat)\b",
@@ -102,7 +117,20 @@ _NO_ANSWER = re.compile(
     r"^(?:how (?:cool|nice|great|awesome|amazing|good|sweet)|what a)\b|"
     r"\bwer hätte (?:das )?gedacht\b|\b(?:bloß|bloss|nur) ausgedacht\b|\bwarum tue ich mir\b|"
     r"^(?:wie (?:schön|schoen|toll|cool|geil|super)|was für ein|was ein|welch ein)\b|"
-    r"\bhat sich erledigt\b|\b(?:sorted it out|never ?mind|nvm|issue is solved|problem solved)\b"
+    r"\bhat sich erledigt\b|\b(?:sorted it out|never ?mind|nvm|issue is solved|problem solved)\b|"
+    # The rhetorical templates of both languages: they ask nothing of the reader.
+    r"\bwho would(?:'ve| have) (?:thought|guessed)\b|\bhow hard can it be\b|\bever notice(?:d)? how\b|"
+    r"\b(?:is|was) (?:it|this|that) even\b|\bwhat(?:'s| is) worse than\b|\bseriously thinks? \b|"
+    r"\bwhy (?:pay|bother|use|buy)\b[^?.!]*\bwhen\b|\bwhy would (?:anyone|anybody)\b|\bsmh\b|"
+    r"\bwie schwer kann (?:es|das) (?:denn )?sein\b|\bwer braucht (?:denn )?schon\b|"
+    r"\bist (?:es|das) überhaupt\b|\bwas ist schlimmer als\b|\bernsthaft (?:jemand |einer )?gedacht\b|"
+    r"\bwozu\b[^?.!]*,? wenn\b|\bwer hat sich (?:das |eigentlich |denn )*[^?.!]*ausgedacht\b|🙄|"
+    # A question the writer answers at once ("Why ...? Because the universe hates me.").
+    r"\?\s*(?:because|'?cause|weil|apparently|obviously|offenbar|anscheinend|offensichtlich)\b"
+)
+# Reported speech: a question inside quotes is somebody else's ("my boss asked 'can we ...?'").
+_QUOTED = re.compile(
+    r'"[^"\n]{2,}"|“[^”\n]+”|„[^“”\n]+[“”]|«[^»\n]+»|»[^«\n]+«|(?<!\w)\'[^\'\n]{2,}\'(?!\w)'
 )
 
 
@@ -112,7 +140,7 @@ def is_question(text: str, language: str | None = None) -> bool:
     ``language`` is the interaction's (given by the platform or detected at ingest): English
     and German have their own phrases; any other or unknown language is tried with both.
     """
-    body = _URL.sub(" ", text or "").strip().lower()
+    body = _QUOTED.sub(" ", _URL.sub(" ", text or "")).strip().lower()
     if not body:
         return False
     if _QUESTION_MARK.search(body):

@@ -91,19 +91,25 @@ def test_member_level(count: int, followers: int | None, level: int) -> None:
     assert classify.member_level(count, followers) == level
 
 
-def precision_recall(language: str) -> tuple[float, float]:
-    rows = [(answer, text) for lang, answer, text in questions() if lang == language]
+def precision_recall(language: str, name: str = "questions_heldout") -> tuple[float, float]:
+    rows = [(answer, text) for lang, answer, text in questions(name) if lang == language]
     said = [(answer, classify.is_question(text, language)) for answer, text in rows]
     tp = sum(1 for a, q in said if a and q)
     return tp / max(1, sum(q for _, q in said)), tp / max(1, sum(a for a, _ in said))
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-def test_precision_and_recall_on_the_issue_13_set(language: str) -> None:
-    # tests/data/questions_heldout.tsv was written before the rules of issue 13 were changed;
-    # its misses were then fixed, so it is a tuning set now (EN_TEST / DE_TEST above stay
-    # untouched). Before the change: en P 0.85 R 0.68, de P 0.77 R 0.68.
-    precision, recall = precision_recall(language)
+@pytest.mark.parametrize("name", ["questions_heldout", "questions_blind_dev"])
+def test_precision_and_recall_on_the_tuning_sets(language: str, name: str) -> None:
+    # questions_heldout.tsv was written before the rules of issue 13 were changed; its misses
+    # were then fixed, so it is a tuning set now (EN_TEST / DE_TEST above stay untouched).
+    # Before the change: en P 0.85 R 0.68, de P 0.77 R 0.68.
+    # questions_blind_dev.tsv was written by an annotator who never saw the rules (quoted and
+    # rhetorical questions, requests without a question mark); when it arrived the rules scored
+    # en P 0.79 R 0.93, de P 0.78 R 0.78 on it. Its misses were then fixed by rule kinds
+    # (reported speech, rhetorical templates, self-answered questions, indirect requests), so
+    # it is a tuning set too; questions_test.tsv below is the held-out one.
+    precision, recall = precision_recall(language, name)
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
 
 

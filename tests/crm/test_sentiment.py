@@ -13,7 +13,7 @@ from crm.identities.merge import recompute_aggregates
 from crm.interactions.models import Interaction
 from crm.members.models import Member
 from crm.sentiment import language
-from tests.crm.sentiment_sets import GERMAN_SETS, german_set, quality
+from tests.crm.sentiment_sets import BLIND_SETS, GERMAN_SETS, blind_set, german_set, quality
 from tests.factories import author, ingest, member_of, mention
 
 STOCK = SentimentIntensityAnalyzer()
@@ -35,6 +35,24 @@ def test_german_beats_stock_vader_and_holds_its_level(name: str) -> None:
     stock_r, stock_acc = quality(rows, lambda t: STOCK.polarity_scores(t)["compound"])
     assert r > stock_r and acc > stock_acc
     assert (r, acc) >= FLOORS[name], (r, acc)
+
+
+# The blind sets (never tuned on): measured r / accuracy when they arrived, 2026-12-07:
+# translated tweets 0.796 / 68 % (stock VADER on the German 0.432; on the English originals
+# 0.884), negation 0.611 / 63 % (stock 0.263), social 0.504 / 54 % (stock 0.167).
+# The targets: r >= 0.75 on translated tweets, no German set below stock VADER.
+BLIND_FLOORS = {"tweets_translated": 0.75, "negation_blind": 0.55, "social_blind": 0.45}
+
+
+@pytest.mark.parametrize("name", BLIND_SETS)
+def test_german_on_sets_written_blind_to_the_rules(name: str) -> None:
+    rows = blind_set(name)
+    assert len(rows) >= 100
+    r, _ = quality(rows, german)
+    stock_r, _ = quality(rows, lambda t: STOCK.polarity_scores(t)["compound"])
+    print(f"\n{name}: r {r:.3f}, stock VADER {stock_r:.3f}")  # reported with pytest -s
+    assert r > stock_r
+    assert r >= BLIND_FLOORS[name], r
 
 
 @pytest.mark.parametrize(("text", "expected"), [
