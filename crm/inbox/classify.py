@@ -15,6 +15,11 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUESTION_MARK = re.compile(r"[?¿？]")
 
 # The start of a sentence or clause; @mentions, greetings and filler words may come first.
+# The start of a sentence (German verb-first asks only there), greetings allowed before it.
+_SENTENCE = (
+    r"(?:^|[.!?:;]\s*|\n\s*|(?:hallo|hi|hey|moin|servus|leute|ok|okay|also|sorry|grüezi),\s*)"
+    r"(?:(?:@\S+|hallo|hi|hey|moin|servus|leute|und|aber|also|äh\.*)\s+)*"
+)
 _CLAUSE = r"(?:^|[.!,:;]\s*|\n\s*)(?:(?:@\S+|and|but|ok|okay|hey|hi|also,?|und|aber|hallo|äh\.*|uh\.*)\s+)*"
 
 _EN = (
@@ -40,7 +45,7 @@ _EN = (
     _CLAUSE + r"how (?:exactly |much |many |long |come |often )",
     # Inversion: "Is the app down", "Should I uninstall".
     _CLAUSE + r"(?:is|are|does|do|did|will|would|should|can|could|has|have|am|was|were) "
-    r"(?:it|this|that|there|the|a|an|my|your|our|nimbus|you|anyone|anybody|someone|somebody|i|we|they)\b",
+    r"(?:it|this|that|there|the|a|an|my|your|our|you|anyone|anybody|someone|somebody|i|we|they)\b",
     r"\bif (?:you|anyone|someone|somebody|anybody) (?:knows?|has|have)\b",
     r"\bany chance\b",
     r"\bthoughts\W*$",
@@ -50,7 +55,16 @@ _EN = (
     r"\b(?:not sure|can't figure out|cannot figure out|no idea) (?:how|if|whether|why|what)\b",
     r"\b(?:trying|try|tried) to (?:figure out|find out|work out) (?:how|if|whether|why|what|where|which)\b",
     r"\bcurious (?:whether|if|how|why|what|about whether)\b",
-    r"\b(?:appreciate it|be grateful|be thankful) if (?:someone|anyone|somebody|anybody|you)\b",
+    r"\b(?:appreciate(?: it)?|be grateful|be thankful) if (?:someone|anyone|somebody|anybody|you)\b",
+    r"\bplease (?:look into|check|help|fix|advise|get back|reach out|respond|reply|contact|dm)\b",
+    r"\bdoes \w+ (?:have|support|work|offer|include|cost|sync|allow|need|let|come)\b",
+    # "Can nimbus pause ...": a subject after "can"/"could", unless it is an elliptical
+    # statement ("Can confirm", "Could be better", "Can relate").
+    _CLAUSE + r"(?:can|could) (?!(?:confirm|relate|attest|vouch|recommend|agree|say|see|tell|only|also|"
+    r"definitely|totally|highly|not|never|be|do|easily|still|barely|hardly)\b)\w+ \w+",
+    # "dark mode when", "ETA?": the question word closes the post.
+    r"\b(?:when|eta|wann)\W*$",
+    r"\beli5\b",
     r"\b(?:tell|show) (?:me|us) (?:whether|if|how|what|where|which|why)\b",
     r"\b(?:any|all) (?:help|tips|hints|advice|pointers) (?:is |are |would be |much )?(?:appreciated|welcome)\b",
     r"\blooking for a way to\b",
@@ -62,10 +76,11 @@ _EN = (
 _DE = (
     r"\bwie (?:kann|könnte|kriege|bekomme|mache|stelle|finde|komme|soll|sollte|muss) (?:ich|man|wir)\b",
     r"\bwie (?:geht|funktioniert|klappt)\b",
-    r"\b(?:weiß|weiss|kennt|hat|kann) (?:noch |mir )?(?:jemand|einer|wer|irgendwer)\b",
+    r"\b(?:weiß|weiss|kennt|hat|kann) (?:noch |mir |zufällig |vielleicht |hier |denn )*(?:jemand|einer|wer|irgendwer)\b",
+    r"\bwenn (?:mir |uns )?(?:jemand|wer|einer|ihr) \w+",
     r"\bgibt es (?:eine|einen|ne|irgendeine) (?:möglichkeit|weg|lösung|option|einstellung)\b",
-    r"\bbrauche (?:dringend )?(?:hilfe|rat|unterstützung|tipps)\b",
-    r"\bbitte um (?:hilfe|rat|unterstützung)\b",
+    r"\b(?:brauche|bräuchte|benötige|bräuchten|brauchen) (?:dringend |etwas |mal |bitte )*(?:hilfe|rat|unterstützung|tipps)\b",
+    r"\bbitte um (?:hilfe|rat|unterstützung|rückmeldung|antwort|info|auskunft|rückruf)\b",
     r"\bwo (?:finde|kann|bekomme|stelle) ich\b",
     r"\bwarum (?:geht|funktioniert|kann|ist|wird|werden|sind|bekomme|verbraucht|dauert|hängt)\b",
     r"\bwas (?:ist der|ist die|passiert|soll|mache|kann|tun)\b",
@@ -75,7 +90,7 @@ _DE = (
     r"\b(?:mich )?würde (?:mich )?(?:mal |brennend |sehr )*interessieren\b",
     r"\b(?:wisst|weißt|weisst) (?:ihr|du)\b",
     r"\b(?:hätte|würde|wüsste) (?:sehr )?(?:gern|gerne)\b",
-    r"\bgibt(?:'s|s| es| s)\b(?! keine)",
+    _SENTENCE + r"gibt(?:'s|s| es| s)\b(?! keine)",
     # "wie krieg ich das weg", "wie schalte ich ... aus": a question word, a verb, the asker.
     r"\bwie \w+ (?:ich|man|wir)\b",
     r"\b(?:suche|such|suchen) (?:nach )?(?:einem |einer |nem |ner |eine |ne )?(?:weg|möglichkeit|lösung)\b",
@@ -85,14 +100,18 @@ _DE = (
     r"\bgeht es nur mir so\b",
     r"\bfrage an\b|\beine frage\b|\bkurze frage\b",
     _CLAUSE + r"(?:mit |bei |an |für |von |zu )?(?:wann|welche[rsmn]?|wer|wem|wen|wieso|weshalb|weswegen|"
-    r"wo|woran|womit|wozu|wohin|woher)\b",
+    r"wo|woran|womit|wozu|wohin|woher)\b(?! (?:ich|du|er|es|wir|ihr|man|sie)\b)",
     # Verb first: "Ist das normal", "Kommt der Dark Mode", "Lohnt sich das".
-    _CLAUSE + r"(?:ist|sind|gibt|kann|könnt|kannst|habt|hat|hast|unterstützt|soll|sollte|muss|geht|weiß|läuft|"
+    _SENTENCE + r"(?:ist|sind|gibt|kann|könnt|kannst|habt|hat|hast|unterstützt|soll|sollte|muss|geht|weiß|läuft|"
     r"krieg|kriege|bekomm|bekomme|darf|könnte|"
     r"funktioniert|klappt|kommt|lohnt|reicht|braucht|gilt|wird|werden|bleibt|lässt|laesst) "
-    r"(?:das|es|man|ihr|du|jemand|nimbus|ich|der|die|den|dem|mein|meine|euer|eure|sich)\b",
+    r"(?:das|es|man|ihr|du|jemand|ich|der|die|den|dem|mein|meine|euer|eure|sich)\b",
     r"\b(?:jemand|wer|ihr) (?:eine |einen )?(?:idee|tipp|ahnung|erfahrung|rat)\b",
     r"\bich komme nicht weiter\b",
+)
+_NAMED_INVERSION = re.compile(
+    r"(?:^|[.!?\n]\s*)(?:@\S+\s+)*(?i:is|are|does|do|can|will|should|has|have|ist|kann|hat|gibt|"
+    r"unterstützt|geht|funktioniert|läuft|bietet|hat)\s+[A-Z][\w.-]+\s+\w"
 )
 # One alternation per language, matched against the lower-cased text (faster than IGNORECASE).
 _EN_RE = re.compile("|".join(f"(?:{p})" for p in _EN))
@@ -122,11 +141,17 @@ _NO_ANSWER = re.compile(
     r"\bwho would(?:'ve| have) (?:thought|guessed)\b|\bhow hard can it be\b|\bever notice(?:d)? how\b|"
     r"\b(?:is|was) (?:it|this|that) even\b|\bwhat(?:'s| is) worse than\b|\bseriously thinks? \b|"
     r"\bwhy (?:pay|bother|use|buy)\b[^?.!]*\bwhen\b|\bwhy would (?:anyone|anybody)\b|\bsmh\b|"
+    r"\b(?:lol|lmao|rofl|sigh|asking for a friend)\b|🤡|\brhetorische frage\b|"
+    r"\bwhy am i (?:not )?(?:surprised|even)\b|\bwhy does every\b|\bwas soll (?:das|der|die) (?:denn|eigentlich)?\b|"
+    r"\bwho (?:at \S+ )?(?:thought|designs|designed|approved|signed off)\b|"
+    r"\bwer hat (?:das|den|die|sowas) (?:abgenommen|verbrochen|entworfen|designt|genehmigt)\b|"
+    r"\b(?:turns out|figured it out|found it|hab'?s gefunden|stellt sich raus|hat sich geklärt)\b|"
     r"\bwie schwer kann (?:es|das) (?:denn )?sein\b|\bwer braucht (?:denn )?schon\b|"
     r"\bist (?:es|das) überhaupt\b|\bwas ist schlimmer als\b|\bernsthaft (?:jemand |einer )?gedacht\b|"
     r"\bwozu\b[^?.!]*,? wenn\b|\bwer hat sich (?:das |eigentlich |denn )*[^?.!]*ausgedacht\b|🙄|"
     # A question the writer answers at once ("Why ...? Because the universe hates me.").
-    r"\?\s*(?:because|'?cause|weil|apparently|obviously|offenbar|anscheinend|offensichtlich)\b"
+    r"\?\s*(?:because|'?cause|weil|apparently|obviously|offenbar|anscheinend|offensichtlich|"
+    r"no|nope|yes|yep|absolutely|nein|ja|jein|klar|natürlich nicht)\b"
 )
 # Reported speech: a question inside quotes is somebody else's ("my boss asked 'can we ...?'").
 _QUOTED = re.compile(
@@ -140,13 +165,18 @@ def is_question(text: str, language: str | None = None) -> bool:
     ``language`` is the interaction's (given by the platform or detected at ingest): English
     and German have their own phrases; any other or unknown language is tried with both.
     """
-    body = _QUOTED.sub(" ", _URL.sub(" ", text or "")).strip().lower()
+    kept = _URL.sub(" ", text or "")
+    if "'" in kept or '"' in kept or not kept.isascii():
+        kept = _QUOTED.sub(" ", kept)
+    body = kept.strip().lower()
     if not body:
         return False
     if _QUESTION_MARK.search(body):
         return _NO_ANSWER.search(body) is None
     if _NO_ANSWER.search(body):
         return False
+    if _NAMED_INVERSION.search(kept):
+        return True
     lang = (language or "").lower()[:2]
     pattern = _DE_RE if lang == "de" else _EN_RE if lang == "en" else _BOTH_RE
     if pattern.search(body):

@@ -99,7 +99,7 @@ def precision_recall(language: str, name: str = "questions_heldout") -> tuple[fl
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-@pytest.mark.parametrize("name", ["questions_heldout", "questions_blind_dev"])
+@pytest.mark.parametrize("name", ["questions_heldout", "questions_blind_dev", "questions_blind_dev2"])
 def test_precision_and_recall_on_the_tuning_sets(language: str, name: str) -> None:
     # questions_heldout.tsv was written before the rules of issue 13 were changed; its misses
     # were then fixed, so it is a tuning set now (EN_TEST / DE_TEST above stay untouched).
@@ -108,7 +108,11 @@ def test_precision_and_recall_on_the_tuning_sets(language: str, name: str) -> No
     # rhetorical questions, requests without a question mark); when it arrived the rules scored
     # en P 0.79 R 0.93, de P 0.78 R 0.78 on it. Its misses were then fixed by rule kinds
     # (reported speech, rhetorical templates, self-answered questions, indirect requests), so
-    # it is a tuning set too; questions_test.tsv below is the held-out one.
+    # it is a tuning set too. questions_blind_dev2.tsv, by a second blind annotator, was then the
+    # test set (old rules en 0.80/0.88, de 0.77/0.86; after the first round en 0.85/0.88, de
+    # 0.85/0.92); its misses were fixed by kind in a second round (V1 only at a sentence start,
+    # embedded w-clauses, blame and self-answered questions, requests), so it is tuning data too.
+    # The held-out set of the second round is questions_test3.tsv (test below).
     precision, recall = precision_recall(language, name)
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
 
