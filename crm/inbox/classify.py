@@ -173,15 +173,16 @@ def is_question(text: str, language: str | None = None) -> bool:
         return False
     if _QUESTION_MARK.search(body):
         return _NO_ANSWER.search(body) is None
-    if _NO_ANSWER.search(body):
-        return False
-    if _NAMED_INVERSION.search(kept):
-        return True
+    # The phrases first: most texts are statements that match none of them, and then the
+    # rhetorical check (the costlier pattern) is not needed.
     lang = (language or "").lower()[:2]
     pattern = _DE_RE if lang == "de" else _EN_RE if lang == "en" else _BOTH_RE
-    if pattern.search(body):
-        return True
-    return _HELP.search(body) is not None and _THANKS_FOR_HELP.search(body) is None
+    asks = (
+        _NAMED_INVERSION.search(kept) is not None
+        or pattern.search(body) is not None
+        or (_HELP.search(body) is not None and _THANKS_FOR_HELP.search(body) is None)
+    )
+    return asks and _NO_ANSWER.search(body) is None
 
 
 @dataclass(frozen=True)
