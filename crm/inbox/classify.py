@@ -20,6 +20,9 @@ _SENTENCE = (
     r"(?:^|[.!?:;]\s*|\n\s*|(?:hallo|hi|hey|moin|servus|leute|ok|okay|also|sorry|grüezi),\s*)"
     r"(?:(?:@\S+|hallo|hi|hey|moin|servus|leute|und|aber|also|äh\.*)\s+)*"
 )
+# German verb first with a name in lower case too ("Hat parcelo ne sandbox"): a finite verb,
+# a name, an article.
+_DE_V1_NAME = r"(?:hat|macht|kann|bietet|unterstützt|kostet|gibt|liefert|nimmt|druckt) \w+ (?:ne|nen|eine|einen|auch|eigentlich|schon|noch)\b"
 _CLAUSE = r"(?:^|[.!,:;]\s*|\n\s*)(?:(?:@\S+|and|but|ok|okay|hey|hi|also,?|und|aber|hallo|äh\.*|uh\.*)\s+)*"
 
 _EN = (
@@ -31,7 +34,7 @@ _EN = (
     r"\bis there (?:a|an|any) (?:way|option|setting|fix)\b",
     r"\b(?:can|could|would) (?:someone|anyone|somebody|anybody|you|u) (?:please )?(?!believe)\w",
     r"\bwhere (?:can|do|should|would) (?:i|we|you)\b",
-    r"\bwhat(?:'s| is) the (?:best )?(?:way|difference|point)\b",
+    r"\bwhat(?:'s| is) the (?:best )?(?:way|difference)\b",
     # "..., which is a compliment." continues a statement; "Which plan includes SSO" asks.
     _CLAUSE + r"(?:what's|what is|what are|which)\s+(?!a |an |is |was |means |makes |explains )\w",
     r"\b(?:i'd|i would|would|i'd really|i really) (?:like|love) to know\b",
@@ -56,7 +59,11 @@ _EN = (
     r"\b(?:trying|try|tried) to (?:figure out|find out|work out) (?:how|if|whether|why|what|where|which)\b",
     r"\bcurious (?:whether|if|how|why|what|about whether)\b",
     r"\b(?:appreciate(?: it)?|be grateful|be thankful) if (?:someone|anyone|somebody|anybody|you)\b",
-    r"\bplease (?:look into|check|help|fix|advise|get back|reach out|respond|reply|contact|dm)\b",
+    # A request for action: "please" / "bitte" before a verb, unless it asks nothing of anyone.
+    r"\bplease,? (?!(?:don't|never|keep|stay|continue)\b)[a-z]\w*",
+    r"\bany (?:update|updates|news|eta)\W*$",
+    r"\blooking for (?:someone|somebody|anyone) (?:who|to|that)\b",
+    r"\bis \w+ (?:currently |just )?(?:down|offline|broken)\b",
     r"\bdoes \w+ (?:have|support|work|offer|include|cost|sync|allow|need|let|come)\b",
     # "Can nimbus pause ...": a subject after "can"/"could", unless it is an elliptical
     # statement ("Can confirm", "Could be better", "Can relate").
@@ -79,7 +86,12 @@ _DE = (
     r"\b(?:weiß|weiss|kennt|hat|kann) (?:noch |mir |zufällig |vielleicht |hier |denn )*(?:jemand|einer|wer|irgendwer)\b",
     r"\bwenn (?:mir |uns )?(?:jemand|wer|einer|ihr) \w+",
     r"\bgibt es (?:eine|einen|ne|irgendeine) (?:möglichkeit|weg|lösung|option|einstellung)\b",
-    r"\b(?:brauche|bräuchte|benötige|bräuchten|brauchen) (?:dringend |etwas |mal |bitte )*(?:hilfe|rat|unterstützung|tipps)\b",
+    r"\b(?:brauch|brauche|bräuchte|benötige|bräuchten|brauchen) (?:dringend |etwas |mal |kurz |bitte |eure |ihre |deine |eine |einen )*"
+    r"(?:hilfe|rat|unterstützung|tipps|bestätigung|antwort|rückmeldung|info|auskunft)\b",
+    r"\bbitte,? (?!(?:schön|sehr|gerne|nicht ändern)\b)[a-zäöü]\w*",
+    r"\b(?:suche|such) (?:jemanden|wen|einen|eine)\b",
+    r"\bliegt'?s an mir\b|\b(?:ist|is) \w+ (?:grad |gerade )?(?:down|offline|kaputt)\b",
+    r"\bwas \w+ (?:denn|eigentlich|genau)\b",
     r"\bbitte um (?:hilfe|rat|unterstützung|rückmeldung|antwort|info|auskunft|rückruf)\b",
     r"\bwo (?:finde|kann|bekomme|stelle) ich\b",
     r"\bwarum (?:geht|funktioniert|kann|ist|wird|werden|sind|bekomme|verbraucht|dauert|hängt)\b",
@@ -93,6 +105,7 @@ _DE = (
     _SENTENCE + r"gibt(?:'s|s| es| s)\b(?! keine)",
     # "wie krieg ich das weg", "wie schalte ich ... aus": a question word, a verb, the asker.
     r"\bwie \w+ (?:ich|man|wir)\b",
+    _SENTENCE + _DE_V1_NAME,
     r"\b(?:suche|such|suchen) (?:nach )?(?:einem |einer |nem |ner |eine |ne )?(?:weg|möglichkeit|lösung)\b",
     r"\bfür (?:jeden|jede|alle|einen|eure|jegliche) (?:tipps?|hinweise?|hilfe|rat|ideen?)\w* dankbar\b",
     r"\b(?:helft|hilf|helfen sie) (?:mir|uns)\b",
@@ -111,7 +124,8 @@ _DE = (
 )
 _NAMED_INVERSION = re.compile(
     r"(?:^|[.!?\n]\s*)(?:@\S+\s+)*(?i:is|are|does|do|can|will|should|has|have|ist|kann|hat|gibt|"
-    r"unterstützt|geht|funktioniert|läuft|bietet|hat)\s+[A-Z][\w.-]+\s+\w"
+    r"unterstützt|geht|funktioniert|läuft|bietet|macht|kostet|liefert|druckt|nimmt|zeigt|will|muss|darf|soll)"
+    r"\s+[A-Z][\w.-]+\s+\w"
 )
 # One alternation per language, matched against the lower-cased text (faster than IGNORECASE).
 _EN_RE = re.compile("|".join(f"(?:{p})" for p in _EN))
@@ -141,7 +155,14 @@ _NO_ANSWER = re.compile(
     r"\bwho would(?:'ve| have) (?:thought|guessed)\b|\bhow hard can it be\b|\bever notice(?:d)? how\b|"
     r"\b(?:is|was) (?:it|this|that) even\b|\bwhat(?:'s| is) worse than\b|\bseriously thinks? \b|"
     r"\bwhy (?:pay|bother|use|buy)\b[^?.!]*\bwhen\b|\bwhy would (?:anyone|anybody)\b|\bsmh\b|"
-    r"\b(?:lol|lmao|rofl|sigh|asking for a friend)\b|🤡|\brhetorische frage\b|"
+    r"(?:^|[.!]\s*)does the (?:job|trick)\b|\basking for a friend\b|🤡|\brhetorische frage\b|\bwitz des tages\b|\bjoke of the day\b|"
+    r"\bwhat(?:'s| is) (?:even )?the point\b|\bwho needs\b[^?.!]*\bwhen\b|\becht jetzt\b|"
+    r"\bwas soll (?:so|so ne|so eine|sowas)\b|"
+    r"\b(?:nur|absolut|wärmstens|uneingeschränkt) (?:weiter)?empfehlen\b|\b(?:can only|highly|would) recommend\b|"
+    # a how-to ("How to print labels in bulk: 1. ...") and a question somebody else asked
+    r"\bhow to [^?.!\n]*:\s*(?:\n|1[.)]|step)|\bso geht'?s:|\banleitung:|"
+    r"\b(?:someone|somebody|a customer|customer|my \w+|einer|jemand|kunde|kundin|mein \w+|meine \w+) "
+    r"(?:hat |has |had |per mail |per e-mail )?(?:asked|asks|gefragt|fragt|fragte)\b|"
     r"\bwhy am i (?:not )?(?:surprised|even)\b|\bwhy does every\b|\bwas soll (?:das|der|die) (?:denn|eigentlich)?\b|"
     r"\bwho (?:at \S+ )?(?:thought|designs|designed|approved|signed off)\b|"
     r"\bwer hat (?:das|den|die|sowas) (?:abgenommen|verbrochen|entworfen|designt|genehmigt)\b|"
@@ -151,7 +172,8 @@ _NO_ANSWER = re.compile(
     r"\bwozu\b[^?.!]*,? wenn\b|\bwer hat sich (?:das |eigentlich |denn )*[^?.!]*ausgedacht\b|🙄|"
     # A question the writer answers at once ("Why ...? Because the universe hates me.").
     r"\?\s*(?:because|'?cause|weil|apparently|obviously|offenbar|anscheinend|offensichtlich|"
-    r"no|nope|yes|yep|absolutely|nein|ja|jein|klar|natürlich nicht)\b"
+    r"no|nope|yes|yep|absolutely|definitely|none|nobody|nein|ja|jein|klar|definitiv|keiner|keinen|niemand|"
+    r"natürlich nicht|für uns|for us)\b"
 )
 # Reported speech: a question inside quotes is somebody else's ("my boss asked 'can we ...?'").
 _QUOTED = re.compile(

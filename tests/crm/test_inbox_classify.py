@@ -99,7 +99,9 @@ def precision_recall(language: str, name: str = "questions_heldout") -> tuple[fl
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-@pytest.mark.parametrize("name", ["questions_heldout", "questions_blind_dev", "questions_blind_dev2"])
+@pytest.mark.parametrize(
+    "name", ["questions_heldout", "questions_blind_dev", "questions_blind_dev2", "questions_test3"]
+)
 def test_precision_and_recall_on_the_tuning_sets(language: str, name: str) -> None:
     # questions_heldout.tsv was written before the rules of issue 13 were changed; its misses
     # were then fixed, so it is a tuning set now (EN_TEST / DE_TEST above stay untouched).
@@ -112,7 +114,11 @@ def test_precision_and_recall_on_the_tuning_sets(language: str, name: str) -> No
     # test set (old rules en 0.80/0.88, de 0.77/0.86; after the first round en 0.85/0.88, de
     # 0.85/0.92); its misses were fixed by kind in a second round (V1 only at a sentence start,
     # embedded w-clauses, blame and self-answered questions, requests), so it is tuning data too.
-    # The held-out set of the second round is questions_test3.tsv (test below).
+    # questions_test3.tsv (a third blind annotator, another product) was the held-out set of the
+    # second round: en 0.88/0.90, de 0.83/0.76 (the rules before issue 13: en 0.81/0.84, de
+    # 0.77/0.72). A third round fixed its misses by kind (requests with please/bitte, reported
+    # questions, how-to titles, elliptical recommendations, German V1 with a lower-case name),
+    # so it is tuning data too. The held-out set of the third round is questions_test4.tsv.
     precision, recall = precision_recall(language, name)
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
 
