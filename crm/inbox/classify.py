@@ -44,7 +44,7 @@ _EN = (
     r"\bwhy (?:does|doesn't|do|don't|is|isn't|are|aren't|can't|won't|did)\b",
     # A clause that opens with a question word followed (at most one word later) by a verb.
     _CLAUSE + r"(?:who|what|when|where|which(?! is | was )|why|whom)\s+(?:\w+\s+)?"
-    r"(?:is|are|was|were|am|do|does|did|can|could|will|would|should|has|have|happens)\b",
+    r"(?:is|are|was|were|am|do|does|did|can|could|will|would|should|must|has|have|happens)\b",
     _CLAUSE + r"how (?:exactly |much |many |long |come |often )",
     # Inversion: "Is the app down", "Should I uninstall".
     _CLAUSE + r"(?:is|are|does|do|did|will|would|should|can|could|has|have|am|was|were) "
@@ -60,7 +60,10 @@ _EN = (
     r"\bcurious (?:whether|if|how|why|what|about whether)\b",
     r"\b(?:appreciate(?: it)?|be grateful|be thankful) if (?:someone|anyone|somebody|anybody|you)\b",
     # A request for action: "please" / "bitte" before a verb, unless it asks nothing of anyone.
-    r"\bplease,? (?!(?:don't|never|keep|stay|continue)\b)[a-z]\w*",
+    r"\bplease,? (?!(?:don't|never|keep|stay|continue)\b)[a-z]\w*|\b(?:pls|plz)\b|\bplease\W*$",
+    r"\bneed (?:someone|somebody|anyone|you|you guys) to\b",
+    r"\b(?:love|like|keen|want) to (?:hear|know)\b",
+    r"\bor (?:nah|not)\W*$",
     r"\bany (?:update|updates|news|eta)\W*$",
     r"\blooking for (?:someone|somebody|anyone) (?:who|to|that)\b",
     r"\bis \w+ (?:currently |just )?(?:down|offline|broken)\b",
@@ -89,8 +92,9 @@ _DE = (
     r"\b(?:brauch|brauche|bräuchte|benötige|bräuchten|brauchen) (?:dringend |etwas |mal |kurz |bitte |eure |ihre |deine |eine |einen )*"
     r"(?:hilfe|rat|unterstützung|tipps|bestätigung|antwort|rückmeldung|info|auskunft)\b",
     r"\bbitte,? (?!(?:schön|sehr|gerne|nicht ändern)\b)[a-zäöü]\w*",
-    r"\b(?:suche|such) (?:jemanden|wen|einen|eine)\b",
-    r"\bliegt'?s an mir\b|\b(?:ist|is) \w+ (?:grad |gerade )?(?:down|offline|kaputt)\b",
+    r"\b(?:suche|such) (?:jemanden|wen|einen|eine|nach tipps|tipps|hilfe|rat|empfehlungen|ideen)\b",
+    r"\bbei euch auch\b|\bbitte\W*$|\bmeldet euch\b",
+    r"\bliegt(?:'s| es| das)? an mir\b|\b(?:ist|is) \w+ (?:grad |gerade )?(?:down|offline|kaputt)\b",
     r"\bwas \w+ (?:denn|eigentlich|genau)\b",
     r"\bbitte um (?:hilfe|rat|unterstützung|rückmeldung|antwort|info|auskunft|rückruf)\b",
     r"\bwo (?:finde|kann|bekomme|stelle) ich\b",
@@ -115,7 +119,7 @@ _DE = (
     _CLAUSE + r"(?:mit |bei |an |für |von |zu )?(?:wann|welche[rsmn]?|wer|wem|wen|wieso|weshalb|weswegen|"
     r"wo|woran|womit|wozu|wohin|woher)\b(?! (?:ich|du|er|es|wir|ihr|man|sie)\b)",
     # Verb first: "Ist das normal", "Kommt der Dark Mode", "Lohnt sich das".
-    _SENTENCE + r"(?:ist|sind|gibt|kann|könnt|kannst|habt|hat|hast|unterstützt|soll|sollte|muss|geht|weiß|läuft|"
+    _SENTENCE + r"(?:ist|is|sind|gibt|kann|könnt|kannst|habt|hat|hast|unterstützt|soll|sollte|muss|geht|weiß|läuft|"
     r"krieg|kriege|bekomm|bekomme|darf|könnte|"
     r"funktioniert|klappt|kommt|lohnt|reicht|braucht|gilt|wird|werden|bleibt|lässt|laesst) "
     r"(?:das|es|man|ihr|du|jemand|ich|der|die|den|dem|mein|meine|euer|eure|sich)\b",
@@ -155,7 +159,11 @@ _NO_ANSWER = re.compile(
     r"\bwho would(?:'ve| have) (?:thought|guessed)\b|\bhow hard can it be\b|\bever notice(?:d)? how\b|"
     r"\b(?:is|was) (?:it|this|that) even\b|\bwhat(?:'s| is) worse than\b|\bseriously thinks? \b|"
     r"\bwhy (?:pay|bother|use|buy)\b[^?.!]*\bwhen\b|\bwhy would (?:anyone|anybody)\b|\bsmh\b|"
-    r"(?:^|[.!]\s*)does the (?:job|trick)\b|\basking for a friend\b|🤡|\brhetorische frage\b|\bwitz des tages\b|\bjoke of the day\b|"
+    r"(?:^|[.!]\s*)does the (?:job|trick)\b|"
+    # tips, tutorials and polls ask the reader to read or vote, not to answer
+    r"\b(?:quick |pro )?(?:tutorial|guide|tip|psa|anleitung|tipp)\s*:|(?:^|\n)\s*(?:quick )?poll\b|\bpoll (?:from|by) |\bpoll:|\bvote (?:below|now|here)\b|"
+    r"\bumfrage\b|\bstimmt [^.!?]*\bab\b|\bever wonder(?:ed)?\b|\b(?:ihr wundert euch|wundert ihr euch)\b|"
+    r"\bhow do you know (?:someone|somebody|if someone)\b|\b(?:then|and|but) found\b|\basking for a friend\b|🤡|\brhetorische frage\b|\bwitz des tages\b|\bjoke of the day\b|"
     r"\bwhat(?:'s| is) (?:even )?the point\b|\bwho needs\b[^?.!]*\bwhen\b|\becht jetzt\b|"
     r"\bwas soll (?:so|so ne|so eine|sowas)\b|"
     r"\b(?:nur|absolut|wärmstens|uneingeschränkt) (?:weiter)?empfehlen\b|\b(?:can only|highly|would) recommend\b|"
@@ -172,7 +180,7 @@ _NO_ANSWER = re.compile(
     r"\bwozu\b[^?.!]*,? wenn\b|\bwer hat sich (?:das |eigentlich |denn )*[^?.!]*ausgedacht\b|🙄|"
     # A question the writer answers at once ("Why ...? Because the universe hates me.").
     r"\?\s*(?:because|'?cause|weil|apparently|obviously|offenbar|anscheinend|offensichtlich|"
-    r"no|nope|yes|yep|absolutely|definitely|none|nobody|nein|ja|jein|klar|definitiv|keiner|keinen|niemand|"
+    r"no|nope|yes|yep|absolutely|definitely|clearly|genau|none|nobody|nein|ja|jein|klar|definitiv|keiner|keinen|niemand|"
     r"natürlich nicht|für uns|for us)\b"
 )
 # Reported speech: a question inside quotes is somebody else's ("my boss asked 'can we ...?'").

@@ -100,7 +100,7 @@ def precision_recall(language: str, name: str = "questions_heldout") -> tuple[fl
 
 @pytest.mark.parametrize("language", ["en", "de"])
 @pytest.mark.parametrize(
-    "name", ["questions_heldout", "questions_blind_dev", "questions_blind_dev2", "questions_test3"]
+    "name", ["questions_heldout", "questions_blind_dev", "questions_blind_dev2", "questions_test3", "questions_test4"]
 )
 def test_precision_and_recall_on_the_tuning_sets(language: str, name: str) -> None:
     # questions_heldout.tsv was written before the rules of issue 13 were changed; its misses
@@ -118,7 +118,11 @@ def test_precision_and_recall_on_the_tuning_sets(language: str, name: str) -> No
     # second round: en 0.88/0.90, de 0.83/0.76 (the rules before issue 13: en 0.81/0.84, de
     # 0.77/0.72). A third round fixed its misses by kind (requests with please/bitte, reported
     # questions, how-to titles, elliptical recommendations, German V1 with a lower-case name),
-    # so it is tuning data too. The held-out set of the third round is questions_test4.tsv.
+    # so it is tuning data too. questions_test4.tsv (a fourth annotator) held out the third round:
+    # en 0.88/0.84, de 0.94/0.90 (rules before issue 13: en 0.79/0.76, de 0.81/0.76); a fourth
+    # round fixed its kinds (pls, "need someone to", "or nah", tips/polls/tutorials, "bei euch
+    # auch", self-answers with "clearly"/"genau"). The held-out set of that round is
+    # questions_test5.tsv.
     precision, recall = precision_recall(language, name)
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
 
