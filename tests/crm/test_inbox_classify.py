@@ -143,3 +143,14 @@ def test_precision_and_recall_on_the_tuning_sets(language: str, name: str) -> No
 ])
 def test_issue_13_misses_and_false_alarms(text: str, language: str, expected: bool) -> None:
     assert classify.is_question(text, language) is expected
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_precision_and_recall_held_out(language: str) -> None:
+    # questions_test5.tsv: a fifth annotator who never saw the rules, another product (120 EN,
+    # 100 DE posts); never tuned on. Measured when it arrived, language given and detected
+    # alike: en P 0.97 R 0.93, de P 0.91 R 1.00 (the rules before issue 13: en 0.80/0.78, de
+    # 0.77/0.86). The issue's target: >= 0.9 both, in both languages.
+    precision, recall = precision_recall(language, "questions_test5")
+    print(f"\nheld-out questions, {language}: P {precision:.2f} R {recall:.2f}")  # pytest -s
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
