@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 
 from crm.settings import Settings
 
@@ -52,7 +52,7 @@ def _set_headers(response: Response, https: bool) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if https:
+    if https or request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
