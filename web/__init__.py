@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from crm.settings import Settings
 
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     security.init_app(app, settings)
+    app.before_request(lambda: edge.refuse_json_outside_the_api(request))
     app.config.update({k: v for k, v in test_config.items() if k.isupper()})
     app.extensions["settings"] = settings
     job_queue = test_config.get("JOB_QUEUE") or make_queue(

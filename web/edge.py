@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2**63 - 1  # the largest BIGINT
@@ -69,6 +69,14 @@ class SafeRequest(Request):
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         raise BadRequest(f"The body is not usable JSON: {e}." if e else "The body is not usable JSON.")
+
+
+def refuse_json_outside_the_api(request: Request) -> None:
+    """Pages take forms. Flask-WTF would read a JSON body as form data, and a JSON number or
+    list where it expects text crashes a form field, so a JSON body to a page is refused."""
+    if request.is_json and not request.path.startswith("/api/") and request.method not in ("GET", "HEAD"):
+        raise UnsupportedMediaType("This page takes a form (application/x-www-form-urlencoded or "
+                                   "multipart/form-data); the JSON API is under /api/v1.")
 
 
 class App(Flask):

@@ -29,6 +29,7 @@ from crm.sources.models import Source
 from listeners.alerts import rebuild_rule_counters, send_deliveries
 from web.charts.alerts import alert_chart
 from web.db import session
+from web.params import arg_id
 from web.views.auth import requires
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -297,7 +298,7 @@ def unmute_rule(rule_id: int) -> Any:
 def mute_me() -> Any:
     """The signed-in user's own mute of one rule (rule_id) or of every rule."""
     form = MuteForm()
-    rule_id = request.form.get("rule_id", type=int)
+    rule_id = arg_id("rule_id", request.form)
     if form.validate_on_submit():
         hours = form.hours.data or 0
         services.mute_for_user(session(), current_user.id, rule_id, utcnow() + timedelta(hours=hours) if hours else None)
@@ -310,7 +311,7 @@ def mute_me() -> Any:
 @requires("view")
 def unmute_me() -> Any:
     if ActionForm().validate_on_submit():
-        services.unmute_for_user(session(), current_user.id, request.form.get("rule_id", type=int))
+        services.unmute_for_user(session(), current_user.id, arg_id("rule_id", request.form))
         session().commit()
         flash("Unmuted for you.", "success")
     return redirect(url_for("alerts.rules"))

@@ -20,7 +20,7 @@ from crm.inbox.models import ESCALATION_LEVELS, MEMBER_LEVELS, REASONS, TeamAcco
 from crm.interactions.services import InteractionFilter, search_interactions, thread_of
 from crm.sources.models import Source
 from web.db import session
-from web.params import arg_int
+from web.params import arg_count, arg_int
 from web.views.auth import requires
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -67,13 +67,7 @@ def _assignee_choices() -> list[tuple[int, str]]:
 
 def _filter_from_args() -> InboxFilter:
     def opt_int(name: str) -> int | None:
-        raw = (request.args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise InvalidInput(f"{raw[:20]!r} is not a number.", field=name) from None
+        return arg_count(name)
 
     return InboxFilter(
         status=request.args.get("status") or "open",
