@@ -115,7 +115,9 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture()
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret-key-0123456789")
+    # Tests' webhook sinks listen on loopback, which the SSRF guard refuses unless allowed.
+    return Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret-key-0123456789",
+                    outgoing_allow=("127.0.0.1",))
 
 
 # --- web ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` may carry SETTINGS, SESSION_FACTORY and JOB_QUEUE."""
     from listeners import runtime
     from listeners.queue import make_queue
-    from web import db, errors, filters
+    from web import db, edge, errors, filters, security
     from web.views import (
         account,
         auth,
@@ -30,8 +30,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         sentiment,
         sources,
     )
-
-    from web import edge, security
 
     app = edge.App(__name__)
     # Before any blueprint: every <int:...> in a route answers 404 beyond a BIGINT.

@@ -15,7 +15,6 @@ from wtforms.validators import NumberRange
 from crm.errors import InvalidInput
 from crm.interactions.services import InteractionFilter
 
-
 MAX_ID = 2**63 - 1  # the largest BIGINT
 FIRST_YEAR, LAST_YEAR = 1900, 9998
 

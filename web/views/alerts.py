@@ -18,7 +18,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.alerts import explain, notify, services, severity
@@ -27,6 +35,7 @@ from crm.db import utcnow
 from crm.errors import InvalidInput
 from crm.sources.models import Source
 from listeners.alerts import rebuild_rule_counters, send_deliveries
+from listeners.outgoing import BlockedAddress, check_url
 from web.charts.alerts import alert_chart
 from web.db import session
 from web.params import arg_id
@@ -70,6 +79,14 @@ class RuleForm(FlaskForm):
     webhook_format = SelectField("Webhook body", choices=[("slack", "Slack-compatible"), ("json", "Plain JSON")])
     enabled = BooleanField("Enabled", default=True)
     detect_silence = BooleanField("Alert on silence")
+
+    def validate_webhook_url(self, field: Any) -> None:
+        """The SSRF guard at form time: no loopback, private, link-local ... address."""
+        if field.data:
+            try:
+                check_url(field.data.strip(), current_app.extensions["settings"].outgoing_allow)
+            except BlockedAddress as exc:
+                raise ValidationError(str(exc)) from None
 
 
 class NoteForm(FlaskForm):

@@ -14,8 +14,8 @@ from flask_login import current_user
 
 from crm.errors import NotFound, PermissionDenied
 from crm.segments import runs
-from crm.segments.models import ExportRun
 from crm.segments.export import label
+from crm.segments.models import ExportRun
 from web.db import session
 from web.views.auth import requires
 
