@@ -14,12 +14,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from crm.db import utcnow
 from crm.errors import Conflict, InvalidInput, PermissionDenied
-from crm.users.services import can
 from crm.inbox import actions, classify, reminders, services
 from crm.inbox.listing import InboxFilter, list_inbox
 from crm.inbox.models import ESCALATION_LEVELS, MEMBER_LEVELS, REASONS, TeamAccount
 from crm.interactions.services import InteractionFilter, search_interactions, thread_of
 from crm.sources.models import Source
+from crm.users.services import can
 from web.db import session
 from web.params import arg_count, arg_int
 from web.views.auth import requires
