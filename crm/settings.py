@@ -147,6 +147,9 @@ class Settings:
     # Outgoing URLs (webhooks) may not reach private, loopback, link-local or reserved
     # addresses, except hosts and networks listed here (comma list: 10.0.0.0/8, hooks.local).
     outgoing_allow: tuple[str, ...] = ()
+    # Reverse proxies in front of the web process whose X-Forwarded-For/-Proto are trusted
+    # (0: none). Login throttling counts per client address, which a proxy would otherwise hide.
+    proxy_hops: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -208,6 +211,7 @@ class Settings:
             max_upload_mb=_get(env, "MAX_UPLOAD_MB", _parse_int("MAX_UPLOAD_MB", 1, 100_000), 512),
             retention_days=_get(env, "RETENTION_DAYS", _parse_int("RETENTION_DAYS", 0, 3650), 30),
             outgoing_allow=_get(env, "OUTGOING_ALLOW", _parse_allow_list, ()),
+            proxy_hops=_get(env, "PROXY_HOPS", _parse_int("PROXY_HOPS", 0, 5), 0),
         )
 
     @property

@@ -71,6 +71,10 @@ def init_app(app: Flask, settings: Settings) -> None:
         # A signed-in session also ends after this long without a visit.
         PERMANENT_SESSION_LIFETIME=timedelta(days=max(settings.remember_days, 1)),
     )
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     https = settings.base_url.startswith("https://")
     app.after_request(lambda response: _set_headers(response, https))
     app.jinja_env.globals["csp_nonce"] = csp_nonce

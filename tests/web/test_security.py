@@ -220,3 +220,16 @@ def test_unknown_and_known_emails_take_the_same_time(settings, session_factory, 
 
     known, unknown = timed("sam@example.com"), timed("nobody@example.com")
     assert unknown > 0.6 * known, (known, unknown)
+
+
+def test_behind_a_proxy_the_forwarded_address_is_counted(settings, session_factory, user, csrf) -> None:  # type: ignore[no-untyped-def]
+    app = _app(settings, session_factory, login_attempts_per_account=100, login_attempts_per_address=2,
+               proxy_hops=1)
+    client = app.test_client()
+
+    def attempt(address: str) -> int:
+        data = {"csrf_token": csrf(client, "/login"), "email": "sam@example.com", "password": "wrong"}
+        return client.post("/login", data=data, headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(3)] == [422, 422, 429]
+    assert attempt("198.51.100.4") == 422  # another client behind the same proxy is not blocked
