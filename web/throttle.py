@@ -32,6 +32,8 @@ class LoginThrottle:
     def from_settings(cls, settings: Settings, storage_url: str | None = None) -> LoginThrottle:
         """Redis storage on REDIS_URL (or ``storage_url``), memory without it."""
         url = storage_url or settings.redis_url or "memory://"
+        if url.startswith("unix://"):  # redis-py's socket URL; limits names it redis+unix://
+            url = "redis+" + url
         storage: Storage = storage_from_string(url)
         window = settings.login_window_seconds
         return cls(
