@@ -15,7 +15,8 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
 
-MAX_ID = 2**63 - 1  # the largest BIGINT
+from crm.db import MAX_ID
+
 MAX_JSON_DEPTH = 32
 
 

@@ -12,10 +12,10 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import NumberRange
 
+from crm.db import MAX_ID
 from crm.errors import InvalidInput
 from crm.interactions.services import InteractionFilter
 
-MAX_ID = 2**63 - 1  # the largest BIGINT
 FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
@@ -29,7 +29,7 @@ def parse_id(raw: str | int | None, field: str) -> int | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     text = str(raw).strip()
-    if not text.isdigit() or len(text) > 19 or not 0 < int(text) <= MAX_ID:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not 0 < int(text) <= MAX_ID:
         raise InvalidInput(f"{text[:24]!r} is not an id (a whole number from 1 to {MAX_ID}).", field=field)
     return int(text)
 
@@ -44,7 +44,7 @@ def arg_count(name: str) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_ID:
         raise InvalidInput(f"{raw[:24]!r} is not a whole number from 0 to {MAX_ID}.", field=name)
     return int(raw)
 

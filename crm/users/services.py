@@ -12,7 +12,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.db import utcnow
+from crm.db import as_id, utcnow
 from crm.errors import Conflict, InvalidInput
 from crm.users.models import ROLES, User
 
@@ -110,9 +110,9 @@ def rotate_session_token(user: User) -> None:
 def user_for_session(session: Session, session_id: str) -> User | None:
     """The user a session's "id:token" names, if the token is still theirs."""
     user_id, _, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or len(user_id) > 19 or not token:
+    if as_id(user_id) is None or not token:
         return None
-    user = session.get(User, int(user_id))
+    user = session.get(User, as_id(user_id))
     if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):
         return None
     return user

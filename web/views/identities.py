@@ -104,7 +104,7 @@ def snooze_suggestion(suggestion_id: int) -> Any:
 
 def _ids(raw: str) -> list[int]:
     parts = [p for p in re.split(r"[\s,;]+", raw or "") if p]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(p.isascii() and p.isdigit() for p in parts):
         raise InvalidInput("List member ids separated by commas, e.g. 12, 45.", field="merge_ids")
     return [parse_id(p, "merge_ids") or 0 for p in parts]
 
