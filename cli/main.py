@@ -10,6 +10,7 @@ import click
 
 from cli.admin import db, users
 from cli.alerts import alerts
+from cli.files import files
 from cli.imports import import_command
 from cli.inbox import inbox
 from cli.members import members
@@ -24,7 +25,7 @@ def cli() -> None:
 
 
 for command in (db, users, import_command, export_command, segments, sources, serve, demo, worker, scheduler,
-                alerts, inbox, members):
+                alerts, inbox, members, files):
     cli.add_command(command)
 
 

@@ -77,3 +77,15 @@ def table_of(model: type[Base]) -> Table:
 def dialect_name(session: Session) -> str:
     """'postgresql' or 'sqlite' for the session's bind."""
     return session.get_bind().dialect.name
+
+
+MAX_ID = 2**63 - 1  # the largest BIGINT: no row has a larger id
+
+
+def as_id(text: str | None) -> int | None:
+    """``text`` as a row id (ASCII digits, 1 .. 2^63-1), else None. ``"²".isdigit()`` is True."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None

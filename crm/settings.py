@@ -85,6 +85,20 @@ def _parse_str(name: str, max_len: int = 500) -> Callable[[str], str]:
     return parse
 
 
+def _parse_allow_list(raw: str) -> tuple[str, ...]:
+    """OUTGOING_ALLOW: host names, IP addresses or networks (CIDR), comma-separated."""
+    import ipaddress
+
+    items = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    for item in items:
+        if "/" in item or item[:1].isdigit() or ":" in item:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise SettingsError(f"OUTGOING_ALLOW: {item!r} is not an address or network") from None
+    return items
+
+
 def _get(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -120,6 +134,22 @@ class Settings:
     # Delivery of alerts and reminders.
     smtp_url: str | None = None
     mail_from: str = "crm@localhost"
+    # Security (issue 16). None: Secure cookies exactly when BASE_URL is https.
+    session_cookie_secure: bool | None = None
+    remember_days: int = 14
+    # Failed sign-ins allowed per account and per address in LOGIN_WINDOW_SECONDS.
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 20
+    login_window_seconds: int = 300
+    max_upload_mb: int = 512
+    # Uploaded import files and export files older than this are deleted by the scheduler.
+    retention_days: int = 30
+    # Outgoing URLs (webhooks) may not reach private, loopback, link-local or reserved
+    # addresses, except hosts and networks listed here (comma list: 10.0.0.0/8, hooks.local).
+    outgoing_allow: tuple[str, ...] = ()
+    # Reverse proxies in front of the web process whose X-Forwarded-For/-Proto are trusted
+    # (0: none). Login throttling counts per client address, which a proxy would otherwise hide.
+    proxy_hops: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -169,7 +199,27 @@ class Settings:
             x_api_url=_get(env, "X_API_URL", _parse_url("X_API_URL", http), cls.x_api_url),
             smtp_url=_get(env, "SMTP_URL", _parse_url("SMTP_URL", ("smtp", "smtps")), None),
             mail_from=_get(env, "MAIL_FROM", _parse_str("MAIL_FROM"), "crm@localhost"),
+            session_cookie_secure=_get(env, "SESSION_COOKIE_SECURE", _parse_bool("SESSION_COOKIE_SECURE"), None),
+            remember_days=_get(env, "REMEMBER_DAYS", _parse_int("REMEMBER_DAYS", 0, 365), 14),
+            login_attempts_per_account=_get(
+                env, "LOGIN_ATTEMPTS_PER_ACCOUNT", _parse_int("LOGIN_ATTEMPTS_PER_ACCOUNT", 1, 1000), 5
+            ),
+            login_attempts_per_address=_get(
+                env, "LOGIN_ATTEMPTS_PER_ADDRESS", _parse_int("LOGIN_ATTEMPTS_PER_ADDRESS", 1, 10_000), 20
+            ),
+            login_window_seconds=_get(env, "LOGIN_WINDOW_SECONDS", _parse_int("LOGIN_WINDOW_SECONDS", 1, 86_400), 300),
+            max_upload_mb=_get(env, "MAX_UPLOAD_MB", _parse_int("MAX_UPLOAD_MB", 1, 100_000), 512),
+            retention_days=_get(env, "RETENTION_DAYS", _parse_int("RETENTION_DAYS", 0, 3650), 30),
+            outgoing_allow=_get(env, "OUTGOING_ALLOW", _parse_allow_list, ()),
+            proxy_hops=_get(env, "PROXY_HOPS", _parse_int("PROXY_HOPS", 0, 5), 0),
         )
+
+    @property
+    def cookies_secure(self) -> bool:
+        """SESSION_COOKIE_SECURE when set, else whether BASE_URL is https."""
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.base_url.startswith("https://")
 
     def resolved_secret_key(self) -> str:
         """SECRET_KEY, or a random key kept in DATA_DIR so sessions survive restarts."""

@@ -125,7 +125,7 @@ def _send(prepared: _Prepared) -> int | None:
     if prepared.channel == "email":
         send_email(runtime.get().settings.smtp_url or "", prepared.payload)
         return None
-    return post_webhook(prepared.target, prepared.payload)
+    return post_webhook(prepared.target, prepared.payload, allow=runtime.get().settings.outgoing_allow)
 
 
 def _attempt(delivery_id: int, *, retry: bool) -> tuple[str, BaseException | None]:

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 import requests
 
 from crm.alerts.notices import Notice
+from listeners.outgoing import BlockedAddress, check_url, guarded_session
 
 ICONS = {"watch": ":eyes:", "warning": ":warning:", "crisis": ":rotating_light:"}
 WEBHOOK_TIMEOUT = 10.0
@@ -99,10 +100,20 @@ def send_email(smtp_url: str, msg: EmailMessage, timeout: float = SMTP_TIMEOUT) 
         client.send_message(msg)
 
 
-def post_webhook(url: str, body: dict[str, Any], timeout: float = WEBHOOK_TIMEOUT) -> int:
-    """POST JSON; return the status code, or raise DeliveryFailed for errors and non-2xx."""
+def post_webhook(url: str, body: dict[str, Any], timeout: float = WEBHOOK_TIMEOUT, *,
+                 allow: Sequence[str] = ()) -> int:
+    """POST JSON; return the status code, or raise DeliveryFailed for errors and non-2xx.
+
+    Only public addresses (or those in ``allow``, OUTGOING_ALLOW) are reached: the URL is
+    checked first, and the connected socket again (listeners/outgoing.py).
+    """
     try:
-        response = requests.post(url, json=body, timeout=timeout, allow_redirects=False)
+        check_url(url, allow)
+    except BlockedAddress as exc:
+        raise DeliveryFailed(f"refused: {exc}") from exc
+    try:
+        with guarded_session(allow) as session:
+            response = session.post(url, json=body, timeout=timeout, allow_redirects=False)
     except requests.RequestException as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}"[:500]) from exc
     if not 200 <= response.status_code < 300:

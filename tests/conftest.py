@@ -115,7 +115,9 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture()
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret-key-0123456789")
+    # Tests' webhook sinks listen on loopback, which the SSRF guard refuses unless allowed.
+    return Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret-key-0123456789",
+                    outgoing_allow=("127.0.0.1",))
 
 
 # --- web ---------------------------------------------------------------------------------
@@ -147,14 +149,15 @@ def runner(app):  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def login(client, db):  # type: ignore[no-untyped-def]
     """``login(role)`` creates a user with that role and signs the client in as them."""
-    from crm.users.services import create_user
+    from crm.users.services import create_user, rotate_session_token
 
     def do(role: str = "admin"):  # type: ignore[no-untyped-def]
         email = f"{role}-{uuid.uuid4().hex[:6]}@example.com"
         user = create_user(db, email=email, password="correct horse", role=role, name=role.title())
+        rotate_session_token(user)
         db.commit()
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
+            sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
         return user
 

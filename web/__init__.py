@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from crm.settings import Settings
 
@@ -14,8 +14,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` may carry SETTINGS, SESSION_FACTORY and JOB_QUEUE."""
     from listeners import runtime
     from listeners.queue import make_queue
-    from web import db, errors, filters
+    from web import db, edge, errors, filters, security
     from web.views import (
+        account,
         auth,
         identities,
         imports,
@@ -30,16 +31,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         sources,
     )
 
-    app = Flask(__name__)
+    app = edge.App(__name__)
+    # Before any blueprint: every <int:...> in a route answers 404 beyond a BIGINT.
+    app.url_map.converters["int"] = edge.BoundedIntConverter
     test_config = test_config or {}
     settings: Settings = test_config.get("SETTINGS") or Settings.from_env()
     app.config.update(
         SECRET_KEY=settings.resolved_secret_key(),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=2 * 1024**3,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024**2,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    security.init_app(app, settings)
+    app.before_request(lambda: edge.refuse_json_outside_the_api(request))
     app.config.update({k: v for k, v in test_config.items() if k.isupper()})
     app.extensions["settings"] = settings
     job_queue = test_config.get("JOB_QUEUE") or make_queue(
@@ -51,10 +54,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=settings.log_level)
 
     db.init_app(app)
-    auth.init_app(app)
+    from web.throttle import LoginThrottle
+
+    auth.init_app(app, LoginThrottle.from_settings(settings, test_config.get("LOGIN_THROTTLE_STORAGE")))
     errors.init_app(app)
     filters.init_app(app)
-    for module in (overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
+    for module in (account, overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
                    sentiment):
         app.register_blueprint(module.bp)
     from web.api import members as api_members

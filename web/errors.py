@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from crm.errors import DomainError
 
@@ -50,6 +50,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
         return _respond(400, "Form expired", "The form was open too long or came from elsewhere. Reload the page and try again.")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> Any:
+        limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024**2
+        return _respond(413, "Too large", f"The upload is larger than the limit of {limit:,} MB "
+                        "(MAX_UPLOAD_MB). Split the file and import the parts.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -1,13 +1,52 @@
-"""Reading query-string arguments without ever turning junk into a 500."""
+"""Reading query-string and form arguments without ever turning junk into a 500.
+
+Ids are bounded by the largest BIGINT (a larger one can name no row, and the database driver
+would raise on it); dates by the years a date can be moved a day in either direction.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from flask import request
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import NumberRange
 
+from crm.db import MAX_ID
 from crm.errors import InvalidInput
 from crm.interactions.services import InteractionFilter
+
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def id_range(message: str = "Give the id of an existing row.") -> NumberRange:
+    """A WTForms validator for an id field: 1 .. 2^63-1."""
+    return NumberRange(min=1, max=MAX_ID, message=message)
+
+
+def parse_id(raw: str | int | None, field: str) -> int | None:
+    """An id from text ("" / None: None); InvalidInput for junk or ids no BIGINT holds."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not 0 < int(text) <= MAX_ID:
+        raise InvalidInput(f"{text[:24]!r} is not an id (a whole number from 1 to {MAX_ID}).", field=field)
+    return int(text)
+
+
+def arg_id(name: str, values: MultiDict[str, str] | None = None) -> int | None:
+    """The id in query (or ``values``) argument ``name``, None when absent; 422 for junk."""
+    return parse_id((request.args if values is None else values).get(name), name)
+
+
+def arg_count(name: str) -> int | None:
+    """A whole number 0 .. 2^63-1 in query argument ``name``, None when absent; 422 for junk."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_ID:
+        raise InvalidInput(f"{raw[:24]!r} is not a whole number from 0 to {MAX_ID}.", field=name)
+    return int(raw)
 
 
 def arg_int(name: str, default: int, *, lo: int = 1, hi: int = 10_000) -> int:
@@ -24,9 +63,13 @@ def arg_date(name: str) -> datetime | None:
     if not raw:
         return None
     try:
-        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+        value = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise InvalidInput(f"{raw[:20]!r} is not a date like 2026-09-01.", field=name) from None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        # 9999-12-31 plus the one day an "until" date adds overflows.
+        raise InvalidInput(f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}.", field=name)
+    return value
 
 
 def filter_from_args(**fixed: int | None) -> InteractionFilter:

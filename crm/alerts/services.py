@@ -26,7 +26,7 @@ from crm.alerts.models import (
     Delivery,
     DeliveryAttempt,
 )
-from crm.db import utcnow
+from crm.db import as_id, utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.interactions.search import parse_query
 from crm.users.models import User
@@ -68,7 +68,7 @@ def _check(data: RuleInput) -> None:
     value = data.scope_value.strip()
     if data.scope_kind == "platform" and not value:
         raise InvalidInput("Name the platform to watch, e.g. reddit.", field="scope_value")
-    if data.scope_kind in ("source", "segment") and not value.isdigit():
+    if data.scope_kind in ("source", "segment") and as_id(value) is None:
         raise InvalidInput(f"Choose the {data.scope_kind} to watch.", field="scope_value")
     if data.scope_kind == "query":
         parse_query(value)  # raises InvalidInput with the search box's own message

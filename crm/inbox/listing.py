@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from crm.db import utcnow
+from crm.db import as_id, utcnow
 from crm.errors import InvalidInput
 from crm.inbox.models import MEMBER_LEVELS, REASONS, STATUSES, InboxItem
 from crm.interactions.models import SENTIMENT_LABELS, Interaction
@@ -46,6 +46,8 @@ class InboxFilter:
             raise InvalidInput(f"reason must be one of {', '.join(REASONS)}", field="reason")
         if self.sort not in SORTS:
             raise InvalidInput(f"sort must be one of {', '.join(SORTS)}", field="sort")
+        if self.assignee and self.assignee not in ("me", "unassigned") and as_id(self.assignee) is None:
+            raise InvalidInput("assignee is a user id, me or unassigned.", field="assignee")
         for name in ("min_age_hours", "max_age_hours"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 24 * 3650:

@@ -5,9 +5,20 @@ from the database), then rows are built and written a chunk at a time, each chun
 short transaction of its own. One long read transaction would be simpler, but on SQLite every
 transaction takes the write lock (crm/db.py), so a 30-second export would stall ingest.
 
-Every text value written to CSV or XLSX is neutralised: a cell starting with = + - @, a tab or
-a carriage return is what a spreadsheet runs as a formula, so it gets a leading apostrophe
-(OWASP's advice for CSV injection). JSONL is not opened by spreadsheets and keeps values as is.
+Formulas in social text never run (a cell starting with = + - @, a tab or a carriage return
+is what a spreadsheet runs as a formula), and the neutralisation is chosen per format:
+
+- XLSX has cell types: every text is written as a text cell, and a text with a formula start
+  also carries Excel's own "quote prefix" flag (what Excel stores when you type '=x). Excel
+  shows the text exactly as written, without an apostrophe, and it stays text when edited.
+  Characters XML cannot hold (C0 controls but tab/LF/CR, U+FFFE, U+FFFF, lone surrogates)
+  are dropped, so one hostile post never stops an export; a text is cut at Excel's 32,767.
+- CSV has no types, so the apostrophe (OWASP's advice) is the only marker, and Excel shows it.
+  A CSV may be read with the other delimiter (German Excel splits a ',' file on ';') or with
+  its quotes out of step, so every part that could become a cell is neutralised: the start of
+  the text and whatever follows a ',', ';', tab or line break (after quotes and spaces).
+  Every cell is quoted.
+- JSONL is not opened by spreadsheets and keeps every value whole, as it is.
 """
 
 from __future__ import annotations
@@ -39,7 +50,11 @@ CHUNK = 5000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_CHARS = frozenset(FORMULA_START)
 PLATFORM_COLUMN = re.compile(r"^(handle|profile_url|followers):([a-z0-9_.-]{1,32})$")
-MAX_TEXT = 32_000  # an Excel cell holds 32,767 characters
+XLSX_MAX_TEXT = 32_767  # an Excel cell holds 32,767 characters
+# A formula start at the beginning of the text, or after anything a reader could split a cell
+# on, behind optional quotes and spaces: the apostrophe goes right after the split point.
+_PART_FORMULA = re.compile(r"(^|[,;\t\r\n])(?=[\s\"]*[=+\-@\t\r])")
+_SPLIT_OR_START = frozenset(",;\t\r\n") | _FORMULA_CHARS
 
 # key -> (label, group)
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -114,6 +129,14 @@ def platforms_in_use(session: Session) -> list[str]:
 def neutralise(value: str) -> str:
     """A text a spreadsheet will show, never run: a leading apostrophe before formula starts."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def neutralise_parts(value: str) -> str:
+    """A CSV text no reader can split into a live formula: an apostrophe before every formula
+    start at the beginning or after a ',', ';', tab or line break (behind quotes and spaces)."""
+    if not _SPLIT_OR_START.intersection(value):
+        return value  # the common case: nothing to split on, no formula start
+    return _PART_FORMULA.sub(lambda m: m.group(1) + "'", value)
 
 
 # --- rows --------------------------------------------------------------------------------
@@ -207,7 +230,7 @@ def _getter(key: str, now: datetime) -> Getter:
     if key == "engagement":
         return lambda m, i, t, last: engagement.level_of(m, now)
     if key == "last_interaction_text":
-        return lambda m, i, t, last: None if last is None else " — ".join(x for x in (last.title, last.text) if x)[:MAX_TEXT]
+        return lambda m, i, t, last: None if last is None else " — ".join(x for x in (last.title, last.text) if x)
     if key.startswith("last_interaction_"):
         part = {"at": "occurred_at"}.get(key.removeprefix("last_interaction_"), key.removeprefix("last_interaction_"))
         return lambda m, i, t, last: None if last is None else getattr(last, part)
@@ -235,15 +258,16 @@ class CSVWriter(_Base):
     def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
         super().__init__(path, columns)
         self.decimal_comma = delimiter == ";"
-        self._file: IO[str] = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        self._csv = csv.writer(self._file, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
-        self._csv.writerow([neutralise(label(c)) for c in columns])
+        # "replace": a lone surrogate (which no database stores) would not stop the export.
+        self._file: IO[str] = open(path, "w", encoding="utf-8-sig", newline="", errors="replace")  # noqa: SIM115
+        self._csv = csv.writer(self._file, delimiter=delimiter, quoting=csv.QUOTE_ALL)
+        self._csv.writerow([neutralise_parts(label(c)) for c in columns])
 
     def _cell(self, value: Any) -> Any:
         # Dispatch on the exact type, most frequent first: this runs once per cell.
         kind = type(value)
         if kind is str:
-            return "'" + value if value[:1] in _FORMULA_CHARS else value
+            return neutralise_parts(value)
         if value is None:
             return ""
         if kind is int:
@@ -252,7 +276,7 @@ class CSVWriter(_Base):
             return repr(value).replace(".", ",") if self.decimal_comma else repr(value)
         if kind is datetime:
             return value.astimezone(UTC).isoformat(" ", "seconds")[:19]
-        return neutralise(value) if isinstance(value, str) else value
+        return neutralise_parts(value) if isinstance(value, str) else value
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
         self._csv.writerows([self._cell(v) for v in row] for row in rows)
@@ -266,17 +290,23 @@ class XLSXWriter(_Base):
 
     def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         super().__init__(path, columns)
+        self._text_cell = WriteOnlyCell
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet("Members")
-        self._sheet.append([neutralise(label(c)) for c in columns])
+        self._sheet.append([self._cell(label(c)) for c in columns])
 
-    @staticmethod
-    def _cell(value: Any) -> Any:
+    def _cell(self, value: Any) -> Any:
         if type(value) is str:
-            # openpyxl stores a string starting with "=" as a formula; neutralised, none does.
-            return _clean_xml("'" + value if value[:1] in _FORMULA_CHARS else value)
+            value = _clean_xml(value)[:XLSX_MAX_TEXT]
+            if value[:1] in _FORMULA_CHARS:
+                # openpyxl would store it as a formula: a text cell with Excel's quote prefix.
+                cell = self._text_cell(self._sheet, value=value)
+                cell.data_type, cell.quotePrefix = "s", True
+                return cell
+            return value
         if isinstance(value, datetime):
             return value.astimezone(UTC).replace(tzinfo=None)  # Excel has no time zones: UTC
         return value
@@ -294,7 +324,7 @@ class JSONLWriter(_Base):
 
     def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
         super().__init__(path, columns)
-        self._file: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115
+        self._file: IO[str] = open(path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
         for row in rows:
@@ -308,12 +338,13 @@ class JSONLWriter(_Base):
 WRITERS: dict[str, type[CSVWriter] | type[XLSXWriter] | type[JSONLWriter]] = {
     "csv": CSVWriter, "xlsx": XLSXWriter, "jsonl": JSONLWriter,
 }
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _clean_xml(value: str) -> str:
-    # Control characters are not allowed in XLSX's XML; openpyxl raises on them.
-    return _ILLEGAL_XML.sub("", value) if not value.isprintable() else value
+    """``value`` without what XML 1.0 cannot hold (openpyxl and lxml raise on it)."""
+    # isprintable() is False for every one of them (and for tabs and newlines): a fast pass.
+    return value if value.isprintable() else _ILLEGAL_XML.sub("", value)
 
 
 def open_writer(fmt: str, path: Path, columns: Sequence[str], delimiter: str = ",") -> CSVWriter | XLSXWriter | JSONLWriter:

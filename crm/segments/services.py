@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from crm.db import as_id
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.members.models import Member
 from crm.members.services import MemberPage
@@ -54,8 +55,8 @@ def get_segment(session: Session, segment_id: int) -> Segment:
 def find_segment(session: Session, ref: str) -> Segment:
     """A segment by id ("7") or by name, case-insensitive (the CLI's SEGMENT argument)."""
     ref = (ref or "").strip()
-    if ref.isdigit():
-        found = session.get(Segment, int(ref))
+    if as_id(ref) is not None:
+        found = session.get(Segment, as_id(ref))
         if found is not None:
             return found
     segment = session.scalars(select(Segment).where(func.lower(Segment.name) == ref.casefold())).first()

@@ -25,6 +25,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session and remember-me cookie; rotating it (sign-out, "sign out
+    # everywhere", a new password) ends every session signed with the old one. None until the
+    # first sign-in after migration 0011, so cookies from before it carry no valid token.
+    session_token: Mapped[str | None] = mapped_column(String(64))
 
     # Flask-Login's protocol, written out so crm does not import Flask.
     @property
@@ -40,4 +44,5 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # "id:token": Flask-Login puts this into the session and the remember-me cookie.
+        return f"{self.id}:{self.session_token or ''}"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
 import re
+import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.db import utcnow
+from crm.db import as_id, utcnow
 from crm.errors import Conflict, InvalidInput
 from crm.users.models import ROLES, User
 
@@ -77,10 +79,52 @@ def create_user(session: Session, *, email: str, password: str, role: str, name:
     return user
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None."""
+    """The active user with this e-mail and password, or None.
+
+    An unknown e-mail costs a full hash too, so the answer's timing does not tell which
+    e-mails have an account.
+    """
     user = session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
-    if user is None or not user.active or not check_password(user.password_hash, password or ""):
+    if user is None:
+        check_password(_dummy_hash(), password or "")
+        return None
+    if not check_password(user.password_hash, password or "") or not user.active:
         return None
     user.last_login_at = utcnow()
+    if not user.session_token:
+        user.session_token = secrets.token_hex(32)
     return user
+
+
+def rotate_session_token(user: User) -> None:
+    """End every session and remember-me cookie of ``user`` (sign-out, sign out everywhere)."""
+    user.session_token = secrets.token_hex(32)
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The user a session's "id:token" names, if the token is still theirs."""
+    user_id, _, token = (session_id or "").partition(":")
+    if as_id(user_id) is None or not token:
+        return None
+    user = session.get(User, as_id(user_id))
+    if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """Set a new password after checking the current one; every other session ends."""
+    if not check_password(user.password_hash, current or ""):
+        raise InvalidInput("The current password is wrong.", field="current_password")
+    if len(new or "") < 8:
+        raise InvalidInput("The new password must be at least 8 characters.", field="new_password")
+    if len(new) > 500:
+        raise InvalidInput("The new password must be at most 500 characters.", field="new_password")
+    user.password_hash = hash_password(new)
+    rotate_session_token(user)

@@ -53,7 +53,7 @@ def test_export_by_name_to_xlsx_and_csv(scratch, tmp_path: Path) -> None:  # typ
     assert "4 members written" in result.output
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0] == ("Name", "Reach", "Tags")
-    assert sorted(rows[1:]) == [(f"'+Cli {i}", i * 10, "t") for i in range(4)]
+    assert sorted(rows[1:]) == [(f"+Cli {i}", i * 10, "t") for i in range(4)]  # quote-prefixed text cells
     csv_out = tmp_path / "out.csv"
     with scratch() as s:
         seg_id = services.find_segment(s, "Cli people").id

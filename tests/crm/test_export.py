@@ -67,7 +67,7 @@ def write(tmp_path: Path, fmt: str, delimiter: str = ",") -> Path:
 
 def test_csv_has_a_bom_and_reads_back(tmp_path: Path) -> None:
     path = write(tmp_path, "csv")
-    assert path.read_bytes().startswith(b"\xef\xbb\xbfMember id,")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf\"Member id\",")  # every cell quoted
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == [label(c) for c in COLS]
@@ -88,9 +88,11 @@ def test_xlsx_reads_back_with_openpyxl_and_holds_no_formula(tmp_path: Path) -> N
     sheet = load_workbook(path).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0] == [label(c) for c in COLS]
-    assert rows[1] == [1, "'=HYPERLINK(\"http://evil\")", 0.25, None, datetime(2026, 5, 1, 8, 30), 3]
-    assert rows[2][3] == "'@handle"
+    # Text cells as written, no apostrophe: Excel's quote-prefix flag keeps them text.
+    assert rows[1] == [1, "=HYPERLINK(\"http://evil\")", 0.25, None, datetime(2026, 5, 1, 8, 30), 3]
+    assert rows[2][3] == "@handle"
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert sheet["B2"].quotePrefix and sheet["D3"].quotePrefix and not sheet["B3"].quotePrefix
 
 
 def test_jsonl_keeps_values_as_they_are(tmp_path: Path) -> None:

@@ -74,8 +74,12 @@ def test_xlsx_and_jsonl_exports_match_the_rows(app, db: Session, segment) -> Non
     sheet = load_workbook(db.get(ExportRun, xlsx.id).file_path, read_only=True).active
     # read-only mode leaves out empty cells at the end of a row
     got = [list(r) + [None] * (len(COLS) - len(r)) for r in sheet.iter_rows(values_only=True)][1:]
-    neutral = [[("'" + v if isinstance(v, str) and v.startswith(("=", "+")) else v) for v in row] for row in want]
-    assert got == [[None if v == "" else v for v in row] for row in neutral]
+    # Text as written: formula starts are quote-prefixed text cells, not apostrophes (export.py).
+    assert got == [[None if v == "" else v for v in row] for row in want]
+    full = load_workbook(db.get(ExportRun, xlsx.id).file_path).active
+    prefixed = [c.value for row in full.iter_rows(min_row=2) for c in row if c.quotePrefix]
+    assert prefixed and all(v.startswith(("=", "+")) for v in prefixed)
+    assert all(c.data_type != "f" for row in full.iter_rows() for c in row)
     lines = Path(db.get(ExportRun, jsonl.id).file_path).read_text(encoding="utf-8").splitlines()
     assert [list(json.loads(line).values()) for line in lines] == want
 

@@ -35,7 +35,8 @@ def test_spike_through_ingest_alerts_within_5s_and_webhook_within_10s(tmp_path: 
     url = f"sqlite:///{tmp_path / 'latency.sqlite3'}"
     upgrade(url)
     settings = Settings(data_dir=tmp_path, database_url=url, redis_url=redis_url,
-                        secret_key="test-secret-key-0123456789", base_url="http://127.0.0.1:5000")
+                        secret_key="test-secret-key-0123456789", base_url="http://127.0.0.1:5000",
+                        outgoing_allow=("127.0.0.1",))  # the sink is on loopback
     before = runtime._runtime
     sink = WebhookSink()
     try:

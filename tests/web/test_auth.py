@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.routing.converters import NumberConverter
 
 from crm.imports.models import ImportRun
 from crm.members.models import Note
@@ -27,7 +28,7 @@ def _url(rule) -> str:  # type: ignore[no-untyped-def]
     """The rule with every argument filled in (ints as 1, anything else as 'x')."""
     values = {}
     for arg, conv in rule._converters.items():
-        values[arg] = 1 if type(conv).__name__ in ("IntegerConverter", "FloatConverter") else "x"
+        values[arg] = 1 if isinstance(conv, NumberConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -135,7 +135,10 @@ def test_xlsx_download_reads_back(client, login, csrf, db: Session, crowd: Segme
     run = db.scalars(select(ExportRun).order_by(ExportRun.id.desc())).first()
     book = load_workbook(io.BytesIO(client.get(f"/exports/{run.id}/download").data))
     names = sorted(r[1] for r in book.active.iter_rows(min_row=2, values_only=True))
-    assert names == sorted(["Ann <b>", "'=HYPERLINK(\"http://evil.example\")"])
+    # Text cells as written; the formula start carries Excel's quote prefix instead of an apostrophe.
+    assert names == sorted(["Ann <b>", "=HYPERLINK(\"http://evil.example\")"])
+    cells = [row[1] for row in book.active.iter_rows(min_row=2)]
+    assert all(c.data_type == "s" and c.quotePrefix == c.value.startswith("=") for c in cells)
 
 
 @pytest.mark.parametrize("role", ["viewer"])

@@ -18,7 +18,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.alerts import explain, notify, services, severity
@@ -27,8 +35,10 @@ from crm.db import utcnow
 from crm.errors import InvalidInput
 from crm.sources.models import Source
 from listeners.alerts import rebuild_rule_counters, send_deliveries
+from listeners.outgoing import BlockedAddress, check_url
 from web.charts.alerts import alert_chart
 from web.db import session
+from web.params import arg_id
 from web.views.auth import requires
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -69,6 +79,14 @@ class RuleForm(FlaskForm):
     webhook_format = SelectField("Webhook body", choices=[("slack", "Slack-compatible"), ("json", "Plain JSON")])
     enabled = BooleanField("Enabled", default=True)
     detect_silence = BooleanField("Alert on silence")
+
+    def validate_webhook_url(self, field: Any) -> None:
+        """The SSRF guard at form time: no loopback, private, link-local ... address."""
+        if field.data:
+            try:
+                check_url(field.data.strip(), current_app.extensions["settings"].outgoing_allow)
+            except BlockedAddress as exc:
+                raise ValidationError(str(exc)) from None
 
 
 class NoteForm(FlaskForm):
@@ -297,7 +315,7 @@ def unmute_rule(rule_id: int) -> Any:
 def mute_me() -> Any:
     """The signed-in user's own mute of one rule (rule_id) or of every rule."""
     form = MuteForm()
-    rule_id = request.form.get("rule_id", type=int)
+    rule_id = arg_id("rule_id", request.form)
     if form.validate_on_submit():
         hours = form.hours.data or 0
         services.mute_for_user(session(), current_user.id, rule_id, utcnow() + timedelta(hours=hours) if hours else None)
@@ -310,7 +328,7 @@ def mute_me() -> Any:
 @requires("view")
 def unmute_me() -> Any:
     if ActionForm().validate_on_submit():
-        services.unmute_for_user(session(), current_user.id, request.form.get("rule_id", type=int))
+        services.unmute_for_user(session(), current_user.id, arg_id("rule_id", request.form))
         session().commit()
         flash("Unmuted for you.", "success")
     return redirect(url_for("alerts.rules"))

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
@@ -15,8 +26,9 @@ from wtforms.validators import DataRequired, Email, Length
 
 from crm.errors import PermissionDenied
 from crm.users.models import User
-from crm.users.services import authenticate, can
+from crm.users.services import authenticate, can, rotate_session_token, user_for_session
 from web.db import session
+from web.throttle import LoginThrottle
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -33,11 +45,9 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        return session().get(User, int(user_id))
-    except ValueError:
-        return None
+def load_user(session_id: str) -> User | None:
+    """The user of a session or remember-me cookie ("id:token"); a rotated token is no user."""
+    return user_for_session(session(), session_id)
 
 
 def requires(permission: str) -> Callable[[F], F]:
@@ -75,21 +85,46 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("views.dashboard"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
         db = session()
-        user = authenticate(db, form.email.data or "", form.password.data or "")
-        if user is None:
-            form.password.errors.append("The e-mail or the password is wrong.")
+        throttle: LoginThrottle = current_app.extensions["login_throttle"]
+        email, address = form.email.data or "", request.remote_addr or "unknown"
+        # A blocked try is not checked at all: the answer says nothing about the password.
+        wait = throttle.blocked(email, address)
+        if wait:
+            minutes = math.ceil(wait / 60)
+            form.password.errors.append(
+                f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            )
+            status = 429
         else:
-            db.commit()
-            login_user(user, remember=bool(form.remember.data))
-            return redirect(safe_next(request.args.get("next")))
-    return render_template("login.html", form=form), (422 if form.errors else 200)
+            user = authenticate(db, email, form.password.data or "")
+            if user is None:
+                throttle.failed(email, address)
+                form.password.errors.append("The e-mail or the password is wrong.")
+            else:
+                db.commit()
+                throttle.succeeded(email)
+                login_user(user, remember=bool(form.remember.data))
+                return redirect(safe_next(request.args.get("next")))
+    if form.errors and status == 200:
+        status = 422
+    response = render_template("login.html", form=form), status
+    if status == 429:
+        return (*response, {"Retry-After": str(wait)})
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
+    """Sign out: the session token rotates, so no copy of this session's cookies works again."""
+    db = session()
+    user = db.get(User, current_user.id)
+    if user is not None:
+        rotate_session_token(user)
+        db.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -106,7 +141,8 @@ def unauthorized() -> Any:
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, throttle: LoginThrottle) -> None:
+    app.extensions["login_throttle"] = throttle
     login_manager.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(bp)

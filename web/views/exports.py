@@ -1,4 +1,8 @@
-"""Exports: the audit history, an export's progress page, and the download of a finished file."""
+"""Exports: the audit history, an export's progress page, and the download of a finished file.
+
+The history is the team's (everyone with the export right sees who took what out); a file is
+personal data in bulk, so only the person who asked for it and admins download it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, send_file, url_for
+from flask_login import current_user
 
-from crm.errors import NotFound
+from crm.errors import NotFound, PermissionDenied
 from crm.segments import runs
 from crm.segments.export import label
+from crm.segments.models import ExportRun
 from web.db import session
 from web.views.auth import requires
 
@@ -19,6 +25,11 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "jsonl": "application/x-ndjson",
 }
+
+
+def may_download(run: ExportRun) -> bool:
+    """Whether the signed-in user may download ``run``'s file: its owner or an admin."""
+    return current_user.role == "admin" or (run.user_id is not None and run.user_id == current_user.id)
 
 
 @bp.route("/")
@@ -31,8 +42,9 @@ def index() -> Any:
 @bp.route("/<int:run_id>")
 @requires("export")
 def show(run_id: int) -> Any:
-    return render_template("exports/show.html", run=runs.get_export(session(), run_id), label=label,
-                           downloadable=_file(run_id) is not None)
+    run = runs.get_export(session(), run_id)
+    return render_template("exports/show.html", run=run, label=label, may_download=may_download(run),
+                           downloadable=may_download(run) and _file(run_id) is not None)
 
 
 @bp.route("/<int:run_id>/status.json")
@@ -42,7 +54,7 @@ def status(run_id: int) -> Any:
     return jsonify(
         id=run.id, status=run.status, percent=run.percent, rows=run.row_count, total=run.total_rows,
         failure=run.failure,
-        download=url_for("exports.download", run_id=run.id) if run.status == "done" else None,
+        download=url_for("exports.download", run_id=run.id) if run.status == "done" and may_download(run) else None,
     )
 
 
@@ -61,6 +73,8 @@ def _file(run_id: int) -> Path | None:
 @bp.route("/<int:run_id>/download")
 @requires("export")
 def download(run_id: int) -> Any:
+    if not may_download(runs.get_export(session(), run_id)):
+        raise PermissionDenied("Only the person who made this export and admins may download it.")
     path = _file(run_id)
     if path is None:
         raise NotFound("This export has no file to download (not finished, failed, or written elsewhere).")

@@ -17,14 +17,14 @@ from crm.identities.merge import blocking_merges
 from crm.identities.models import RULES
 from crm.identities.suggestions import live_member
 from web.db import session
-from web.params import arg_int
+from web.params import arg_int, id_range, parse_id
 from web.views.auth import requires
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
 
 
 class DecideForm(FlaskForm):
-    keep_id = IntegerField("Keep", validators=[Optional()])
+    keep_id = IntegerField("Keep", validators=[Optional(), id_range()])
     reason = TextAreaField("Why", validators=[Optional(), Length(max=2000)])
 
 
@@ -33,7 +33,7 @@ class SnoozeForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    keep_id = IntegerField("Keep member", validators=[DataRequired()])
+    keep_id = IntegerField("Keep member", validators=[DataRequired(), id_range()])
     merge_ids = StringField("Merge members (ids)", validators=[DataRequired(), Length(max=1000)])
     reason = TextAreaField("Why", validators=[Optional(), Length(max=2000)])
 
@@ -104,9 +104,9 @@ def snooze_suggestion(suggestion_id: int) -> Any:
 
 def _ids(raw: str) -> list[int]:
     parts = [p for p in re.split(r"[\s,;]+", raw or "") if p]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(p.isascii() and p.isdigit() for p in parts):
         raise InvalidInput("List member ids separated by commas, e.g. 12, 45.", field="merge_ids")
-    return [int(p) for p in parts]
+    return [parse_id(p, "merge_ids") or 0 for p in parts]
 
 
 @bp.route("/merge", methods=["POST"])

@@ -24,6 +24,7 @@ from web.db import session
 from web.views.auth import requires
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+MAX_STORED_NAME = 120
 
 
 class UploadForm(FlaskForm):
@@ -65,7 +66,9 @@ def upload() -> Any:
     upload = form.file.data
     original = secure_filename(upload.filename or "upload") or "upload"
     fmt = form.format.data or next(f for ext, f in EXTENSIONS.items() if original.lower().endswith(ext))
-    stored = _upload_dir() / f"{uuid.uuid4().hex}_{original}"
+    # A file system holds names of 255 bytes: the stored name keeps the (ASCII) tail, extension
+    # included; the name as uploaded is kept in the run (cut at 500 characters).
+    stored = _upload_dir() / f"{uuid.uuid4().hex}_{original[-MAX_STORED_NAME:]}"
     upload.save(stored)  # streams to disk in chunks
     run = services.create_run(
         db, filename=upload.filename or original, fmt=fmt, stored_path=str(stored),

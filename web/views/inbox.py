@@ -13,14 +13,15 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.db import utcnow
-from crm.errors import Conflict, InvalidInput
+from crm.errors import Conflict, InvalidInput, PermissionDenied
 from crm.inbox import actions, classify, reminders, services
 from crm.inbox.listing import InboxFilter, list_inbox
 from crm.inbox.models import ESCALATION_LEVELS, MEMBER_LEVELS, REASONS, TeamAccount
 from crm.interactions.services import InteractionFilter, search_interactions, thread_of
 from crm.sources.models import Source
+from crm.users.services import can
 from web.db import session
-from web.params import arg_int
+from web.params import arg_count, arg_int
 from web.views.auth import requires
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -28,6 +29,13 @@ SNOOZE_CHOICES = [(1, "1 hour"), (4, "4 hours"), (24, "1 day"), (72, "3 days"), 
 LEVEL_CHOICES = [(0, "None")] + [(k, f"{k}: {v}") for k, v in ESCALATION_LEVELS.items()]
 BULK_ACTIONS = [("handle", "Mark handled"), ("reopen", "Reopen"), ("assign", "Assign to"),
                 ("snooze", "Snooze for"), ("escalate", "Escalate to")]
+# The permission each bulk action needs (crm/users/services.py): the bar offers only these.
+BULK_PERMISSION = {"handle": "handle", "reopen": "handle", "assign": "assign", "snooze": "handle",
+                   "escalate": "escalate"}
+
+
+def _bulk_actions() -> list[tuple[str, str]]:
+    return [(key, text) for key, text in BULK_ACTIONS if can(current_user, BULK_PERMISSION[key])]
 
 
 class ActionForm(FlaskForm):
@@ -67,13 +75,7 @@ def _assignee_choices() -> list[tuple[int, str]]:
 
 def _filter_from_args() -> InboxFilter:
     def opt_int(name: str) -> int | None:
-        raw = (request.args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise InvalidInput(f"{raw[:20]!r} is not a number.", field=name) from None
+        return arg_count(name)
 
     return InboxFilter(
         status=request.args.get("status") or "open",
@@ -114,6 +116,7 @@ def index() -> Any:
         page = list_inbox(db, f, user_id=current_user.id)
     bulk = BulkForm()
     bulk.assignee_id.choices = _assignee_choices()
+    bulk.action.choices = _bulk_actions()  # a viewer gets none: no bar, no checkboxes
     sources = db.execute(select(Source.id, Source.name).order_by(Source.name)).all()
     return render_template(
         "inbox/index.html", page=page, f=f, error=error, bulk=bulk, sources=sources, levels=MEMBER_LEVELS,
@@ -244,7 +247,9 @@ def bulk() -> Any:
         _form_error(form)
         return redirect(back)
     db = session()
-    ids, action, me = form.ids.data or [], form.action.data, current_user
+    ids, action, me = form.ids.data or [], form.action.data or "", current_user
+    if not can(me, BULK_PERMISSION.get(action, "admin")):
+        raise PermissionDenied(f"Your role ({me.role}) may not do this.")
     if action == "handle":
         n = actions.mark_handled(db, ids, actor=me)
     elif action == "reopen":

@@ -35,7 +35,7 @@ from web.forms.segments import (
     row_of_error,
     rule_from_form,
 )
-from web.params import arg_int
+from web.params import arg_id, arg_int
 from web.views.auth import requires
 
 bp = Blueprint("segments", __name__, url_prefix="/segments")
@@ -131,7 +131,7 @@ def preview() -> Any:
     form = SegmentForm()
     if not form.validate_on_submit() and "csrf_token" in form.errors:
         return jsonify(error="Form expired", message="Reload the page."), 400
-    segment_id = request.args.get("segment_id", type=int)
+    segment_id = arg_id("segment_id")
     try:
         result = services.preview(session(), _resolve_segment_names(rule_from_form(form)), segment_id=segment_id)
     except InvalidInput as exc:
