@@ -121,6 +121,9 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "crm@localhost"
     extra: dict[str, str] = field(default_factory=dict)
+    # The environment as read, for connector settings: each connector class names and parses
+    # its own variables (connectors/base.py ``Setting``), so a new channel needs no field here.
+    connector_env: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -169,7 +172,15 @@ class Settings:
             x_api_url=_get(env, "X_API_URL", _parse_url("X_API_URL", http), cls.x_api_url),
             smtp_url=_get(env, "SMTP_URL", _parse_url("SMTP_URL", ("smtp", "smtps")), None),
             mail_from=_get(env, "MAIL_FROM", _parse_str("MAIL_FROM"), "crm@localhost"),
+            connector_env={k: v for k, v in env.items() if k.isupper() and v.strip()},
         )
+
+    def connector_value(self, name: str) -> str | None:
+        """A connector setting by its variable name: a typed field if there is one, else the env."""
+        field_value = getattr(self, name.lower(), None)
+        if isinstance(field_value, str) and field_value:
+            return field_value
+        return self.connector_env.get(name)
 
     def resolved_secret_key(self) -> str:
         """SECRET_KEY, or a random key kept in DATA_DIR so sessions survive restarts."""
