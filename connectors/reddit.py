@@ -128,6 +128,18 @@ def _thread_from_context(context: str) -> str | None:
     return None
 
 
+def _built_permalink(kind: str, name: str, subreddit: str | None, link_id: Any) -> str | None:
+    """Reddit's canonical path when the listing left it out (the slug segment may be anything)."""
+    if not subreddit:
+        return None
+    item = name.partition("_")[2]
+    if kind == "t3":
+        return f"/r/{subreddit}/comments/{item}/"
+    if isinstance(link_id, str) and link_id.startswith("t3_"):
+        return f"/r/{subreddit}/comments/{link_id[3:]}/_/{item}/"
+    return None
+
+
 def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -> Mention | None:
     """Map one listing child (``kind`` t3 or t1) to a Mention; None means "skip, deleted"."""
     if kind not in ("t1", "t3"):
@@ -153,6 +165,10 @@ def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -
     else:
         assert isinstance(author_name, str)
         fullname = data.get("author_fullname")
+        if not isinstance(fullname, str) or not fullname:
+            # Some listings (and suspended accounts) omit it; the identity is then keyed by
+            # the username, which a rename would split. Say so for whoever reprocesses raw.
+            raw["author_fullname_missing"] = True
         author = Author(
             id=fullname if isinstance(fullname, str) and fullname else author_name,
             handle=author_name,
@@ -164,9 +180,13 @@ def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -
         # A post keeps its title; a comment keeps Reddit's own marker, so the person's
         # timeline shows that they wrote something that was taken down.
         text = "" if kind == "t3" else text
-    permalink = data.get("permalink") or data.get("context")
-    url = PUBLIC_URL + permalink.split("?")[0] if isinstance(permalink, str) else None
     subreddit = data.get("subreddit") if isinstance(data.get("subreddit"), str) else None
+    permalink = data.get("permalink") or data.get("context")
+    if not isinstance(permalink, str) or not permalink:
+        permalink = _built_permalink(kind, name, subreddit, data.get("link_id"))
+        if permalink:
+            raw["permalink_built"] = True
+    url = PUBLIC_URL + permalink.split("?")[0] if permalink else None
     if kind == "t3":
         title = data.get("title")
         if not isinstance(title, str):
@@ -191,6 +211,10 @@ def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -
         kind=mention_kind, url=url, parent_id=parent_id,
         thread_id=thread_id if isinstance(thread_id, str) else None, channel=subreddit, raw=raw,
     )  # fmt: skip
+
+
+class TokenRejected(AuthFailed):
+    """An API call (not the login) got a 401: the token expired or was revoked mid-poll."""
 
 
 class _Requestor(prawcore.Requestor):
@@ -229,7 +253,10 @@ class _Requestor(prawcore.Requestor):
             retry = reset if reset is not None else header_float(headers, "retry-after")
             raise RateLimited("Reddit rate limit reached", retry if retry is not None else 60.0)
         if status == 401:
-            raise AuthFailed("Reddit rejected the credentials (401)")
+            url = str(args[1] if len(args) > 1 else kwargs.get("url", ""))
+            if "access_token" in url:
+                raise AuthFailed("Reddit rejected the credentials (401)")
+            raise TokenRejected("Reddit rejected the access token (401)")
         if status >= 500:
             raise Transient(f"Reddit answered {status}")
         for name in ("x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"):
@@ -252,6 +279,10 @@ def translate(exc: Exception) -> ConnectorError:
         reason = _json_reason(exc.response)
         if status == 403 and reason in ("private", "quarantined", "gold_only", "banned"):
             return Permanent(f"The subreddit is {reason} (403)")
+        if status == 403 and not reason:
+            # Seen on real traffic from network-level blocks and short-lived refusals; the
+            # credentials were accepted (the token request succeeded), so do not disable.
+            return Transient("Reddit refused the request (403) without giving a reason")
         if status == 404:
             detail = f"banned or {reason}" if reason else "not found"
             return Permanent(f"Reddit says the listing is {detail} (404)")
@@ -407,6 +438,7 @@ class RedditConnector(ConnectorBase):
         self._session = session
         self._clock = clock
         self._reddit: praw.Reddit | None = None
+        self._token_retried = False
 
     @classmethod
     def kinds_for_config(cls, config: RedditConfig) -> tuple[str, ...]:
@@ -499,6 +531,7 @@ class RedditConnector(ConnectorBase):
             raise RateLimited("Reddit rate limit window not over yet", not_before - now)
 
         walks = self._walks(kind, query, values, backfill)
+        self._token_retried = False
         budget = max(1, self.config.max_items // len(walks))
         stopped_by_limit = False
         try:
@@ -516,9 +549,19 @@ class RedditConnector(ConnectorBase):
             raise err from exc
         return self._result(walks, values, rate_limited=stopped_by_limit)
 
+    def _get(self, path: str, params: dict[str, Any]) -> Any:
+        """One listing request; a 401 gets a fresh login and one retry per fetch (as prawcore)."""
+        try:
+            return self._client().request(method="GET", path=path, params=params)
+        except TokenRejected:
+            if self._token_retried:
+                raise
+            self._token_retried = True
+            self._reddit = None  # a new praw client logs in again and gets a new token
+            return self._client().request(method="GET", path=path, params=params)
+
     def _run(self, walk: _Walk, budget: int) -> bool:
         """Page through one listing; True when Reddit's rate-limit budget stopped it."""
-        reddit = self._client()
         after = walk.state.get("resume_after")
         floor = walk.state.get("newest")
         floor_id = _id36(floor) if floor else None
@@ -528,7 +571,7 @@ class RedditConnector(ConnectorBase):
             params = {**walk.params, "limit": limit, "raw_json": 1}
             if after:
                 params["after"] = after
-            listing = reddit.request(method="GET", path=walk.path, params=params)
+            listing = self._get(walk.path, params)
             children, next_after = _listing(listing)
             for child in children:
                 data = child.get("data") if isinstance(child, dict) else None
