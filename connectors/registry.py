@@ -46,7 +46,7 @@ def _rss() -> type:
 
 
 # One loader per channel, in the order the UI lists them.
-_CLASSES: tuple[Callable[[], type], ...] = (_reddit, _x, _mastodon)
+_CLASSES: tuple[Callable[[], type], ...] = (_reddit, _x, _mastodon, _rss)
 
 
 @dataclass(frozen=True, slots=True)
