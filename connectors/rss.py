@@ -59,6 +59,16 @@ class MappingError(ValueError):
     """An entry that cannot become a Mention; the message is the reason."""
 
 
+ID_MAX = 255  # what the CRM stores for external ids
+
+
+def bounded(key: str) -> str:
+    """``key`` itself, or a hash of it when it is too long to store as an id."""
+    if len(key) <= ID_MAX:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def _global(entry_id: str) -> bool:
     return "://" in entry_id or entry_id.startswith(("urn:", "tag:"))
 
@@ -69,13 +79,13 @@ def entry_id(entry: Mapping[str, Any], feed_url: str) -> tuple[str, str]:
         found = entry.get(key)
         if isinstance(found, str) and found.strip():
             found = found.strip()
-            return (found if _global(found) else f"{feed_url}#{found}"), key
+            return bounded(found if _global(found) else f"{feed_url}#{found}"), key
     content = entry.get("content")
     body = content[0].get("value", "") if isinstance(content, list) and content else ""
     digest = hashlib.sha256(
         "\x1f".join([entry.get("title") or "", entry.get("summary") or "", body]).encode()
     ).hexdigest()
-    return f"{feed_url}#sha256:{digest[:32]}", "hash"
+    return bounded(f"{feed_url}#sha256:{digest[:32]}"), "hash"
 
 
 def _when(entry: Mapping[str, Any]) -> datetime | None:
@@ -118,10 +128,10 @@ def map_entry(
     detail: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     name = (detail.get("name") or entry.get("author") or "").strip()
     if name:
-        author = Author(id=f"{feed_url}#author={name}", handle=name, display_name=name,
+        author = Author(id=bounded(f"{feed_url}#author={name}"), handle=name, display_name=name,
                         profile_url=detail.get("href") or feed_link)  # fmt: skip
     else:
-        author = Author(id=feed_url, handle=urlparse(feed_link or feed_url).hostname or feed_url,
+        author = Author(id=bounded(feed_url), handle=urlparse(feed_link or feed_url).hostname or feed_url,
                         display_name=feed_title, profile_url=feed_link)  # fmt: skip
     raw: dict[str, Any] = {
         "feed_url": feed_url, "id": entry.get("id"), "id_source": id_source,

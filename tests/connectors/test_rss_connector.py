@@ -245,3 +245,11 @@ def test_registry_lists_rss_as_always_enabled() -> None:
 )  # fmt: skip
 def test_validate_query(query: str, ok: bool) -> None:
     assert (RSSConnector.validate_query("feed", query) is None) is ok
+
+
+def test_ids_too_long_to_store_are_hashed(feeds: FakeFeeds) -> None:
+    long_link = "https://blog.example/" + "ä" * 300
+    feeds.publish("/f", rss_document([{"title": "lang", "link": long_link, "ts": NOW - 60, "html": "x"}]))
+    [m] = connector().fetch("feed", feeds.url + "/f", None).mentions
+    assert m.external_id.startswith("sha256:") and len(m.external_id) == 71
+    assert m.url == long_link and m.raw["link"] == long_link
