@@ -56,8 +56,11 @@ SEARCH_MAX = 500
 _TAG = re.compile(r"\w{1,100}")
 _ACCT = re.compile(r"@?([A-Za-z0-9_]{1,30})(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?")
 _STATUS_ID = re.compile(r"[0-9A-Za-z]{1,40}")
-_RAW_SKIP = frozenset({"account", "reblog", "filtered", "emojis", "favourited", "reblogged",
-                       "muted", "bookmarked", "pinned"})  # fmt: skip
+# The wire fields kept in ``raw`` (as Reddit's connector keeps a list): enough to reprocess
+# the text and the thread; account, emojis, filters and per-viewer flags are left out.
+_RAW_FIELDS = ("id", "uri", "url", "created_at", "edited_at", "in_reply_to_id",
+               "in_reply_to_account_id", "visibility", "sensitive", "spoiler_text", "language",
+               "content", "replies_count", "reblogs_count", "favourites_count")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +184,13 @@ def map_status(
     text = html_to_text(content, mentions)
     spoiler = status.get("spoiler_text") or ""
     parent = status.get("in_reply_to_id")
-    raw = {k: _plain(v) for k, v in status.items() if k not in _RAW_SKIP and not k.startswith("_")}
+    raw: dict[str, Any] = {k: status[k] for k in _RAW_FIELDS if k in status}
+    raw["mentions"] = sorted(mentions.values())
+    raw["tags"] = [t.get("name") for t in status.get("tags") or () if isinstance(t, Mapping)]
+    media = [m for m in status.get("media_attachments") or () if isinstance(m, Mapping)]
+    if media:
+        raw["media"] = [{"type": m.get("type"), "url": m.get("url"), "description": m.get("description")}
+                        for m in media]  # fmt: skip
     raw["account"] = {"id": author.id, "acct": author.handle, "profile": profile}
     if booster is not None:
         raw["boosted_by"] = full_acct(str(booster.get("acct") or ""), domain)
@@ -208,8 +217,7 @@ def map_status(
 
 
 class _WireSession(requests.Session):
-    """Keeps the last response: we map the wire JSON (Mastodon.py's typed entities add fields
-    the server never sent and turn ids into ints) and read error bodies Mastodon.py drops."""
+    """Keeps the last response, for the error bodies Mastodon.py drops."""
 
     last: requests.Response | None = None
 
@@ -225,6 +233,30 @@ class _WireSession(requests.Session):
             return self.last.json() if self.last is not None else None
         except ValueError:
             return None
+
+
+class _Page(dict[str, Any]):
+    """A JSON object whose keys Mastodon.py's paging code can also read as attributes."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class _WireMastodon(Mastodon):
+    """Mastodon.py with its responses left as parsed JSON.
+
+    Mastodon.py casts every response into typed entities (about 1 ms per status, most of a
+    poll's time) that add fields the server never sent and turn ids into ints; we map the wire
+    JSON ourselves. Overriding its (name-mangled) cast hook changes nothing else: pagination,
+    rate-limit headers and errors stay Mastodon.py's. Should a release rename the hook, the
+    typed entities are still dicts and everything works, only slower.
+    """
+
+    def _Mastodon__try_cast_to_type(self, value: Any, override_type: Any = None) -> tuple[Any, None]:
+        return (_Page(value) if isinstance(value, dict) else value), None
 
 
 def translate(
@@ -367,7 +399,7 @@ class MastodonConnector(ConnectorBase):
     def client(self) -> Mastodon:
         """The Mastodon.py client: no version probe, no sleeping on rate limits, our timeout."""
         if self._api is None:
-            self._api = Mastodon(
+            self._api = _WireMastodon(
                 access_token=self.config.access_token,
                 api_base_url=self.config.api_base_url,
                 ratelimit_method="throw",
@@ -446,21 +478,19 @@ class _Run:
         api, q = self.conn.client(), self.query
         try:
             if self.kind == "hashtag":
-                api.timeline_hashtag(q, min_id=min_id, limit=limit)
+                body = api.timeline_hashtag(q, min_id=min_id, limit=limit)
             elif self.kind == "search":
-                api.search_v2(q, resolve=False, result_type="statuses", min_id=min_id,
-                              max_id=self.max_id, limit=limit, exclude_unreviewed=False)  # fmt: skip
+                found = api.search_v2(q, resolve=False, result_type="statuses", min_id=min_id,
+                                      max_id=self.max_id, limit=limit, exclude_unreviewed=False)  # fmt: skip
+                body = found.get("statuses") if isinstance(found, dict) else None
             elif self.kind == "mentions":
-                api.notifications(types=["mention"], min_id=min_id, limit=limit)
+                body = api.notifications(types=["mention"], min_id=min_id, limit=limit)
             else:
                 if self.account_id is None:
                     self.account_id = str(api.account_lookup(q)["id"])
-                api.account_statuses(self.account_id, min_id=min_id, limit=limit)
+                body = api.account_statuses(self.account_id, min_id=min_id, limit=limit)
         finally:
             self.conn._record()
-        body = self.conn._session.wire()
-        if self.kind == "search":
-            body = body.get("statuses") if isinstance(body, dict) else None
         if not isinstance(body, list):
             raise Transient("Mastodon sent something that is not a list")
         return [item for item in body if self._item_ok(item)]
@@ -546,10 +576,8 @@ class _Run:
         api = self.conn.client()
         status_id = status_id_from(self.query)
         try:
-            api.status(status_id)
-            root = self.conn._session.wire()
-            api.status_context(status_id)
-            context = self.conn._session.wire()
+            root = api.status(status_id)
+            context = api.status_context(status_id)
         finally:
             self.conn._record()
         if not isinstance(root, dict) or not isinstance(context, dict):

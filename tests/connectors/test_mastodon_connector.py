@@ -75,6 +75,7 @@ def test_hashtag_status_maps_every_field(fake: FakeMastodon, data: MastodonData,
     )
     assert m.title == "Technik-Ärger" and m.raw["spoiler_text"] == "Technik-Ärger"
     assert m.raw["visibility"] == "unlisted" and m.raw["uri"] == status["uri"]
+    assert m.raw["id"] == status["id"] and "quote" not in m.raw  # the wire JSON, not a typed entity
     assert m.kind == "post" and m.thread_id == status["id"] and m.parent_id is None
     assert m.url == status["url"] and m.language == "de" and m.channel == "#NimbusSync"
     a = m.author
