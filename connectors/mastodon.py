@@ -47,7 +47,7 @@ from connectors.base import (
     value,
 )
 from connectors.errors import AuthFailed, ConnectorError, Permanent, RateLimited, Transient
-from connectors.html_text import html_to_text
+from connectors.html_text import html_to_text, profile_text
 from connectors.http import RateLimitInfo
 
 WINDOW_SECONDS = 300.0  # Mastodon's rate-limit window: 300 requests per 5 minutes per token/IP
@@ -142,9 +142,9 @@ def map_account(account: Mapping[str, Any], domain: str) -> tuple[Author, dict[s
     raw_fields = account.get("fields")
     fields: list[Any] = raw_fields if isinstance(raw_fields, list) else []
     profile = {
-        "bio": html_to_text(account.get("note") or ""),
+        "bio": profile_text(account.get("note") or ""),
         "fields": [
-            {"name": f.get("name"), "value": html_to_text(f.get("value") or ""),
+            {"name": f.get("name"), "value": profile_text(f.get("value") or ""),
              "verified": bool(f.get("verified_at"))}
             for f in fields if isinstance(f, dict)
         ],
