@@ -41,7 +41,7 @@ from connectors.http import header_float
 DEFAULT_USER_AGENT = "social-crm/0.1 (feed reader; +https://github.com/)"
 SEEN_MAX = 2000  # ids remembered per feed: far more than any feed document holds
 MIN_INTERVAL = 300  # see RSSConnector.min_interval_seconds
-URL_MAX = 2000
+URL_MAX = 1000  # sources.query holds 1000 characters
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ class SourceForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=200)])
     platform = SelectField("Platform", validators=[DataRequired()])
     kind = SelectField("What to listen to", validators=[DataRequired()])
-    query = StringField("Subreddit, search or account", validators=[Length(max=1000)])
+    query = StringField("Subreddit, search, #tag, account or feed URL", validators=[Length(max=1000)])
     interval_seconds = IntegerField("Poll every (seconds)", default=300,
                                     validators=[InputRequired("Enter a number of seconds."), NumberRange(min=1, max=7 * 86400)])
     backfill_hours = IntegerField("First poll looks back (hours)", default=24,
