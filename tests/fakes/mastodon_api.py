@@ -13,6 +13,7 @@ status answers 410 and an unknown one 404.
 
 from __future__ import annotations
 
+import bisect
 import html
 import random
 import time
@@ -161,6 +162,8 @@ class FakeMastodon(FakeServer):
         self.limit = 300
         self.remaining = 300
         self.reset_in = 240.0
+        # Selecting and sorting per request would make the fake the bench's bottleneck.
+        self._cache: dict[Any, tuple[list[dict[str, Any]], list[int]]] = {}
 
     def counter_for(self, method: str, path: str) -> str:
         """Mastodon.py reads the instance once per client; API requests are numbered apart."""
@@ -197,8 +200,7 @@ class FakeMastodon(FakeServer):
         parts = path.split("/")
         if path.startswith("/api/v1/timelines/tag/"):
             tag = parts[-1].lower()
-            found = [s for s in self._statuses() if any(t["name"] == tag for t in s["tags"])]
-            return self._list(request, found)
+            return self._list(request, self._selected(("tag", tag), lambda s: any(t["name"] == tag for t in s["tags"])))
         if path == "/api/v2/search":
             if request.query.get("type") not in (None, "statuses"):
                 return Reply(200, {"accounts": [], "statuses": [], "hashtags": []})
@@ -224,8 +226,8 @@ class FakeMastodon(FakeServer):
         if len(parts) == 6 and parts[3] == "accounts" and parts[5] == "statuses":
             if parts[4] not in self.data.accounts:
                 return Reply(404, {"error": "Record not found"})
-            found = [s for s in self._statuses() if s["account"]["id"] == parts[4]]
-            return self._list(request, found)
+            account_id = parts[4]
+            return self._list(request, self._selected(("account", account_id), lambda s: s["account"]["id"] == account_id))
         if len(parts) >= 5 and parts[3] == "statuses":
             status_id = parts[4]
             if status_id in self.data.deleted:
@@ -238,6 +240,14 @@ class FakeMastodon(FakeServer):
             if parts[5] == "context":
                 return Reply(200, self._context(status))
         return Reply(404, {"error": "Record not found"})
+
+    def _selected(self, key: Any, keep: Any) -> tuple[list[dict[str, Any]], list[int]]:
+        """Newest first, and the ids ascending (for bisect); cached until the data changes."""
+        version = (key, len(self.data.statuses), len(self.data.deleted), self.data.seq)
+        if version not in self._cache:
+            items = [s for s in self._statuses() if keep(s)]
+            self._cache = {version: (items, [int(s["id"]) for s in reversed(items)])}
+        return self._cache[version]
 
     def _statuses(self) -> list[dict[str, Any]]:
         live = [s for s in self.data.statuses.values() if s["id"] not in self.data.deleted]
@@ -259,25 +269,35 @@ class FakeMastodon(FakeServer):
             frontier += [c["id"] for c in children]
         return {"ancestors": ancestors, "descendants": descendants}
 
-    def _window(self, request: Request, newest_first: list[dict[str, Any]], *, search: bool = False,
+    def _window(self, request: Request, newest_first: Any, *, search: bool = False,
                 limit_max: int = 40) -> list[dict[str, Any]]:  # fmt: skip
         q = request.query
         try:
             limit = max(1, min(limit_max, int(q.get("limit", "20"))))
         except ValueError:
             limit = 20
-        items = newest_first
-        if q.get("max_id"):
-            items = [i for i in items if int(i["id"]) < int(q["max_id"])]
-        if q.get("since_id"):
-            items = [i for i in items if int(i["id"]) > int(q["since_id"])]
-        if q.get("min_id"):
-            items = [i for i in items if int(i["id"]) > int(q["min_id"])]
-            if not search:  # Paginable: the items just newer than min_id, still newest first
-                return items[-limit:]
+        if isinstance(newest_first, tuple):  # cached: slice by bisect instead of filtering
+            items, ascending = newest_first
+            n = len(items)
+            hi, lo = n, 0  # positions in newest-first order: items[lo:hi] qualify
+            if q.get("max_id"):
+                lo = n - bisect.bisect_left(ascending, int(q["max_id"]))
+            for bound in ("since_id", "min_id"):
+                if q.get(bound):
+                    hi = min(hi, n - bisect.bisect_right(ascending, int(q[bound])))
+            items = items[lo:hi]
+        else:
+            items = newest_first
+            if q.get("max_id"):
+                items = [i for i in items if int(i["id"]) < int(q["max_id"])]
+            for bound in ("since_id", "min_id"):
+                if q.get(bound):
+                    items = [i for i in items if int(i["id"]) > int(q[bound])]
+        if q.get("min_id") and not search:  # Paginable: the items just newer than min_id
+            return items[-limit:]
         return items[:limit]
 
-    def _list(self, request: Request, newest_first: list[dict[str, Any]], *, limit_max: int = 40) -> Reply:
+    def _list(self, request: Request, newest_first: Any, *, limit_max: int = 40) -> Reply:
         page = self._window(request, newest_first, limit_max=limit_max)
         headers = {}
         if page:
