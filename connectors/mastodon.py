@@ -56,11 +56,12 @@ SEARCH_MAX = 500
 _TAG = re.compile(r"\w{1,100}")
 _ACCT = re.compile(r"@?([A-Za-z0-9_]{1,30})(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?")
 _STATUS_ID = re.compile(r"[0-9A-Za-z]{1,40}")
-# The wire fields kept in ``raw`` (as Reddit's connector keeps a list): enough to reprocess
-# the text and the thread; account, emojis, filters and per-viewer flags are left out.
+# The wire fields kept in ``raw`` (as Reddit's connector keeps a list): the thread, the
+# audience and the counts. The HTML content is not kept (its text is the mention's text, and
+# raw rows are written on every ingest); account, emojis, filters and per-viewer flags neither.
 _RAW_FIELDS = ("id", "uri", "url", "created_at", "edited_at", "in_reply_to_id",
                "in_reply_to_account_id", "visibility", "sensitive", "spoiler_text", "language",
-               "content", "replies_count", "reblogs_count", "favourites_count")  # fmt: skip
+               "replies_count", "reblogs_count", "favourites_count")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
