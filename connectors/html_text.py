@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -43,12 +44,14 @@ def _newline(out: list[str], count: int) -> None:
         out.append("\n" * (count - have))
 
 
-def _link(href: str, classes: list[str], text: str, mentions: Mapping[str, str]) -> str:
+def _link(href: str, classes: list[str], text: str, mentions: Mapping[str, str], base: str | None) -> str:
     if "mention" in classes and "hashtag" not in classes:
         found = mentions.get(href) or text
         return found if not found or found.startswith("@") else "@" + found
     if "hashtag" in classes or text.startswith("#"):
         return text
+    if base and href and not href.startswith(("http://", "https://", "mailto:", "javascript:", "data:")):
+        href = urljoin(base, href)  # a feed's relative link, against the entry's base
     if not href.startswith(("http://", "https://", "mailto:")):
         return text
     if not text or _same_url(text, href):
@@ -75,14 +78,17 @@ def profile_text(html: str) -> str:
     return html_to_text(html)
 
 
-def html_to_text(html: str, mentions: Mapping[str, str] | None = None) -> str:
-    """Plain text of an HTML fragment; ``mentions`` maps a mention's href to its full acct."""
+def html_to_text(
+    html: str, mentions: Mapping[str, str] | None = None, base: str | None = None
+) -> str:
+    """Plain text of an HTML fragment; ``mentions`` maps a mention's href to its full acct,
+    ``base`` resolves relative links."""
     html = _CONTROL.sub("", html)
     if "<" not in html and "&" not in html:
         return _SPACES.sub(" ", html.replace("\n", " ")).strip()
     if not html.strip():
         return ""
-    text = _text(etree.fromstring(f"<div>{html}</div>", _PARSER), mentions or {})
+    text = _text(etree.fromstring(f"<div>{html}</div>", _PARSER), mentions or {}, base)
     if not text and html.count("<") > 200:
         # libxml2 drops what is nested deeper than 256 elements; keep the words of such markup
         # with the stdlib's tokenizer (no tree, so no depth) rather than losing them.
@@ -110,7 +116,7 @@ class _Words(HTMLParser):
             self.parts.append(data.strip())
 
 
-def _text(root: etree._Element | None, mentions: Mapping[str, str]) -> str:
+def _text(root: etree._Element | None, mentions: Mapping[str, str], base: str | None) -> str:
     if root is None:
         return ""
     out: list[str] = []
@@ -133,7 +139,7 @@ def _text(root: etree._Element | None, mentions: Mapping[str, str]) -> str:
             if tag == "a":
                 text = _SPACES.sub(" ", "".join(el.itertext())).strip()
                 classes = (el.get("class") or "").split()
-                out.append(_link((el.get("href") or "").strip(), classes, text, mentions))
+                out.append(_link((el.get("href") or "").strip(), classes, text, mentions, base))
                 walker.skip_subtree()
                 continue
             if tag == "img" and el.get("alt"):

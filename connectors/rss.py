@@ -118,7 +118,11 @@ def map_entry(
     html = entry.get("summary") or ""
     if not html and isinstance(content, list) and content:
         html = content[0].get("value") or ""
-    text = html_to_text(html)
+    detail_of = entry.get("summary_detail")
+    if not isinstance(detail_of, Mapping):
+        detail_of = content[0] if isinstance(content, list) and content else {}
+    base = detail_of.get("base") if isinstance(detail_of, Mapping) else None
+    text = html_to_text(html, base=base or feed.get("link") or feed_url)
     if not text and not title:
         raise MappingError("entry without title or text")
     created = _when(entry)
@@ -245,9 +249,13 @@ class RSSConnector(ConnectorBase):
         if status == 304:
             return FetchResult([], Cursor(dict(values)))
         _raise_for(status, response)
+        # feedparser's own HTML sanitizing and link resolving are off: summaries only ever
+        # become text (html_to_text, which resolves relative links itself), never markup.
         parsed = feedparser.parse(
             response.content,
             response_headers={k.lower(): v for k, v in response.headers.items()},
+            sanitize_html=False,
+            resolve_relative_uris=False,
         )
         feed, entries = parsed.get("feed") or {}, parsed.get("entries") or []
         bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None

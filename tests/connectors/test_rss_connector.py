@@ -253,3 +253,11 @@ def test_ids_too_long_to_store_are_hashed(feeds: FakeFeeds) -> None:
     [m] = connector().fetch("feed", feeds.url + "/f", None).mentions
     assert m.external_id.startswith("sha256:") and len(m.external_id) == 71
     assert m.url == long_link and m.raw["link"] == long_link
+
+
+def test_relative_links_resolve_against_the_feed(feeds: FakeFeeds) -> None:
+    entry = {"title": "rel", "guid": "https://b/rel", "ts": NOW - 60,
+             "html": '<p>Siehe <a href="/docs/export">Anleitung</a> und <a href="javascript:x()">das</a></p>'}  # fmt: skip
+    feeds.publish("/f", rss_document([entry], link="https://blog.example/"))
+    [m] = connector().fetch("feed", feeds.url + "/f", None).mentions
+    assert m.text == "Siehe Anleitung (https://blog.example/docs/export) und das"
