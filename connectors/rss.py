@@ -8,7 +8,9 @@ are kept (their ``raw["feed_problem"]`` says what was wrong); only a document wi
 it at all is an error.
 
 Cursor: ``{"etag", "modified"}`` from the last 200 (sent back as If-None-Match /
-If-Modified-Since; a 304 means nothing new and costs no parsing), and ``"seen"``: the ids of
+If-Modified-Since; a 304 means nothing new and costs no parsing), ``"body"``: a hash of the
+last document (a server without validators that sends the same bytes is not parsed again), and
+``"seen"``: the ids of
 the entries delivered, newest first, bounded. A feed is a sliding window of recent entries, so
 "new" is "not seen before", whatever the dates say. The first poll delivers the entries of the
 backfill window (undated entries count as new). A run cut short by ``max_items`` drops the
@@ -249,6 +251,10 @@ class RSSConnector(ConnectorBase):
         if status == 304:
             return FetchResult([], Cursor(dict(values)))
         _raise_for(status, response)
+        digest = hashlib.sha256(response.content).hexdigest()[:32]
+        if values.get("body") == digest:
+            # Byte for byte the document of the last poll (a server without validators).
+            return FetchResult([], Cursor(dict(values)))
         # feedparser's own HTML sanitizing and link resolving are off: summaries only ever
         # become text (html_to_text, which resolves relative links itself), never markup.
         parsed = feedparser.parse(
@@ -263,11 +269,11 @@ class RSSConnector(ConnectorBase):
             detail = f": {bozo}" if bozo else ""
             raise Permanent(f"This URL does not serve an RSS or Atom feed{detail}")
         problem = f"{type(bozo).__name__}: {bozo}" if bozo else None
-        return self._new_entries(url, feed, entries, values, response, problem, backfill_hours)
+        return self._new_entries(url, feed, entries, values, (response, digest), problem, backfill_hours)
 
     def _new_entries(
         self, url: str, feed: Mapping[str, Any], entries: list[Any], values: Mapping[str, Any],
-        response: requests.Response, problem: str | None, backfill_hours: float | None,
+        document: tuple[requests.Response, str], problem: str | None, backfill_hours: float | None,
     ) -> FetchResult:  # fmt: skip
         now = self._clock()
         fetched_at = datetime.fromtimestamp(now, tz=UTC)
@@ -285,7 +291,7 @@ class RSSConnector(ConnectorBase):
             if ext in seen_set or ext in fresh:
                 continue
             if len(mentions) + len(failures) >= self.config.max_items:
-                return self._result(mentions, failures, fresh, seen, values, response, exhausted=False)
+                return self._result(mentions, failures, fresh, seen, document, exhausted=False)
             fresh.append(ext)
             try:
                 mention = map_entry(entry, feed, url, fetched_at, problem)
@@ -295,15 +301,17 @@ class RSSConnector(ConnectorBase):
             if first and "date_missing" not in mention.raw and mention.created_at.timestamp() < floor:
                 continue  # before the backfill window: remembered as seen, not delivered
             mentions.append(mention)
-        return self._result(mentions, failures, fresh, seen, values, response, exhausted=True)
+        return self._result(mentions, failures, fresh, seen, document, exhausted=True)
 
     @staticmethod
     def _result(
         mentions: list[Mention], failures: list[tuple[str, Mapping[str, Any]]], fresh: list[str],
-        seen: list[str], values: Mapping[str, Any], response: requests.Response, *, exhausted: bool,
+        seen: list[str], document: tuple[requests.Response, str], *, exhausted: bool,
     ) -> FetchResult:  # fmt: skip
+        response, digest = document
         cursor: dict[str, Any] = {"seen": (list(reversed(fresh)) + seen)[:SEEN_MAX]}
         if exhausted:
+            cursor["body"] = digest
             etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
             if etag:
                 cursor["etag"] = etag

@@ -261,3 +261,18 @@ def test_relative_links_resolve_against_the_feed(feeds: FakeFeeds) -> None:
     feeds.publish("/f", rss_document([entry], link="https://blog.example/"))
     [m] = connector().fetch("feed", feeds.url + "/f", None).mentions
     assert m.text == "Siehe Anleitung (https://blog.example/docs/export) und das"
+
+
+def test_the_same_bytes_without_validators_are_not_parsed_again(feeds: FakeFeeds, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedparser
+
+    feeds.publish("/f", rss_document(_entries(3)), validators=False)
+    first = connector().fetch("feed", feeds.url + "/f", None)
+    assert len(first.mentions) == 3 and "etag" not in first.next_cursor.values
+    calls: list[object] = []
+    real_parse = feedparser.parse
+    monkeypatch.setattr(feedparser, "parse", lambda *a, **k: calls.append(a) or real_parse(*a, **k))
+    again = connector().fetch("feed", feeds.url + "/f", first.next_cursor)
+    assert again.mentions == [] and calls == []
+    feeds.publish("/f", rss_document(_entries(4)), validators=False)
+    assert len(connector().fetch("feed", feeds.url + "/f", first.next_cursor).mentions) == 1 and calls
