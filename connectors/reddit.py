@@ -38,6 +38,7 @@ the rate-limit headers from prawcore after recording them. We stop paging instea
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -50,7 +51,16 @@ import prawcore
 import prawcore.exceptions
 import requests
 
-from connectors.base import Author, Cursor, FetchResult, Mention
+from connectors.base import (
+    Author,
+    ConnectorBase,
+    Cursor,
+    FetchResult,
+    Mention,
+    Setting,
+    budget_interval,
+    value,
+)
 from connectors.errors import (
     AuthFailed,
     ConnectorError,
@@ -60,7 +70,6 @@ from connectors.errors import (
     error_for_status,
 )
 from connectors.http import RateLimitInfo, header_float
-from connectors.registry import Setting, normalize_query, validate_query, value
 
 PUBLIC_URL = "https://www.reddit.com"
 DEFAULT_USER_AGENT = "social-crm/0.1 (social listening)"
@@ -119,6 +128,18 @@ def _thread_from_context(context: str) -> str | None:
     return None
 
 
+def _built_permalink(kind: str, name: str, subreddit: str | None, link_id: Any) -> str | None:
+    """Reddit's canonical path when the listing left it out (the slug segment may be anything)."""
+    if not subreddit:
+        return None
+    item = name.partition("_")[2]
+    if kind == "t3":
+        return f"/r/{subreddit}/comments/{item}/"
+    if isinstance(link_id, str) and link_id.startswith("t3_"):
+        return f"/r/{subreddit}/comments/{link_id[3:]}/_/{item}/"
+    return None
+
+
 def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -> Mention | None:
     """Map one listing child (``kind`` t3 or t1) to a Mention; None means "skip, deleted"."""
     if kind not in ("t1", "t3"):
@@ -144,6 +165,10 @@ def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -
     else:
         assert isinstance(author_name, str)
         fullname = data.get("author_fullname")
+        if not isinstance(fullname, str) or not fullname:
+            # Some listings (and suspended accounts) omit it; the identity is then keyed by
+            # the username, which a rename would split. Say so for whoever reprocesses raw.
+            raw["author_fullname_missing"] = True
         author = Author(
             id=fullname if isinstance(fullname, str) and fullname else author_name,
             handle=author_name,
@@ -155,9 +180,13 @@ def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -
         # A post keeps its title; a comment keeps Reddit's own marker, so the person's
         # timeline shows that they wrote something that was taken down.
         text = "" if kind == "t3" else text
-    permalink = data.get("permalink") or data.get("context")
-    url = PUBLIC_URL + permalink.split("?")[0] if isinstance(permalink, str) else None
     subreddit = data.get("subreddit") if isinstance(data.get("subreddit"), str) else None
+    permalink = data.get("permalink") or data.get("context")
+    if not isinstance(permalink, str) or not permalink:
+        permalink = _built_permalink(kind, name, subreddit, data.get("link_id"))
+        if permalink:
+            raw["permalink_built"] = True
+    url = PUBLIC_URL + permalink.split("?")[0] if permalink else None
     if kind == "t3":
         title = data.get("title")
         if not isinstance(title, str):
@@ -182,6 +211,10 @@ def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -
         kind=mention_kind, url=url, parent_id=parent_id,
         thread_id=thread_id if isinstance(thread_id, str) else None, channel=subreddit, raw=raw,
     )  # fmt: skip
+
+
+class TokenRejected(AuthFailed):
+    """An API call (not the login) got a 401: the token expired or was revoked mid-poll."""
 
 
 class _Requestor(prawcore.Requestor):
@@ -220,7 +253,10 @@ class _Requestor(prawcore.Requestor):
             retry = reset if reset is not None else header_float(headers, "retry-after")
             raise RateLimited("Reddit rate limit reached", retry if retry is not None else 60.0)
         if status == 401:
-            raise AuthFailed("Reddit rejected the credentials (401)")
+            url = str(args[1] if len(args) > 1 else kwargs.get("url", ""))
+            if "access_token" in url:
+                raise AuthFailed("Reddit rejected the credentials (401)")
+            raise TokenRejected("Reddit rejected the access token (401)")
         if status >= 500:
             raise Transient(f"Reddit answered {status}")
         for name in ("x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"):
@@ -243,6 +279,10 @@ def translate(exc: Exception) -> ConnectorError:
         reason = _json_reason(exc.response)
         if status == 403 and reason in ("private", "quarantined", "gold_only", "banned"):
             return Permanent(f"The subreddit is {reason} (403)")
+        if status == 403 and not reason:
+            # Seen on real traffic from network-level blocks and short-lived refusals; the
+            # credentials were accepted (the token request succeeded), so do not disable.
+            return Transient("Reddit refused the request (403) without giving a reason")
         if status == 404:
             detail = f"banned or {reason}" if reason else "not found"
             return Permanent(f"Reddit says the listing is {detail} (404)")
@@ -307,21 +347,83 @@ def _max_fullname(a: str | None, b: str | None) -> str | None:
     return a if _id36(a) >= _id36(b) else b
 
 
-class RedditConnector:
+_SUBREDDIT = re.compile(r"[A-Za-z0-9_]{3,21}")
+_REDDIT_USER = re.compile(r"[A-Za-z0-9_-]{3,20}")
+SEARCH_MAX = 512  # Reddit rejects longer q= values
+# (requests per poll, allowed requests, window in seconds). Reddit's free Data API allows 100
+# queries per minute per OAuth client id, averaged over 10 minutes (r/redditdev, "API Update:
+# Enterprise Level Tier", May 2023); a subreddit poll reads new posts and new comments.
+_BUDGETS = {"subreddit": (2, 100, 60), "search": (1, 100, 60), "mentions": (1, 100, 60)}
+
+
+class RedditConnector(ConnectorBase):
     """Reddit through praw. ``fetch`` never sleeps; see the module docstring for the cursor."""
 
     platform = "reddit"
     label = "Reddit"
     source_kinds: tuple[str, ...] = ("subreddit", "search", "mentions")
+    kind_labels = {
+        "subreddit": "Subreddit: new posts and comments",
+        "search": "Search for a keyword or brand",
+        "mentions": "Mentions of our account",
+    }
     settings = (
         Setting("REDDIT_CLIENT_ID", required=True, help="OAuth app id (reddit.com/prefs/apps)"),
         Setting("REDDIT_CLIENT_SECRET", required=True, secret=True),
         Setting("REDDIT_USER_AGENT", default=DEFAULT_USER_AGENT),
         Setting("REDDIT_USERNAME", help="needed for mentions of this account"),
         Setting("REDDIT_PASSWORD", secret=True, help="needed for mentions of this account"),
-        Setting("REDDIT_OAUTH_URL", default=DEFAULT_OAUTH_URL),
-        Setting("REDDIT_URL", default=DEFAULT_REDDIT_URL),
+        Setting("REDDIT_OAUTH_URL", default=DEFAULT_OAUTH_URL, type="url"),
+        Setting("REDDIT_URL", default=DEFAULT_REDDIT_URL, type="url"),
     )
+    kind_settings = {"mentions": ("REDDIT_USERNAME", "REDDIT_PASSWORD")}
+
+    @classmethod
+    def normalize_query(cls, kind: str, query: str) -> str:
+        """``r/Python`` and ``/r/Python/`` become ``Python``; ``u/name`` becomes ``name``."""
+        query = query.strip()
+        if kind == "subreddit":
+            for prefix in ("/r/", "r/"):
+                if query.lower().startswith(prefix):
+                    query = query[len(prefix) :]
+            query = query.strip("/")
+        if kind == "mentions":
+            for prefix in ("/u/", "u/"):
+                if query.lower().startswith(prefix):
+                    query = query[len(prefix) :]
+        return query
+
+    @classmethod
+    def validate_query(cls, kind: str, query: str) -> str | None:
+        """Subreddit names, search length, or the logged-in username for mentions."""
+        if kind not in cls.source_kinds:
+            return f"reddit sources can be: {', '.join(cls.source_kinds)}."
+        q = cls.normalize_query(kind, query)
+        if kind == "subreddit":
+            if not q:
+                return "Enter a subreddit name, e.g. r/python."
+            for name in q.split("+"):
+                if not _SUBREDDIT.fullmatch(name):
+                    return (
+                        f"{name!r} is not a subreddit name: 3 to 21 letters, digits or "
+                        "underscores (combine several with +, e.g. python+django)."
+                    )
+            return None
+        if kind == "search":
+            if not q:
+                return "Enter words to search for."
+            if len(q) > SEARCH_MAX:
+                return f"Search queries may be at most {SEARCH_MAX} characters (this one has {len(q)})."
+            return None
+        # mentions of the configured account; the query only names it
+        if q and not _REDDIT_USER.fullmatch(q):
+            return "Leave empty, or enter the Reddit username the connector logs in as."
+        return None
+
+    @classmethod
+    def min_interval_seconds(cls, kind: str) -> int:
+        """From the 100 requests per minute per client id (see ``_BUDGETS``)."""
+        return budget_interval(*_BUDGETS[kind])
 
     def __init__(
         self,
@@ -336,6 +438,7 @@ class RedditConnector:
         self._session = session
         self._clock = clock
         self._reddit: praw.Reddit | None = None
+        self._token_retried = False
 
     @classmethod
     def kinds_for_config(cls, config: RedditConfig) -> tuple[str, ...]:
@@ -358,10 +461,6 @@ class RedditConnector:
             reddit_url=v["REDDIT_URL"] or DEFAULT_REDDIT_URL,
         )
 
-    @classmethod
-    def kinds_for(cls, values: Mapping[str, str | None]) -> tuple[str, ...]:
-        """Source kinds usable with these settings."""
-        return cls.kinds_for_config(cls.config_from_values(values))
 
     @classmethod
     def from_values(cls, values: Mapping[str, str | None]) -> RedditConnector:
@@ -396,11 +495,13 @@ class RedditConnector:
     def _record(self, info: RateLimitInfo) -> None:
         self.rate_limit = info
 
-    def _walks(self, kind: str, query: str, values: Mapping[str, Any]) -> list[_Walk]:
+    def _walks(
+        self, kind: str, query: str, values: Mapping[str, Any], backfill_hours: float
+    ) -> list[_Walk]:
         def walk(key: str, path: str, params: dict[str, Any], as_mention: bool = False) -> _Walk:
             state = dict(values.get(key) or {})
             if not state.get("newest") and state.get("since_utc") is None:
-                state["since_utc"] = self._clock() - self.config.backfill_hours * 3600
+                state["since_utc"] = self._clock() - backfill_hours * 3600
             return _Walk(key, path, params, state, as_mention)
 
         if kind == "subreddit":
@@ -412,21 +513,25 @@ class RedditConnector:
             return [walk("search", "search", {"q": query, "sort": "new", "type": "link"})]
         return [walk("mentions", "message/mentions", {}, as_mention=True)]
 
-    def fetch(self, kind: str, query: str, cursor: Cursor | None) -> FetchResult:
+    def fetch(
+        self, kind: str, query: str, cursor: Cursor | None, *, backfill_hours: float | None = None
+    ) -> FetchResult:
         """Everything new since ``cursor``, at most ``max_items``; never sleeps."""
         if kind not in self.source_kinds:
             raise Permanent(f"Reddit cannot poll {kind!r} with these settings")
-        problem = validate_query("reddit", kind, query)
+        problem = self.validate_query(kind, query)
         if problem:
             raise Permanent(problem)
-        query = normalize_query("reddit", kind, query)
+        query = self.normalize_query(kind, query)
+        backfill = self.config.backfill_hours if backfill_hours is None else backfill_hours
         values: Mapping[str, Any] = cursor.values if cursor else {}
         not_before = values.get("not_before")
         now = self._clock()
         if isinstance(not_before, int | float) and now < not_before:
             raise RateLimited("Reddit rate limit window not over yet", not_before - now)
 
-        walks = self._walks(kind, query, values)
+        walks = self._walks(kind, query, values, backfill)
+        self._token_retried = False
         budget = max(1, self.config.max_items // len(walks))
         stopped_by_limit = False
         try:
@@ -444,9 +549,19 @@ class RedditConnector:
             raise err from exc
         return self._result(walks, values, rate_limited=stopped_by_limit)
 
+    def _get(self, path: str, params: dict[str, Any]) -> Any:
+        """One listing request; a 401 gets a fresh login and one retry per fetch (as prawcore)."""
+        try:
+            return self._client().request(method="GET", path=path, params=params)
+        except TokenRejected:
+            if self._token_retried:
+                raise
+            self._token_retried = True
+            self._reddit = None  # a new praw client logs in again and gets a new token
+            return self._client().request(method="GET", path=path, params=params)
+
     def _run(self, walk: _Walk, budget: int) -> bool:
         """Page through one listing; True when Reddit's rate-limit budget stopped it."""
-        reddit = self._client()
         after = walk.state.get("resume_after")
         floor = walk.state.get("newest")
         floor_id = _id36(floor) if floor else None
@@ -456,7 +571,7 @@ class RedditConnector:
             params = {**walk.params, "limit": limit, "raw_json": 1}
             if after:
                 params["after"] = after
-            listing = reddit.request(method="GET", path=walk.path, params=params)
+            listing = self._get(walk.path, params)
             children, next_after = _listing(listing)
             for child in children:
                 data = child.get("data") if isinstance(child, dict) else None

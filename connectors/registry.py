@@ -1,31 +1,52 @@
 """Which connectors exist, which are usable with the current settings, and why not.
 
-The web form, the sources page and the poll job ask here; none of them imports an SDK. The
-connector classes are imported lazily, so importing this module costs nothing.
+The registry only lists connector classes and asks them: each class owns its settings, source
+kinds, query rules, minimum interval and "why disabled" text (see ``ConnectorClass`` in
+``connectors/base.py``). Connector modules import ``connectors.base``, never this module, so
+there is no import circle. The classes are imported on first use, so importing this module
+does not import any SDK. Adding a channel: write ``connectors/<name>.py`` and add its class
+to ``_CLASSES`` below.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from functools import cache
+from typing import TYPE_CHECKING
 
+from connectors.base import Setting, value
 from connectors.errors import ConnectorDisabled
 
 if TYPE_CHECKING:
-    from connectors.base import Connector
+    from connectors.base import Connector, ConnectorClass
+
+def _reddit() -> type:
+    from connectors.reddit import RedditConnector
+
+    return RedditConnector
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
-    """One environment variable a connector reads."""
+def _x() -> type:
+    from connectors.x import XConnector
 
-    name: str
-    required: bool = False
-    default: str | None = None
-    secret: bool = False
-    help: str = ""
+    return XConnector
+
+
+def _mastodon() -> type:
+    from connectors.mastodon import MastodonConnector
+
+    return MastodonConnector
+
+
+def _rss() -> type:
+    from connectors.rss import RSSConnector
+
+    return RSSConnector
+
+
+# One loader per channel, in the order the UI lists them.
+_CLASSES: tuple[Callable[[], type], ...] = (_reddit, _x, _mastodon, _rss)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,60 +57,34 @@ class ConnectorStatus:
     enabled: bool
     reason: str
     source_kinds: tuple[str, ...]
+    label: str = ""
+    kind_labels: Mapping[str, str] | None = None
 
 
-class ConnectorClass(Protocol):
-    """What the registry needs from a connector class."""
-
-    platform: str
-    label: str
-    source_kinds: tuple[str, ...]
-    settings: tuple[Setting, ...]
-
-    @classmethod
-    def from_values(cls, values: Mapping[str, str | None]) -> Connector: ...
-
-    @classmethod
-    def kinds_for(cls, values: Mapping[str, str | None]) -> tuple[str, ...]: ...
-
-
+@cache
 def connector_classes() -> dict[str, ConnectorClass]:
     """All connector classes by platform (imports the SDKs on first call)."""
-    from connectors.reddit import RedditConnector
-    from connectors.x import XConnector
-
-    classes: tuple[Any, ...] = (RedditConnector, XConnector)
+    classes: list[ConnectorClass] = [load() for load in _CLASSES]  # type: ignore[misc]
     return {cls.platform: cls for cls in classes}
 
 
-def value(values: Mapping[str, str | None], setting: Setting) -> str | None:
-    """A setting's value with blanks treated as unset and the default applied."""
-    raw = values.get(setting.name)
-    if raw is None or not raw.strip():
-        return setting.default
-    return raw.strip()
-
-
-def missing_settings(cls: ConnectorClass, values: Mapping[str, str | None]) -> list[str]:
-    """Names of required settings that are unset or blank."""
-    return [s.name for s in cls.settings if s.required and value(values, s) is None]
+def setting_names() -> list[str]:
+    """Every environment variable any connector reads."""
+    return [s.name for cls in connector_classes().values() for s in cls.settings]
 
 
 def _status(cls: ConnectorClass, values: Mapping[str, str | None]) -> ConnectorStatus:
-    missing = missing_settings(cls, values)
-    if missing:
-        reason = f"{cls.label} is disabled: set {' and '.join(missing)}"
-        return ConnectorStatus(cls.platform, False, reason, ())
+    labels = dict(cls.kind_labels)
+    reason = cls.disabled_reason(values)
+    if reason:
+        return ConnectorStatus(cls.platform, False, reason, (), cls.label, labels)
     kinds = cls.kinds_for(values)
-    reason = f"{cls.label} is enabled for: {', '.join(kinds)}"
-    if set(kinds) != set(cls.source_kinds):
-        off = [k for k in cls.source_kinds if k not in kinds]
-        reason += f" ({', '.join(off)} also needs {_extra_hint(cls.platform)})"
-    return ConnectorStatus(cls.platform, True, reason, kinds)
-
-
-def _extra_hint(platform: str) -> str:
-    return "REDDIT_USERNAME and REDDIT_PASSWORD" if platform == "reddit" else "more settings"
+    text = f"{cls.label} is enabled for: {', '.join(kinds)}"
+    off = [k for k in cls.source_kinds if k not in kinds]
+    hints = [cls.disabled_reason(values, k) for k in off]
+    if hints:
+        text += " (" + "; ".join(h for h in hints if h) + ")"
+    return ConnectorStatus(cls.platform, True, text, kinds, cls.label, labels)
 
 
 def available(config_values: Mapping[str, str | None]) -> list[ConnectorStatus]:
@@ -97,107 +92,84 @@ def available(config_values: Mapping[str, str | None]) -> list[ConnectorStatus]:
     return [_status(cls, config_values) for cls in connector_classes().values()]
 
 
-def build(platform: str, config_values: Mapping[str, str | None]) -> Connector:
-    """A ready connector for ``platform``; raises ConnectorDisabled saying what to set."""
+def _class(platform: str) -> ConnectorClass:
     classes = connector_classes()
     if platform not in classes:
         raise ConnectorDisabled(f"Unknown platform {platform!r}; known: {', '.join(classes)}")
-    status = _status(classes[platform], config_values)
-    if not status.enabled:
-        raise ConnectorDisabled(status.reason)
-    return classes[platform].from_values(config_values)
+    return classes[platform]
 
 
-# --- source queries -------------------------------------------------------------------------
+def build(platform: str, config_values: Mapping[str, str | None]) -> Connector:
+    """A ready connector for ``platform``; raises ConnectorDisabled saying what to set."""
+    cls = _class(platform)
+    reason = cls.disabled_reason(config_values)
+    if reason:
+        raise ConnectorDisabled(reason)
+    return cls.from_values(config_values)
 
-_SUBREDDIT = re.compile(r"[A-Za-z0-9_]{3,21}")
-_REDDIT_USER = re.compile(r"[A-Za-z0-9_-]{3,20}")
-_X_USER_ID = re.compile(r"[0-9]{1,19}")
-REDDIT_SEARCH_MAX = 512  # Reddit rejects longer q= values
-X_RECENT_SEARCH_MAX = 512  # "512 query length" for GET /2/tweets/search/recent
 
-KINDS: dict[str, tuple[str, ...]] = {
-    "reddit": ("subreddit", "search", "mentions"),
-    "x": ("search", "mentions"),
-}
+def disabled_reason(
+    platform: str, kind: str | None, config_values: Mapping[str, str | None]
+) -> str | None:
+    """Why a source of ``platform`` (and ``kind``) could not poll with these settings, or None."""
+    try:
+        cls = _class(platform)
+    except ConnectorDisabled as exc:
+        return str(exc)
+    return cls.disabled_reason(config_values, kind)
+
+
+# --- source queries: asked of the class ------------------------------------------------------
+
+
+def kinds() -> dict[str, tuple[str, ...]]:
+    """Every platform's source kinds."""
+    return {p: cls.source_kinds for p, cls in connector_classes().items()}
+
+
+def kind_labels() -> dict[str, str]:
+    """A label for every source kind of every connector (first connector wins on a shared kind)."""
+    labels: dict[str, str] = {}
+    for cls in connector_classes().values():
+        for kind, label in cls.kind_labels.items():
+            labels.setdefault(kind, label)
+    return labels
 
 
 def normalize_query(platform: str, kind: str, query: str) -> str:
     """The canonical form of a source query (``r/Python`` becomes ``Python``)."""
-    query = query.strip()
-    if platform == "reddit" and kind == "subreddit":
-        for prefix in ("/r/", "r/"):
-            if query.lower().startswith(prefix):
-                query = query[len(prefix) :]
-        query = query.strip("/")
-    if platform == "reddit" and kind == "mentions":
-        for prefix in ("/u/", "u/"):
-            if query.lower().startswith(prefix):
-                query = query[len(prefix) :]
-    return query
+    classes = connector_classes()
+    if platform not in classes:
+        return query.strip()
+    return classes[platform].normalize_query(kind, query)
 
 
 def validate_query(platform: str, kind: str, query: str) -> str | None:
     """An error message a user can act on, or None when the query is fine."""
-    if platform not in KINDS:
+    classes = connector_classes()
+    if platform not in classes:
         return f"Unknown platform {platform!r}."
-    if kind not in KINDS[platform]:
-        return f"{platform} sources can be: {', '.join(KINDS[platform])}."
-    q = normalize_query(platform, kind, query)
-    if platform == "reddit" and kind == "subreddit":
-        if not q:
-            return "Enter a subreddit name, e.g. r/python."
-        for name in q.split("+"):
-            if not _SUBREDDIT.fullmatch(name):
-                return (
-                    f"{name!r} is not a subreddit name: 3 to 21 letters, digits or underscores "
-                    "(combine several with +, e.g. python+django)."
-                )
-        return None
-    if kind == "search":
-        limit = REDDIT_SEARCH_MAX if platform == "reddit" else X_RECENT_SEARCH_MAX
-        if not q:
-            return "Enter words to search for."
-        if len(q) > limit:
-            return f"Search queries may be at most {limit} characters (this one has {len(q)})."
-        return None
-    if platform == "reddit":  # mentions of the configured account; the query only names it
-        if q and not _REDDIT_USER.fullmatch(q):
-            return "Leave empty, or enter the Reddit username the connector logs in as."
-        return None
-    if not _X_USER_ID.fullmatch(q):
-        return "Enter the numeric X user id (not the @handle), e.g. 2244994945."
-    return None
-
-
-# --- polling pace ---------------------------------------------------------------------------
-
-# A single API client serves many sources; no source should take more than this share of it.
-SOURCES_PER_CLIENT = 20
-
-# (requests per poll, allowed requests, window in seconds)
-_BUDGETS: dict[tuple[str, str], tuple[int, int, int]] = {
-    ("reddit", "subreddit"): (2, 100, 60),  # new posts + new comments
-    ("reddit", "search"): (1, 100, 60),
-    ("reddit", "mentions"): (1, 100, 60),
-    ("x", "search"): (1, 450, 900),
-    ("x", "mentions"): (1, 450, 900),
-}
+    cls = classes[platform]
+    if kind not in cls.source_kinds:
+        return f"{platform} sources can be: {', '.join(cls.source_kinds)}."
+    return cls.validate_query(kind, cls.normalize_query(kind, query))
 
 
 def min_interval_seconds(platform: str, kind: str) -> int:
-    """The shortest sensible poll interval for a source, from the platform's rate limit.
+    """The shortest sensible poll interval for a source (the class derives it from its limits)."""
+    classes = connector_classes()
+    if platform not in classes or kind not in classes[platform].source_kinds:
+        raise ValueError(f"no rate budget for {platform}/{kind}")
+    return classes[platform].min_interval_seconds(kind)
 
-    Reddit's free Data API allows 100 queries per minute per OAuth client id (averaged over a
-    10-minute window; Reddit, r/redditdev "API Update: Enterprise Level Tier", May 2023). X
-    allows 450 requests per 15 minutes per app on GET /2/tweets/search/recent and on
-    GET /2/users/:id/mentions with an app-only bearer token (docs.x.com, "Rate limits"; lower
-    plans get less, and the x-rate-limit-* headers win at run time). One poll of an up-to-date
-    source costs one request per listing; we let one source use at most 1/SOURCES_PER_CLIENT
-    of the budget: interval = requests_per_poll * window / (limit / SOURCES_PER_CLIENT).
-    """
-    try:
-        per_poll, limit, window = _BUDGETS[(platform, kind)]
-    except KeyError:
-        raise ValueError(f"no rate budget for {platform}/{kind}") from None
-    return max(1, round(per_poll * window * SOURCES_PER_CLIENT / limit))
+
+def env_values(lookup: Callable[[str], str | None]) -> dict[str, str | None]:
+    """Every connector setting's value by name, read through ``lookup``."""
+    return {name: lookup(name) for name in setting_names()}
+
+
+__all__ = [
+    "ConnectorStatus", "Setting", "available", "build", "connector_classes", "disabled_reason",
+    "env_values", "kind_labels", "kinds", "min_interval_seconds", "normalize_query", "setting_names",
+    "validate_query", "value",
+]  # fmt: skip

@@ -18,6 +18,7 @@ plus ``"not_before"`` when X said no request is left in the window.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,7 +28,16 @@ from typing import Any
 import requests
 import tweepy
 
-from connectors.base import Author, Cursor, FetchResult, Mention
+from connectors.base import (
+    Author,
+    ConnectorBase,
+    Cursor,
+    FetchResult,
+    Mention,
+    Setting,
+    budget_interval,
+    value,
+)
 from connectors.errors import (
     AuthFailed,
     ConnectorError,
@@ -37,7 +47,6 @@ from connectors.errors import (
     error_for_status,
 )
 from connectors.http import RateLimitInfo, RoutedSession, header_float
-from connectors.registry import Setting, validate_query, value
 
 SDK_BASE = "https://api.twitter.com"
 PUBLIC_URL = "https://x.com"
@@ -168,16 +177,46 @@ def _min_id(a: str | None, b: str | None) -> str | None:
     return a if int(a) <= int(b) else b
 
 
-class XConnector:
+_USER_ID = re.compile(r"[0-9]{1,19}")
+SEARCH_MAX = 512  # "512 query length" for GET /2/tweets/search/recent
+
+
+class XConnector(ConnectorBase):
     """X through tweepy's v2 Client. ``fetch`` never sleeps; see the module docstring."""
 
     platform = "x"
     label = "X"
     source_kinds: tuple[str, ...] = ("search", "mentions")
+    kind_labels = {"search": "Search for a keyword or brand", "mentions": "Mentions of our account"}
     settings = (
         Setting("X_BEARER_TOKEN", required=True, secret=True, help="app-only bearer token"),
-        Setting("X_API_URL", default=SDK_BASE),
+        Setting("X_API_URL", default=SDK_BASE, type="url"),
     )
+
+    @classmethod
+    def validate_query(cls, kind: str, query: str) -> str | None:
+        """A search of at most 512 characters, or a numeric user id for mentions."""
+        if kind not in cls.source_kinds:
+            return f"x sources can be: {', '.join(cls.source_kinds)}."
+        q = query.strip()
+        if kind == "search":
+            if not q:
+                return "Enter words to search for."
+            if len(q) > SEARCH_MAX:
+                return f"Search queries may be at most {SEARCH_MAX} characters (this one has {len(q)})."
+            return None
+        if not _USER_ID.fullmatch(q):
+            return "Enter the numeric X user id (not the @handle), e.g. 2244994945."
+        return None
+
+    @classmethod
+    def min_interval_seconds(cls, kind: str) -> int:
+        """X allows 450 requests per 15 minutes per app on recent search and on mentions.
+
+        With an app-only bearer token (docs.x.com, "Rate limits"); lower plans get less, and
+        the x-rate-limit-* headers win at run time. One request per poll.
+        """
+        return budget_interval(1, 450, 900)
 
     def __init__(self, config: XConfig, *, clock: Callable[[], float] = time.time) -> None:
         self.config = config
@@ -191,10 +230,6 @@ class XConnector:
         v = {s.name: value(values, s) for s in cls.settings}
         return XConfig(bearer_token=v["X_BEARER_TOKEN"] or "", api_url=v["X_API_URL"] or SDK_BASE)
 
-    @classmethod
-    def kinds_for(cls, values: Mapping[str, str | None]) -> tuple[str, ...]:
-        """Source kinds usable with these settings (all of them, given a token)."""
-        return cls.source_kinds
 
     @classmethod
     def from_values(cls, values: Mapping[str, str | None]) -> XConnector:
@@ -237,11 +272,14 @@ class XConnector:
             return client.search_recent_tweets(query, next_token=token, **common)
         return client.get_users_mentions(query, pagination_token=token, **common)
 
-    def fetch(self, kind: str, query: str, cursor: Cursor | None) -> FetchResult:
+    def fetch(
+        self, kind: str, query: str, cursor: Cursor | None, *, backfill_hours: float | None = None
+    ) -> FetchResult:
         """Everything new since ``cursor``, at most about ``max_items``; never sleeps."""
         if kind not in self.source_kinds:
             raise Permanent(f"X cannot poll {kind!r}")
-        problem = validate_query("x", kind, query)
+        backfill = self.config.backfill_hours if backfill_hours is None else backfill_hours
+        problem = self.validate_query(kind, query)
         if problem:
             raise Permanent(problem)
         query = query.strip()
@@ -254,7 +292,7 @@ class XConnector:
         since_id = values.get("since_id")
         start_time: float | None = values.get("start_time")
         if not since_id and start_time is None:
-            start_time = now - self.config.backfill_hours * 3600
+            start_time = now - backfill * 3600
         params: dict[str, Any] = {}
         if since_id:
             params["since_id"] = since_id

@@ -151,6 +151,9 @@ class Settings:
     # (0: none). Login throttling counts per client address, which a proxy would otherwise hide.
     proxy_hops: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    # The environment as read, for connector settings: each connector class names and parses
+    # its own variables (connectors/base.py ``Setting``), so a new channel needs no field here.
+    connector_env: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -212,6 +215,7 @@ class Settings:
             retention_days=_get(env, "RETENTION_DAYS", _parse_int("RETENTION_DAYS", 0, 3650), 30),
             outgoing_allow=_get(env, "OUTGOING_ALLOW", _parse_allow_list, ()),
             proxy_hops=_get(env, "PROXY_HOPS", _parse_int("PROXY_HOPS", 0, 5), 0),
+            connector_env={k: v for k, v in env.items() if k.isupper() and v.strip()},
         )
 
     @property
@@ -220,6 +224,13 @@ class Settings:
         if self.session_cookie_secure is not None:
             return self.session_cookie_secure
         return self.base_url.startswith("https://")
+
+    def connector_value(self, name: str) -> str | None:
+        """A connector setting by its variable name: a typed field if there is one, else the env."""
+        field_value = getattr(self, name.lower(), None)
+        if isinstance(field_value, str) and field_value:
+            return field_value
+        return self.connector_env.get(name)
 
     def resolved_secret_key(self) -> str:
         """SECRET_KEY, or a random key kept in DATA_DIR so sessions survive restarts."""

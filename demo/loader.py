@@ -34,16 +34,24 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
 TEAM_ACCOUNTS = (("reddit", TEAM_HANDLE), ("x", TEAM_HANDLE), ("mastodon", f"{TEAM_HANDLE}@fosstodon.org"))
 # What a team listening to Nimbus would configure. The demo has no network and no API keys, so
-# they are paused with the reason; with credentials in the environment, "Resume" starts them.
+# they are paused with the reason; with the settings in the environment, "Resume" starts them.
+_OFFLINE = "Demo: paused because the demo runs without network access"
+_CREDENTIALS = _OFFLINE + " or API credentials. Set {what} (see README, Channels) and resume it."
+_REASONS = {
+    "reddit": _CREDENTIALS.format(what="REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"),
+    "x": _CREDENTIALS.format(what="X_BEARER_TOKEN"),
+    "mastodon": _CREDENTIALS.format(what="MASTODON_API_BASE_URL and MASTODON_ACCESS_TOKEN"),
+    "rss": _OFFLINE + ". Feeds need no credentials: resume it where the feed can be reached.",
+}
 SOURCES = (
     ("reddit", "subreddit", "nimbussync+de_EDV", 300, "r/nimbussync and r/de_EDV"),
     ("reddit", "search", "nimbus sync", 900, "Reddit search: nimbus sync"),
     ("x", "search", '"nimbus sync" OR #nimbussync -is:retweet', 900, "X search: Nimbus"),
     ("x", "mentions", TEAM_HANDLE, 900, "Mentions of @nimbus_team on X"),
-)
-PAUSED_REASON = (
-    "Demo: paused because the demo runs without network access or API credentials. "
-    "Set the platform's credentials (see README, Settings) and resume it."
+    ("mastodon", "hashtag", "NimbusSync", 600, "Mastodon: #NimbusSync"),
+    ("mastodon", "mentions", f"{TEAM_HANDLE}@fosstodon.org", 600, "Mentions of @nimbus_team@fosstodon.org"),
+    ("rss", "feed", "https://linux-notizen.example/feed.xml", 1800, "Blog: Linux-Notizen"),
+    ("rss", "feed", "https://news.google.com/rss/search?q=%22nimbus+sync%22&hl=de", 1800, "News alert: nimbus sync"),
 )
 
 
@@ -108,7 +116,7 @@ def _team_and_sources() -> None:
         for platform, kind, query, interval, name in SOURCES:
             source = save_source(s, platform=platform, kind=kind, query=query, interval_seconds=interval, name=name)
             source.enabled = False
-            source.status, source.status_reason = "disabled", PAUSED_REASON
+            source.status, source.status_reason = "disabled", _REASONS[platform]
 
 
 @contextmanager

@@ -8,7 +8,6 @@ recorded on the poll and then propagates, so RQ marks the job failed.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -34,18 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def connector_values(settings: Settings) -> dict[str, str | None]:
-    """The connector settings, keyed by their environment variable names."""
-    return {
-        "REDDIT_CLIENT_ID": settings.reddit_client_id,
-        "REDDIT_CLIENT_SECRET": settings.reddit_client_secret,
-        "REDDIT_USER_AGENT": settings.reddit_user_agent,
-        "REDDIT_USERNAME": settings.reddit_username,
-        "REDDIT_PASSWORD": settings.reddit_password,
-        "REDDIT_OAUTH_URL": settings.reddit_oauth_url,
-        "REDDIT_URL": settings.reddit_url,
-        "X_BEARER_TOKEN": settings.x_bearer_token,
-        "X_API_URL": settings.x_api_url,
-    }
+    """Every connector setting, keyed by its environment variable name (the classes name them)."""
+    return registry.env_values(settings.connector_value)
 
 
 def poll_job_id(source_id: int) -> str:
@@ -77,10 +66,7 @@ def poll_source(source_id: int) -> dict[str, Any]:
         raise
     try:
         connector = registry.build(platform, connector_values(rt.settings))
-        config = getattr(connector, "config", None)
-        if cursor is None and dataclasses.is_dataclass(config) and hasattr(config, "backfill_hours"):
-            connector.config = dataclasses.replace(config, backfill_hours=float(backfill))  # type: ignore[attr-defined]
-        result = connector.fetch(kind, query, cursor)
+        result = connector.fetch(kind, query, cursor, backfill_hours=float(backfill))
     except RateLimited as exc:
         try:
             outcome = _ingest(source_id, run_id, exc.partial, started, target) if exc.partial else None
@@ -190,6 +176,19 @@ def _ingest(
 def connector_statuses(settings: Settings) -> list[registry.ConnectorStatus]:
     """Every connector, enabled or not, with the reason (for the UI and `crm sources check`)."""
     return registry.available(connector_values(settings))
+
+
+def kind_labels() -> dict[str, str]:
+    """A label for every source kind (for the source form and pages)."""
+    return registry.kind_labels()
+
+
+def unavailable_reason(platform: str, kind: str, settings: Settings) -> str | None:
+    """Why a source of this platform and kind could not poll now, naming what to set; or None."""
+    if kind not in registry.kinds().get(platform, (kind,)):
+        kind = ""  # not a kind of this platform: the query check says so, next to the field
+    reason = registry.disabled_reason(platform, kind or None, connector_values(settings))
+    return None if reason is None else reason.rstrip(".") + "."
 
 
 def check_source(platform: str, kind: str, query: str) -> tuple[str, str | None, int]:

@@ -7,14 +7,16 @@ import sys
 
 import pytest
 
+from connectors.base import ConnectorBase, Setting
 from connectors.errors import ConnectorDisabled
 from connectors.reddit import RedditConnector
 from connectors.registry import (
-    KINDS,
     ConnectorStatus,
     available,
     build,
     connector_classes,
+    disabled_reason,
+    kinds,
     min_interval_seconds,
     normalize_query,
     validate_query,
@@ -45,7 +47,7 @@ def test_blank_values_count_as_unset() -> None:
 def test_reddit_mentions_need_a_login() -> None:
     app_only = _by_platform(REDDIT_APP)["reddit"]
     assert app_only.enabled and app_only.source_kinds == ("subreddit", "search")
-    assert "mentions also needs REDDIT_USERNAME and REDDIT_PASSWORD" in app_only.reason
+    assert "Reddit mentions sources need REDDIT_USERNAME and REDDIT_PASSWORD to be set" in app_only.reason
     login = {**REDDIT_APP, "REDDIT_USERNAME": "bot", "REDDIT_PASSWORD": "pw"}
     assert _by_platform(login)["reddit"].source_kinds == ("subreddit", "search", "mentions")
 
@@ -70,9 +72,41 @@ def test_build_applies_defaults_and_overrides() -> None:
 def test_connector_classes_agree_with_the_registry() -> None:
     for platform, cls in connector_classes().items():
         assert cls.platform == platform
-        assert cls.source_kinds == KINDS[platform]
+        assert cls.source_kinds == kinds()[platform]
+        assert set(cls.kind_labels) == set(cls.source_kinds)
         for kind in cls.source_kinds:
             assert min_interval_seconds(platform, kind) >= 1
+
+
+def test_a_disabled_kind_names_the_variables_to_set() -> None:
+    assert disabled_reason("reddit", "subreddit", {}) == (
+        "Reddit is disabled: set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
+    )
+    assert disabled_reason("reddit", "subreddit", REDDIT_APP) is None
+    assert disabled_reason("reddit", "mentions", REDDIT_APP) == (
+        "Reddit mentions sources need REDDIT_USERNAME and REDDIT_PASSWORD to be set"
+    )
+    assert disabled_reason("myspace", "search", {}) is not None
+
+
+def test_a_junk_url_setting_disables_the_connector_naming_the_variable() -> None:
+    status = _by_platform({**REDDIT_APP, "REDDIT_OAUTH_URL": "oauth.reddit.com"})["reddit"]
+    assert not status.enabled
+    assert "REDDIT_OAUTH_URL must be an http:// or https:// URL" in status.reason
+
+
+def test_connector_base_defaults_follow_required_and_kind_settings() -> None:
+    class Demo(ConnectorBase):
+        platform, label = "demo", "Demo"
+        source_kinds = ("feed", "private")
+        settings = (Setting("DEMO_URL", required=True, type="url"), Setting("DEMO_TOKEN"))
+        kind_settings = {"private": ("DEMO_TOKEN",)}
+
+    assert Demo.disabled_reason({}) == "Demo is disabled: set DEMO_URL"
+    assert Demo.kinds_for({"DEMO_URL": "http://x"}) == ("feed",)
+    assert Demo.kinds_for({"DEMO_URL": "http://x", "DEMO_TOKEN": "t"}) == ("feed", "private")
+    assert Demo.disabled_reason({"DEMO_URL": "http://x"}, "nope") == "Demo sources can be: feed, private."
+    assert Demo.normalize_query("feed", "  q ") == "q"
 
 
 @pytest.mark.parametrize(
@@ -143,5 +177,14 @@ def test_importing_the_registry_does_not_import_the_sdks() -> None:
     code = (
         "import sys, connectors.registry\n"
         "assert 'praw' not in sys.modules and 'tweepy' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_connector_modules_do_not_import_the_registry() -> None:
+    # The registry imports the connectors (lazily); the reverse would be an import circle.
+    code = (
+        "import sys, connectors.reddit, connectors.x\n"
+        "assert 'connectors.registry' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -102,3 +102,12 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     s = Settings.from_env({"DATA_DIR": str(tmp_path)})
     with pytest.raises(AttributeError):
         s.database_url = "sqlite:///elsewhere"  # type: ignore[misc]
+
+
+def test_connector_settings_come_from_the_environment_by_their_own_names() -> None:
+    s = Settings.from_env({"MASTODON_API_BASE_URL": "https://social.example", "X_BEARER_TOKEN": "tok",
+                           "BLANK_ONE": "  "})
+    assert s.connector_value("MASTODON_API_BASE_URL") == "https://social.example"
+    assert s.connector_value("X_BEARER_TOKEN") == "tok"  # a typed field wins, same value
+    assert s.connector_value("BLANK_ONE") is None and s.connector_value("NOT_SET") is None
+    assert "social.example" not in repr(s)  # the environment copy is not printed

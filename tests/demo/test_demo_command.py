@@ -63,9 +63,13 @@ def test_people_on_two_and_three_platforms_and_suggestions_to_review(demo_dir: P
 
 
 def test_sources_are_configured_and_say_why_they_are_paused(demo_dir: Path) -> None:
-    assert _one(demo_dir, "SELECT count(*) FROM sources") == 4
+    assert _one(demo_dir, "SELECT count(*) FROM sources") == 8
     assert _one(demo_dir, "SELECT count(*) FROM sources WHERE enabled OR status != 'disabled'") == 0
-    assert _one(demo_dir, "SELECT count(*) FROM sources WHERE status_reason LIKE '%credentials%'") == 4
+    assert _one(demo_dir, "SELECT count(*) FROM sources WHERE status_reason LIKE '%without network%'") == 8
+    assert _one(demo_dir, "SELECT count(*) FROM sources WHERE platform = 'mastodon'"
+                          " AND status_reason LIKE '%MASTODON_API_BASE_URL%'") == 2
+    assert _one(demo_dir, "SELECT count(*) FROM sources WHERE platform = 'rss'"
+                          " AND status_reason LIKE '%need no credentials%'") == 2
 
 
 def test_an_alert_is_open_and_the_outage_is_a_past_incident(demo_dir: Path) -> None:
@@ -80,7 +84,7 @@ def test_a_second_run_loads_nothing_twice(demo_dir: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "already loaded" in again.stdout
     assert _one(demo_dir, "SELECT count(*) FROM interactions") == before
-    assert _one(demo_dir, "SELECT count(*) FROM sources") == 4
+    assert _one(demo_dir, "SELECT count(*) FROM sources") == 8
 
 
 def test_a_busy_port_fails_before_any_setup(tmp_path: Path) -> None:

@@ -83,10 +83,10 @@ def wrap_fetch(monkeypatch: pytest.MonkeyPatch, after_fetch: Callable[[], None] 
         connector = real_build(platform, values)
         real_fetch = connector.fetch
 
-        def fetch(*args: Any) -> Any:
+        def fetch(*args: Any, **kwargs: Any) -> Any:
             if error is not None:
                 raise error
-            result = real_fetch(*args)
+            result = real_fetch(*args, **kwargs)
             if after_fetch is not None:
                 after_fetch()
             return result

@@ -37,11 +37,12 @@ def fake_reddit() -> Iterator[FakeReddit]:
 
 
 @pytest.fixture()
-def settings(settings: Settings, fake_reddit: FakeReddit) -> Settings:
-    """The test settings with Reddit pointed at the fake; X stays unconfigured."""
+def settings(settings: Settings, fake_reddit: FakeReddit, request: pytest.FixtureRequest) -> Settings:
+    """The test settings with Reddit pointed at the fake; X stays unconfigured unless marked."""
+    x_token = "token" if request.node.get_closest_marker("x_configured") else None
     return replace(
         settings, reddit_client_id=fake_reddit.client_id, reddit_client_secret=fake_reddit.client_secret,
-        reddit_oauth_url=fake_reddit.url, reddit_url=fake_reddit.url,
+        reddit_oauth_url=fake_reddit.url, reddit_url=fake_reddit.url, x_bearer_token=x_token,
     )
 
 
@@ -108,12 +109,19 @@ def test_a_manager_adds_a_source_through_the_form(client, login, csrf, db: Sessi
         ({"interval_seconds": 8 * 86400}, "interval_seconds", "between"),
         ({"interval_seconds": "soon"}, "interval_seconds", ""),
         ({"backfill_hours": 1000}, "backfill_hours", "720"),
-        ({"platform": "x", "kind": "subreddit"}, "query", "x sources can be: search, mentions"),
-        ({"platform": "x", "kind": "mentions", "query": "@crm_brand"}, "query", "numeric X user id"),
-        ({"platform": "x", "kind": "search", "query": "widget", "interval_seconds": 30}, "interval_seconds", "40 seconds"),
+        pytest.param({"platform": "x", "kind": "subreddit"}, "query", "x sources can be: search, mentions",
+                     marks=pytest.mark.x_configured),
+        pytest.param({"platform": "x", "kind": "mentions", "query": "@crm_brand"}, "query", "numeric X user id",
+                     marks=pytest.mark.x_configured),
+        pytest.param({"platform": "x", "kind": "search", "query": "widget", "interval_seconds": 30},
+                     "interval_seconds", "40 seconds", marks=pytest.mark.x_configured),
+        ({"platform": "x", "kind": "search", "query": "widget"}, "platform", "X is disabled: set X_BEARER_TOKEN."),
+        ({"platform": "reddit", "kind": "mentions", "query": ""}, "platform",
+         "Reddit mentions sources need REDDIT_USERNAME and REDDIT_PASSWORD to be set."),
     ],
     ids=["space", "short", "empty", "search-too-long", "query-over-1000", "interval-below-minimum",
-         "interval-above-week", "interval-not-a-number", "backfill", "x-subreddit", "x-handle", "x-interval"],
+         "interval-above-week", "interval-not-a-number", "backfill", "x-subreddit", "x-handle", "x-interval",
+         "x-disabled", "reddit-mentions-without-login"],
 )
 def test_invalid_input_is_shown_next_to_the_field_with_422(  # type: ignore[no-untyped-def]
     client, login, csrf, db: Session, fields: dict[str, Any], field_id: str, message: str

@@ -15,23 +15,18 @@ from crm.errors import InvalidInput
 from crm.sources import services
 from crm.sources.models import Source
 from listeners.dispatcher import poll_now
-from listeners.polling import check_source, connector_statuses
+from listeners.polling import check_source, connector_statuses, kind_labels, unavailable_reason
 from web.db import session
 from web.views.auth import requires
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
-KIND_LABELS = {
-    "subreddit": "Subreddit: new posts and comments",
-    "search": "Search for a keyword or brand",
-    "mentions": "Mentions of our account",
-}
 
 
 class SourceForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=200)])
     platform = SelectField("Platform", validators=[DataRequired()])
-    kind = SelectField("What to listen to", choices=list(KIND_LABELS.items()), validators=[DataRequired()])
-    query = StringField("Subreddit, search or account", validators=[Length(max=1000)])
+    kind = SelectField("What to listen to", validators=[DataRequired()])
+    query = StringField("Subreddit, search, #tag, account or feed URL", validators=[Length(max=1000)])
     interval_seconds = IntegerField("Poll every (seconds)", default=300,
                                     validators=[InputRequired("Enter a number of seconds."), NumberRange(min=1, max=7 * 86400)])
     backfill_hours = IntegerField("First poll looks back (hours)", default=24,
@@ -45,12 +40,21 @@ class ActionForm(FlaskForm):
 def _form(obj: Source | None = None) -> SourceForm:
     form = SourceForm(obj=obj)
     statuses = connector_statuses(current_app.extensions["settings"])
-    form.platform.choices = [(s.platform, s.platform.title() + ("" if s.enabled else " (disabled)")) for s in statuses]
+    form.platform.choices = [(s.platform, (s.label or s.platform.title()) + ("" if s.enabled else " (disabled)")) for s in statuses]
+    form.kind.choices = list(kind_labels().items())
     return form
 
 
 def _save(form: SourceForm, source_id: int | None) -> Any:
     platform, kind = form.platform.data or "", form.kind.data or ""
+    # A new source (or one moved to another platform or kind) must be able to poll: a disabled
+    # connector is a form error naming the variables to set, not a later "credentials refused".
+    old = session().get(Source, source_id) if source_id is not None else None
+    changed = old is None or (old.platform, old.kind) != (platform, kind)
+    unavailable = changed and unavailable_reason(platform, kind, current_app.extensions["settings"])
+    if unavailable:
+        form.platform.errors = [*form.platform.errors, unavailable]
+        return None
     query, error, min_interval = check_source(platform, kind, form.query.data or "")
     if error:
         form.query.errors = [*form.query.errors, error]
@@ -75,7 +79,7 @@ def index() -> Any:
     items = db.scalars(select(Source).order_by(Source.name)).all()
     return render_template(
         "sources/index.html", sources=items, health=services.health(db, items),
-        statuses=connector_statuses(current_app.extensions["settings"]), kinds=KIND_LABELS, action=ActionForm(),
+        statuses=connector_statuses(current_app.extensions["settings"]), kinds=kind_labels(), action=ActionForm(),
     )
 
 
@@ -107,7 +111,7 @@ def show(source_id: int) -> Any:
     source = services.get_source(db, source_id)
     return render_template(
         "sources/show.html", source=source, runs=services.recent_runs(db, source_id),
-        health=services.health(db, [source])[source.id], action=ActionForm(), kinds=KIND_LABELS,
+        health=services.health(db, [source])[source.id], action=ActionForm(), kinds=kind_labels(),
     )
 
 
