@@ -53,6 +53,7 @@ class IngestResult:
     new_members: int = 0
     new_ids: list[int] = field(default_factory=list)
     member_ids: set[int] = field(default_factory=set)
+    new_keys: set[tuple[str, str]] = field(default_factory=set)  # (platform, external_id) inserted
 
     def __iadd__(self, other: IngestResult) -> IngestResult:
         self.new += other.new
@@ -61,6 +62,7 @@ class IngestResult:
         self.new_members += other.new_members
         self.new_ids.extend(other.new_ids)
         self.member_ids |= other.member_ids
+        self.new_keys |= other.new_keys
         return self
 
 
@@ -100,8 +102,8 @@ def safe_url(value: str | None) -> str | None:
     return value
 
 
-def _validate(m: Mention, now: datetime) -> str | None:
-    """The reason an item cannot be ingested, or None."""
+def validation_error(m: Mention, now: datetime) -> str | None:
+    """The reason an item cannot be ingested (and is quarantined), or None."""
     if not isinstance(m.platform, str) or not m.platform:
         return "platform is missing"
     if len(m.platform) > 32 or not set(m.platform) <= PLATFORM_CHARS:
@@ -133,6 +135,9 @@ def _validate(m: Mention, now: datetime) -> str | None:
     ):
         return "author.followers must be a whole number >= 0"
     return None
+
+
+_validate = validation_error  # the name listeners/imports.py uses
 
 
 def _raw_of(m: Mention) -> dict[str, Any]:
@@ -194,7 +199,7 @@ def ingest_batch(
     bad: list[Rejected] = list(rejected)
     valid: dict[tuple[str, str], Mention] = {}
     for m in mentions:
-        reason = _validate(m, now)
+        reason = validation_error(m, now)
         if reason:
             bad.append(
                 Rejected(origin, reason, _raw_of(m), platform=getattr(m, "platform", None),
@@ -257,13 +262,14 @@ def ingest_batch(
     inserted = bulk_insert(
         session, table_of(Interaction), rows, conflict_cols=("platform", "external_id"),
         returning=("id", "member_id", "identity_id", "occurred_at", "sentiment", "sentiment_label",
-                   "platform"),
+                   "platform", "external_id"),
     )
     result.new = len(inserted)
     # A concurrent job inserted the rest between our check and our insert: a no-op for us.
     result.duplicate += len(rows) - len(inserted)
     result.new_ids = sorted(r.id for r in inserted)
     result.member_ids = {r.member_id for r in inserted}
+    result.new_keys = {(r.platform, r.external_id) for r in inserted}
     _update_aggregates(session, inserted)
     refresh_member_profiles(session, sorted(refresh))
     # The follow-ups (inbox triage, alert counters, identity suggestions) are stored with the
