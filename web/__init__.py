@@ -58,10 +58,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                    sentiment):
         app.register_blueprint(module.bp)
     from web.api import inbound as api_inbound
-    from web.views import inbound as inbound_views
     from web.api import members as api_members
     from web.api import segments as api_segments
     from web.views import exports, segments
+    from web.views import inbound as inbound_views
 
     app.register_blueprint(api_members.bp)
     app.register_blueprint(api_inbound.bp)
