@@ -102,6 +102,11 @@ def safe_url(value: str | None) -> str | None:
     return value
 
 
+def _has_control(value: str) -> bool:
+    # Ids are keys: cleaning them would merge distinct items, and PostgreSQL refuses NUL.
+    return any(ch < " " or ch == "\x7f" for ch in value)
+
+
 def validation_error(m: Mention, now: datetime) -> str | None:
     """The reason an item cannot be ingested (and is quarantined), or None."""
     if not isinstance(m.platform, str) or not m.platform:
@@ -112,10 +117,14 @@ def validation_error(m: Mention, now: datetime) -> str | None:
         return "external_id is missing"
     if len(m.external_id) > MAX_ID:
         return f"external_id is longer than {MAX_ID} characters"
+    if _has_control(m.external_id):
+        return "external_id contains control characters"
     if m.author is None or not isinstance(m.author.id, str) or not m.author.id.strip():
         return "author.id is missing"
     if len(m.author.id) > MAX_ID:
         return f"author.id is longer than {MAX_ID} characters"
+    if _has_control(m.author.id):
+        return "author.id contains control characters"
     if not (isinstance(m.text, str) and m.text.strip()) and not (
         isinstance(m.title, str) and m.title.strip()
     ):
@@ -152,12 +161,14 @@ def quarantine(session: Session, items: Sequence[Rejected]) -> None:
         table_of(QuarantinedItem).insert(),
         [
             {
-                "origin": r.origin[:300],
-                "platform": (r.platform or None) and str(r.platform)[:32],
-                "external_id": (r.external_id or None) and str(r.external_id)[:255],
-                "reason": r.reason,
+                # A rejected item may hold NUL and other control characters (PostgreSQL
+                # text refuses NUL): the columns get cleaned copies, ``raw`` keeps them escaped.
+                "origin": clean_text(r.origin, 300),
+                "platform": (r.platform or None) and clean_text(str(r.platform), 32),
+                "external_id": (r.external_id or None) and clean_text(str(r.external_id), 255),
+                "reason": clean_text(r.reason, 10_000),
                 "raw": dict(r.raw) if r.raw is not None else None,
-                "raw_text": r.raw_text[:100_000] if r.raw_text else None,
+                "raw_text": clean_text(r.raw_text, 100_000) if r.raw_text else None,
                 "created_at": utcnow(),
             }
             for r in items
@@ -233,7 +244,7 @@ def ingest_batch(
         text = clean_text(m.text, MAX_TEXT) or ""
         title = clean_text(m.title, MAX_TITLE)
         # The platform's or the import's language wins; otherwise it is detected.
-        given = (m.language or "").strip().lower()[:16] or None
+        given = (clean_text(m.language, 64) or "").strip().lower()[:16] or None
         mood = sentiment.analyze(f"{title}. {text}" if title else text, given)
         ident_id = identity_ids[(platform, m.author.id.strip())]
         rows.append(

@@ -262,3 +262,19 @@ def test_a_viewer_cannot_create_an_inbound_source(client, login, csrf) -> None: 
     login("viewer")
     token = csrf(client, "/sources/")
     assert client.post("/sources/inbound/new", data={"csrf_token": token, "name": "x"}).status_code == 403
+
+
+def test_control_characters_never_make_a_500(client, db: Session, creds) -> None:  # type: ignore[no-untyped-def]
+    batch = [
+        item("nul\u0000id"),
+        item("ok-1", author={"id": "u\u0000x", "handle": "h"}),
+        item("ok-2", author={"id": "u2", "handle": "h\u0000", "display_name": "D\u0000"},
+             text="a\u0000b", url="https://x.example/\u0000", channel="c\u0000", language="d\u0000e",
+             parent_id="p\u0000", thread_id="t\u0000", title="T\u0000"),
+    ]
+    resp = post(client, batch, token=creds.token)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    statuses = [i["status"] for i in resp.get_json()["items"]]
+    assert statuses == ["quarantined", "quarantined", "new"]
+    row = db.scalars(select(Interaction).where(Interaction.external_id == "ok-2")).one()
+    assert "\u0000" not in row.text and row.url is None
