@@ -64,7 +64,7 @@ def _hackernews() -> type:
 
 
 # One loader per channel, in the order the UI lists them.
-_CLASSES: tuple[Callable[[], type], ...] = (_reddit, _x, _mastodon, _rss, _hackernews, _discourse, _bluesky)
+_CLASSES: tuple[Callable[[], type], ...] = (_reddit, _x, _mastodon, _bluesky, _rss, _discourse, _hackernews)
 
 
 @dataclass(frozen=True, slots=True)
