@@ -246,7 +246,12 @@ def test_the_ui_creates_a_source_shows_the_token_once_and_rotates_it(client, db:
     assert post(client, [item("ui1")], token=shown).status_code == 200
 
     detail = client.get(f"/sources/{src.id}")
-    assert shown.encode() not in detail.data  # only shown once
+    assert detail.status_code == 200 and shown.encode() not in detail.data  # only shown once
+    page = parse(detail.data)
+    assert "Recent batches" in page.text and "POST /api/v1/mentions" in page.text
+    assert not [a for a in page.find("a") if a.attrs.get("href") == f"/sources/{src.id}/edit"]
+    listing = parse(client.get("/sources/").data)
+    assert "Inbound API" in listing.text and "pushed" in listing.text
     reveal = client.post(f"/sources/inbound/{src.id}/secret", data={"csrf_token": csrf(client, f"/sources/{src.id}")})
     assert parse(reveal.data).find("code", **{"data-testid": "signing-secret"})[0].text == secret
     assert not parse(reveal.data).find("code", **{"data-testid": "token"})
