@@ -317,6 +317,21 @@ def iter_file(
     return ImportReader(source, fmt)
 
 
+def parse_item(index: int, obj: object) -> ParsedLine:
+    """One item of the import schema given as a parsed JSON value (the inbound API's items).
+
+    ``index`` stands in for the line number: the result is ``(index, Mention)`` or a
+    ``LineError`` whose ``line_no`` is ``index``.
+    """
+    try:
+        raw_text = json.dumps(obj, ensure_ascii=False)[:RAW_TEXT_LIMIT]
+    except (TypeError, ValueError):
+        raw_text = repr(obj)[:RAW_TEXT_LIMIT]
+    if not isinstance(obj, dict):
+        return LineError(index, f"expected a JSON object {{...}}, got {_type_name(obj)}", raw_text)
+    return _convert(index, obj, obj, raw_text, csv_names=False)
+
+
 def _detect_format(source: object, fmt: str | None) -> Format:
     if fmt is not None:
         if fmt not in ("jsonl", "csv"):

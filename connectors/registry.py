@@ -45,8 +45,26 @@ def _rss() -> type:
     return RSSConnector
 
 
+def _bluesky() -> type:
+    from connectors.bluesky import BlueskyConnector
+
+    return BlueskyConnector
+
+
+def _discourse() -> type:
+    from connectors.discourse import DiscourseConnector
+
+    return DiscourseConnector
+
+
+def _hackernews() -> type:
+    from connectors.hackernews import HackerNewsConnector
+
+    return HackerNewsConnector
+
+
 # One loader per channel, in the order the UI lists them.
-_CLASSES: tuple[Callable[[], type], ...] = (_reddit, _x, _mastodon, _rss)
+_CLASSES: tuple[Callable[[], type], ...] = (_reddit, _x, _mastodon, _bluesky, _rss, _discourse, _hackernews)
 
 
 @dataclass(frozen=True, slots=True)

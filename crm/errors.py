@@ -26,3 +26,9 @@ class InvalidInput(DomainError):
 
 class PermissionDenied(DomainError):
     status = 403
+
+
+class Unauthorized(DomainError):
+    """The caller did not prove who it is (a missing, wrong or stale credential)."""
+
+    status = 401

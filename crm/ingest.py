@@ -53,6 +53,7 @@ class IngestResult:
     new_members: int = 0
     new_ids: list[int] = field(default_factory=list)
     member_ids: set[int] = field(default_factory=set)
+    new_keys: set[tuple[str, str]] = field(default_factory=set)  # (platform, external_id) inserted
 
     def __iadd__(self, other: IngestResult) -> IngestResult:
         self.new += other.new
@@ -61,6 +62,7 @@ class IngestResult:
         self.new_members += other.new_members
         self.new_ids.extend(other.new_ids)
         self.member_ids |= other.member_ids
+        self.new_keys |= other.new_keys
         return self
 
 
@@ -100,8 +102,13 @@ def safe_url(value: str | None) -> str | None:
     return value
 
 
-def _validate(m: Mention, now: datetime) -> str | None:
-    """The reason an item cannot be ingested, or None."""
+def _has_control(value: str) -> bool:
+    # Ids are keys: cleaning them would merge distinct items, and PostgreSQL refuses NUL.
+    return any(ch < " " or ch == "\x7f" for ch in value)
+
+
+def validation_error(m: Mention, now: datetime) -> str | None:
+    """The reason an item cannot be ingested (and is quarantined), or None."""
     if not isinstance(m.platform, str) or not m.platform:
         return "platform is missing"
     if len(m.platform) > 32 or not set(m.platform) <= PLATFORM_CHARS:
@@ -110,10 +117,14 @@ def _validate(m: Mention, now: datetime) -> str | None:
         return "external_id is missing"
     if len(m.external_id) > MAX_ID:
         return f"external_id is longer than {MAX_ID} characters"
+    if _has_control(m.external_id):
+        return "external_id contains control characters"
     if m.author is None or not isinstance(m.author.id, str) or not m.author.id.strip():
         return "author.id is missing"
     if len(m.author.id) > MAX_ID:
         return f"author.id is longer than {MAX_ID} characters"
+    if _has_control(m.author.id):
+        return "author.id contains control characters"
     if not (isinstance(m.text, str) and m.text.strip()) and not (
         isinstance(m.title, str) and m.title.strip()
     ):
@@ -135,6 +146,9 @@ def _validate(m: Mention, now: datetime) -> str | None:
     return None
 
 
+_validate = validation_error  # the name listeners/imports.py uses
+
+
 def _raw_of(m: Mention) -> dict[str, Any]:
     return dict(m.raw) if m.raw else {}
 
@@ -147,12 +161,14 @@ def quarantine(session: Session, items: Sequence[Rejected]) -> None:
         table_of(QuarantinedItem).insert(),
         [
             {
-                "origin": r.origin[:300],
-                "platform": (r.platform or None) and str(r.platform)[:32],
-                "external_id": (r.external_id or None) and str(r.external_id)[:255],
-                "reason": r.reason,
+                # A rejected item may hold NUL and other control characters (PostgreSQL
+                # text refuses NUL): the columns get cleaned copies, ``raw`` keeps them escaped.
+                "origin": clean_text(r.origin, 300),
+                "platform": (r.platform or None) and clean_text(str(r.platform), 32),
+                "external_id": (r.external_id or None) and clean_text(str(r.external_id), 255),
+                "reason": clean_text(r.reason, 10_000),
                 "raw": dict(r.raw) if r.raw is not None else None,
-                "raw_text": r.raw_text[:100_000] if r.raw_text else None,
+                "raw_text": clean_text(r.raw_text, 100_000) if r.raw_text else None,
                 "created_at": utcnow(),
             }
             for r in items
@@ -194,7 +210,7 @@ def ingest_batch(
     bad: list[Rejected] = list(rejected)
     valid: dict[tuple[str, str], Mention] = {}
     for m in mentions:
-        reason = _validate(m, now)
+        reason = validation_error(m, now)
         if reason:
             bad.append(
                 Rejected(origin, reason, _raw_of(m), platform=getattr(m, "platform", None),
@@ -228,7 +244,7 @@ def ingest_batch(
         text = clean_text(m.text, MAX_TEXT) or ""
         title = clean_text(m.title, MAX_TITLE)
         # The platform's or the import's language wins; otherwise it is detected.
-        given = (m.language or "").strip().lower()[:16] or None
+        given = (clean_text(m.language, 64) or "").strip().lower()[:16] or None
         mood = sentiment.analyze(f"{title}. {text}" if title else text, given)
         ident_id = identity_ids[(platform, m.author.id.strip())]
         rows.append(
@@ -257,13 +273,14 @@ def ingest_batch(
     inserted = bulk_insert(
         session, table_of(Interaction), rows, conflict_cols=("platform", "external_id"),
         returning=("id", "member_id", "identity_id", "occurred_at", "sentiment", "sentiment_label",
-                   "platform"),
+                   "platform", "external_id"),
     )
     result.new = len(inserted)
     # A concurrent job inserted the rest between our check and our insert: a no-op for us.
     result.duplicate += len(rows) - len(inserted)
     result.new_ids = sorted(r.id for r in inserted)
     result.member_ids = {r.member_id for r in inserted}
+    result.new_keys = {(r.platform, r.external_id) for r in inserted}
     _update_aggregates(session, inserted)
     refresh_member_profiles(session, sorted(refresh))
     # The follow-ups (inbox triage, alert counters, identity suggestions) are stored with the

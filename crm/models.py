@@ -19,6 +19,7 @@ from crm.identities.models import (
     MergeSuggestion,
 )
 from crm.imports.models import ImportRun
+from crm.inbound.models import InboundCredential, UsedSignature
 from crm.inbox.models import InboxEvent, InboxItem, Reminder, TeamAccount
 from crm.interactions.models import Interaction, LabelCorrection, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
@@ -38,6 +39,7 @@ __all__ = [
     "VolumeBucket",
     "ExportRun",
     "ImportRun",
+    "InboundCredential",
     "Identity",
     "InboxEvent",
     "InboxItem",
@@ -59,5 +61,6 @@ __all__ = [
     "Segment",
     "Source",
     "TeamAccount",
+    "UsedSignature",
     "User",
 ]

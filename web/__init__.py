@@ -62,11 +62,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (account, overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
                    sentiment):
         app.register_blueprint(module.bp)
+    from web.api import inbound as api_inbound
     from web.api import members as api_members
     from web.api import segments as api_segments
     from web.views import exports, segments
+    from web.views import inbound as inbound_views
 
     app.register_blueprint(api_members.bp)
+    app.register_blueprint(api_inbound.bp)
+    app.register_blueprint(inbound_views.bp)
     for module in (segments, exports, api_segments):
         app.register_blueprint(module.bp)
     from web.views import alerts

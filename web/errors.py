@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
-        titles = {403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
+        titles = {401: "Unauthorized", 403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
         return _respond(exc.status, titles.get(exc.status, "Bad request"), exc.message, exc.field)
 
     @app.errorhandler(CSRFError)

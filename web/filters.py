@@ -11,7 +11,8 @@ from markupsafe import Markup, escape
 
 from crm.ingest import safe_url
 
-PLATFORM_LABELS = {"reddit": "Reddit", "x": "X", "mastodon": "Mastodon", "rss": "RSS", "bluesky": "Bluesky"}
+PLATFORM_LABELS = {"reddit": "Reddit", "x": "X", "mastodon": "Mastodon", "rss": "RSS", "bluesky": "Bluesky",
+                   "discourse": "Discourse", "hackernews": "Hacker News", "inbound": "Inbound API"}
 
 
 def timeago(value: datetime | None) -> str:

@@ -25,6 +25,7 @@ MAX_INTERVAL = 7 * 86400
 MAX_BACKOFF = 3600
 FAILING_AFTER = 5
 LEASE = timedelta(minutes=15)
+PUSHED_KIND = "inbound"  # inbound API sources receive data; nothing polls them
 
 
 def get_source(session: Session, source_id: int) -> Source:
@@ -95,6 +96,7 @@ def claim_due(session: Session, now: datetime | None = None, limit: int = 500) -
     due = session.scalars(
         select(Source.id)
         .where(Source.enabled.is_(True), or_(Source.next_poll_at.is_(None), Source.next_poll_at <= now))
+        .where(Source.kind != PUSHED_KIND)
         .where(or_(Source.lease_until.is_(None), Source.lease_until < now))
         .order_by(Source.next_poll_at)
         .limit(limit)
@@ -105,7 +107,7 @@ def claim_due(session: Session, now: datetime | None = None, limit: int = 500) -
 def claim(session: Session, source_id: int, now: datetime | None = None, *, force: bool = False) -> bool:
     """Take the lease of one source (``force``: even if it is not due yet, as "poll now" does)."""
     now = now or utcnow()
-    cond = [Source.id == source_id, Source.enabled.is_(True), or_(Source.lease_until.is_(None), Source.lease_until < now)]
+    cond = [Source.id == source_id, Source.enabled.is_(True), Source.kind != PUSHED_KIND, or_(Source.lease_until.is_(None), Source.lease_until < now)]
     if not force:
         cond.append(or_(Source.next_poll_at.is_(None), Source.next_poll_at <= now))
     result = session.execute(

@@ -27,6 +27,7 @@ class Request:
     body: bytes
     number: int = 0  # per counter, 1-based
     counter: str = ""
+    raw_query: str = ""  # the query string as sent (``query`` keeps one value per name)
 
     def form(self) -> dict[str, str]:
         """The body parsed as application/x-www-form-urlencoded."""
@@ -145,6 +146,7 @@ class FakeServer:
             body=body,
             number=number,
             counter=counter,
+            raw_query=parts.query,
         )
         with self._lock:
             self.requests.append(request)

@@ -22,6 +22,11 @@ from web.views.auth import requires
 bp = Blueprint("sources", __name__, url_prefix="/sources")
 
 
+def _page_kinds() -> dict[str, str]:
+    # Inbound API sources are pushed to (web/views/inbound.py), not polled: no connector kind.
+    return {**kind_labels(), "inbound": "Inbound API: pushed by a plugin, Zapier or n8n"}
+
+
 class SourceForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=200)])
     platform = SelectField("Platform", validators=[DataRequired()])
@@ -79,7 +84,7 @@ def index() -> Any:
     items = db.scalars(select(Source).order_by(Source.name)).all()
     return render_template(
         "sources/index.html", sources=items, health=services.health(db, items),
-        statuses=connector_statuses(current_app.extensions["settings"]), kinds=kind_labels(), action=ActionForm(),
+        statuses=connector_statuses(current_app.extensions["settings"]), kinds=_page_kinds(), action=ActionForm(),
     )
 
 
@@ -97,6 +102,9 @@ def new() -> Any:
 @requires("manage_sources")
 def edit(source_id: int) -> Any:
     source = services.get_source(session(), source_id)
+    if source.kind == "inbound":
+        flash("An inbound API source has nothing to poll; rotate its credentials on its page.", "info")
+        return redirect(url_for("sources.show", source_id=source_id))
     form = _form(source)
     if form.validate_on_submit() and _save(form, source_id) is not None:
         flash("Source saved.", "success")
@@ -111,7 +119,7 @@ def show(source_id: int) -> Any:
     source = services.get_source(db, source_id)
     return render_template(
         "sources/show.html", source=source, runs=services.recent_runs(db, source_id),
-        health=services.health(db, [source])[source.id], action=ActionForm(), kinds=kind_labels(),
+        health=services.health(db, [source])[source.id], action=ActionForm(), kinds=_page_kinds(),
     )
 
 
