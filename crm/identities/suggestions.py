@@ -28,6 +28,7 @@ from crm.identities.models import (
     MergeDecision,
     MergeSuggestion,
 )
+from crm.inbox.models import TeamAccount
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member
 
@@ -79,6 +80,29 @@ def rules(session: Session) -> dict[str, bool]:
     return {name: stored.get(name, True) for name in RULES}
 
 
+def team_identities(session: Session) -> set[int]:
+    """Our own accounts (crm/inbox TeamAccount), by identity: never suggested, never merged.
+
+    Team accounts not linked to an identity yet are found by platform and handle.
+    """
+    from crm.identities.normalise import handle_local
+
+    out: set[int] = set()
+    unlinked: set[tuple[str, str]] = set()
+    for identity_id, platform, handle in session.execute(
+        select(TeamAccount.identity_id, TeamAccount.platform, TeamAccount.handle)
+    ):
+        if identity_id is not None:
+            out.add(identity_id)
+        unlinked.add((platform, handle_local(platform, handle)[0]))
+    for platform, local in unlinked:
+        out.update(session.scalars(select(Identity.id).where(
+            Identity.platform == platform,
+            func.lower(Identity.handle).in_((local, "@" + local, "u/" + local)) | func.lower(Identity.handle).like(f"@{local}@%"),
+        )))
+    return out
+
+
 def load_features(session: Session, identity_ids: Collection[int] | None = None) -> dict[int, matching.Features]:
     """Matching features of the given identities (all when None), without activity."""
     out: dict[int, matching.Features] = {}
@@ -89,6 +113,32 @@ def load_features(session: Session, identity_ids: Collection[int] | None = None)
     for chunk in chunks(sorted(identity_ids), CHUNK):
         for row in session.execute(select(*_COLS).where(Identity.id.in_(chunk))):
             out[row.id] = matching.features(row)
+    return out
+
+
+def _mark_team(feats: dict[int, matching.Features], team: set[int]) -> None:
+    for i in team & set(feats):
+        feats[i].team = True
+
+
+def count_keys(session: Session, keys: Collection[str], known: dict[str, int] | None = None) -> dict[str, int]:
+    """How many identities hold each key (from the key table), for rarity.
+
+    "N:<name>" is the most identities holding the name "n:<name>" on any one platform.
+    """
+    kt = cast(Table, IdentityMatchKey.__table__)
+    it = cast(Table, Identity.__table__)
+    out = dict(known or {})
+    wanted = sorted({k for k in keys if k not in out and not k.startswith("N:")})
+    for key_chunk in chunks(wanted, CHUNK):
+        out.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(key_chunk)).group_by(kt.c.key)).all())
+    names = sorted({"n:" + k[2:] for k in keys if k.startswith("N:") and k not in out})
+    for key_chunk in chunks(names, CHUNK):
+        for k, _platform, n in session.execute(
+            select(kt.c.key, it.c.platform, func.count()).join(it, it.c.id == kt.c.identity_id)
+            .where(kt.c.key.in_(key_chunk)).group_by(kt.c.key, it.c.platform)
+        ):
+            out["N:" + k[2:]] = max(out.get("N:" + k[2:], 0), n)
     return out
 
 
@@ -134,17 +184,20 @@ def _blocked(session: Session, member_of: dict[int, int] | None = None) -> set[P
 
 
 def _score(
-    pairs: Iterable[Pair], feats: dict[int, matching.Features], sizes: dict[str, int]
+    pairs: Iterable[Pair], feats: dict[int, matching.Features], stats: matching.Stats
 ) -> dict[Pair, tuple[float, int, int, list[dict[str, Any]]]]:
-    """Best-scoring identity pair per member pair: (score, identity a, identity b, evidence)."""
+    """Best-scoring identity pair per member pair: (score, identity a, identity b, evidence).
+
+    Pairs with one of our team accounts are never scored: they are not members' accounts.
+    """
     best: dict[Pair, tuple[float, int, int, list[dict[str, Any]]]] = {}
     for ia, ib in pairs:
         a, b = feats[ia], feats[ib]
-        if a.member_id == b.member_id:
+        if a.member_id == b.member_id or a.team or b.team:
             continue
         if a.member_id > b.member_id:
             a, b = b, a
-        items = matching.evidence(a, b, sizes.get(f"n:{a.name_key}", 1))
+        items = matching.evidence(a, b, stats)
         score = matching.combine(items)
         key = (a.member_id, b.member_id)
         if key not in best or score > best[key][0]:
@@ -152,10 +205,19 @@ def _score(
     return best
 
 
+def _hub(f: matching.Features, stats: matching.Stats) -> bool:
+    """A profile many others link to: a brand or a public figure (never merged automatically)."""
+    return any(stats.n(f"l:{u}") - 1 >= matching.HUB_LINKERS for u in f.own_urls)
+
+
 def _auto_merge(
-    session: Session, scored: dict[Pair, Any], blocked: set[Pair], result: SuggestResult
+    session: Session, scored: dict[Pair, Any], blocked: set[Pair], result: SuggestResult,
+    feats: dict[int, matching.Features], stats: matching.Stats,
 ) -> dict[int, int]:
-    """Merge the pairs with certain evidence whose rule is on; return merged -> kept."""
+    """Merge the pairs with certain evidence whose rule is on; return merged -> kept.
+
+    Never a brand's or public figure's account (many profiles link to it) and never ours.
+    """
     enabled = rules(session)
     moved: dict[int, int] = {}
 
@@ -165,7 +227,9 @@ def _auto_merge(
         return m
 
     certain = sorted(
-        (k for k, v in scored.items() if (r := matching.certain_rule(v[3])) and enabled.get(r) and k not in blocked)
+        k for k, v in scored.items()
+        if (r := matching.certain_rule(v[3])) and enabled.get(r) and k not in blocked
+        and not any(f.team or _hub(f, stats) for f in (feats[v[1]], feats[v[2]]))
     )
     for ma, mb in certain:
         ka, kb = current(ma), current(mb)
@@ -253,10 +317,12 @@ def rebuild_suggestions(
             key_rows.append({"key": k, "identity_id": f.id})
     session.execute(delete(cast(Table, IdentityMatchKey.__table__)))
     _insert_rows(session, cast(Table, IdentityMatchKey.__table__), key_rows)
-    sizes = {k: len(v) for k, v in groups.items()}
+    counts = {k: len(v) for k, v in groups.items()}
     for k, ids in groups.items():
         if k.startswith("n:"):
-            sizes[k] = max(Counter(feats[i].platform for i in ids).values())
+            counts["N:" + k[2:]] = max(Counter(feats[i].platform for i in ids).values())
+    stats = matching.Stats(counts, len(feats))
+    _mark_team(feats, team_identities(session))
     pairs: set[Pair] = set()
     for k, ids in groups.items():
         if 2 <= len(ids) <= matching.block_cap(k):
@@ -267,10 +333,10 @@ def rebuild_suggestions(
     involved = {i for p in pairs for i in p}
     load_activity(session, {i: feats[i] for i in involved})
     result.pairs = len(pairs)
-    scored = _score(pairs, feats, sizes)
+    scored = _score(pairs, feats, stats)
     blocked = _blocked(session, {i: f.member_id for i, f in feats.items()})
     if auto_merge:
-        moved = _auto_merge(session, scored, blocked, result)
+        moved = _auto_merge(session, scored, blocked, result, feats, stats)
         if moved:
             scored = _remap(scored, moved)
             blocked = _blocked(session)
@@ -311,19 +377,8 @@ def update_suggestions(
     rows = [{"key": k, "identity_id": i} for i, ks in keys_of.items() for k in ks]
     _insert_rows(session, kt, rows)
     all_keys = sorted({k for ks in keys_of.values() for k in ks})
-    sizes: dict[str, int] = {}
-    for key_chunk in chunks(all_keys, CHUNK):
-        sizes.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(key_chunk)).group_by(kt.c.key)).all())
+    sizes = count_keys(session, all_keys)
     usable = [k for k in all_keys if 2 <= sizes.get(k, 0) <= matching.block_cap(k)]
-    it = cast(Table, Identity.__table__)
-    names = [k for k in all_keys if k.startswith("n:")]
-    for key_chunk in chunks(names, CHUNK):
-        per_platform = session.execute(
-            select(kt.c.key, it.c.platform, func.count()).join(it, it.c.id == kt.c.identity_id)
-            .where(kt.c.key.in_(key_chunk)).group_by(kt.c.key, it.c.platform)
-        ).all()
-        for k in key_chunk:
-            sizes[f"{k}"] = max((n for key, _p, n in per_platform if key == k), default=1)
     sharing: dict[str, list[int]] = defaultdict(list)
     for key_chunk in chunks(usable, CHUNK):
         for k, iid in session.execute(select(kt.c.key, kt.c.identity_id).where(kt.c.key.in_(key_chunk))):
@@ -356,11 +411,15 @@ def update_suggestions(
     load_activity(session, {i: feats[i] for m in involved for i in by_member[m]})
     pairs = [(x, y) for ma, mb in member_pairs for x in by_member[ma] for y in by_member[mb]]
     result.pairs = len(pairs)
-    scored = _score(pairs, feats, sizes)
+    scoring = {i for p in pairs for i in p}
+    total = session.scalar(select(func.count()).select_from(Identity)) or 0
+    stats = matching.Stats(count_keys(session, {k for i in scoring for k in matching.stat_keys(feats[i])}, sizes), total)
+    _mark_team(feats, team_identities(session))
+    scored = _score(pairs, feats, stats)
     blocked = _blocked(session, {i: f.member_id for i, f in feats.items()})
     affected = set(member_pairs)
     if auto_merge:
-        moved = _auto_merge(session, scored, blocked, result)
+        moved = _auto_merge(session, scored, blocked, result, feats, stats)
         if moved:
             _drop_merged(session, moved)
             scored = _remap(scored, moved)
