@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from crm.db import UTCDateTime, chunks, utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
-from crm.identities.models import MergeAudit
+from crm.identities.models import MergeAudit, MergeSuggestion
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.members.profiles import refresh_member_profiles
@@ -35,6 +35,37 @@ _I = cast(Table, Identity.__table__)
 _X = cast(Table, Interaction.__table__)
 _N = cast(Table, Note.__table__)
 _T = cast(Table, MemberTag.__table__)
+_S = cast(Table, MergeSuggestion.__table__)
+_S_TIMES = ("snoozed_until", "created_at", "updated_at")
+
+
+def _suggestions_of(session: Session, member_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The pending suggestions touching these members, as JSON-safe rows (ids and status kept)."""
+    out = []
+    for r in session.execute(select(_S).where(
+        _S.c.status.in_(("open", "snoozed")), _S.c.member_a_id.in_(member_ids) | _S.c.member_b_id.in_(member_ids)
+    ).order_by(_S.c.id)):
+        row = dict(r._mapping)
+        for k in _S_TIMES:
+            row[k] = row[k].isoformat() if row[k] is not None else None
+        out.append(row)
+    return out
+
+
+def _restore_suggestions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Put suggestions back as they were before a merge: same ids, status and snooze."""
+    for data in rows:
+        row = dict(data)
+        for k in _S_TIMES:
+            row[k] = datetime.fromisoformat(row[k]) if row.get(k) else None
+        live = session.execute(select(_M.c.id).where(
+            _M.c.id.in_((row["member_a_id"], row["member_b_id"])), _M.c.merged_into_id.is_(None))).all()
+        if len(live) != 2:
+            continue  # one side was merged elsewhere meanwhile
+        session.execute(delete(_S).where(
+            (_S.c.id == row["id"]) | ((_S.c.member_a_id == row["member_a_id"]) & (_S.c.member_b_id == row["member_b_id"]))
+        ))
+        session.execute(insert(_S).values(**row))
 
 
 def _dump_row(row: Any) -> dict[str, Any]:
@@ -161,6 +192,9 @@ def merge_members(
         "fingerprints": {str(k): v for k, v in _fingerprint(session, all_ids).items()},
         "identities": {str(m): sorted(idents[m]) for m in merge_ids},
         "interactions": {}, "notes": {}, "tags_moved": {}, "tags_dropped": {},
+        # Pending suggestions of the merged members (and between the members): the merge
+        # drops them; the unmerge puts them back with their ids, snoozes and dates.
+        "suggestions": _suggestions_of(session, merge_ids),
     }
     for m in merge_ids:
         snapshot["interactions"][str(m)] = list(session.scalars(
@@ -249,6 +283,7 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
         values = _load_row(data)
         values.pop("id")
         session.execute(update(_M).where(_M.c.id == int(m_key)).values(**values))
+    _restore_suggestions(session, snap.get("suggestions") or [])
     now = _fingerprint(session, member_ids)
     changed = [m for m in member_ids if now[m] != snap["fingerprints"][str(m)]]
     if changed:
