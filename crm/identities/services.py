@@ -34,7 +34,7 @@ from crm.paging import CountedPage
 __all__ = [
     "SuggestResult", "apply_mapping", "dismiss_suggestion", "get_suggestion", "list_audit",
     "list_suggestions", "merge", "profile_facts", "merge_suggestion", "rebuild_suggestions", "rules", "set_rule",
-    "snooze_suggestion", "unmerge", "update_after_ingest", "update_identity_profiles",
+    "snooze_suggestion", "unmerge", "update_after_ingest", "update_identity_profiles", "import_identity_profiles",
     "update_suggestions",
 ]
 MAX_SNOOZE_DAYS = 365
@@ -259,19 +259,57 @@ def apply_mapping(
 PROFILE_FIELDS = ("bio", "website", "links", "email", "email_verified")
 
 
-def update_identity_profiles(session: Session, profiles: Iterable[Mapping[str, Any]]) -> list[int]:
+def _profile_problem(p: Any) -> str | None:
+    """Why one profile record cannot be stored, in words; None when it can."""
+    if not isinstance(p, Mapping):
+        return "not a JSON object"
+    if not p.get("platform") or not p.get("external_id"):
+        return "needs platform and external_id"
+    if "links" in p and p["links"] is not None and (
+        not isinstance(p["links"], list) or not all(isinstance(u, str) for u in p["links"])
+    ):
+        return "links must be a list of URLs"
+    for k in ("bio", "website", "email"):
+        if k in p and p[k] is not None and not isinstance(p[k], str):
+            return f"{k} must be text"
+    return None
+
+
+def update_identity_profiles(session: Session, profiles: Iterable[Any]) -> list[int]:
     """Store profile facts from an import (bio, website, links, e-mail); return identity ids.
 
     Each mapping names the account by ``platform`` and ``external_id``. Feed the returned ids
-    to :func:`update_suggestions`.
+    to :func:`update_suggestions`. A bad record raises (see :func:`import_identity_profiles`).
     """
-    changed = []
-    for p in profiles:
-        ident = _identity(session, str(p.get("platform", "")), str(p.get("external_id", "")))
+    ids, problems = import_identity_profiles(session, enumerate(profiles, 1))
+    if problems:
+        n, reason = problems[0]
+        error = NotFound if reason.startswith("there is no") else InvalidInput
+        raise error(f"Profile {n}: {reason}.")
+    return ids
+
+
+def import_identity_profiles(
+    session: Session, numbered: Iterable[tuple[int, Any]]
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """Store the good profile records; return their identity ids and (line, reason) for the rest."""
+    changed: list[int] = []
+    problems: list[tuple[int, str]] = []
+    for n, p in numbered:
+        problem = _profile_problem(p)
+        if problem is None:
+            ident = session.scalar(select(Identity).where(
+                Identity.platform == str(p["platform"]), Identity.external_id == str(p["external_id"])))
+            if ident is None:
+                problem = f"there is no {p['platform']} account {str(p['external_id'])!r}"
+        if problem is not None:
+            problems.append((n, problem))
+            continue
+        assert ident is not None
         if "bio" in p:
             ident.bio = (str(p["bio"] or "") or None) and str(p["bio"])[:5000]
         if "website" in p:
-            ident.website = p["website"] if normalise_url(p["website"]) else None
+            ident.website = p["website"][:2000] if p["website"] and normalise_url(p["website"]) else None
         if "links" in p:
             ident.links = [str(u)[:2000] for u in (p["links"] or [])][:50] or None
         if "email" in p:
@@ -280,7 +318,7 @@ def update_identity_profiles(session: Session, profiles: Iterable[Mapping[str, A
             ident.email_verified = bool(p["email_verified"])
         changed.append(ident.id)
     session.flush()
-    return changed
+    return changed, problems
 
 
 @dataclass(frozen=True)
