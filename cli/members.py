@@ -55,14 +55,17 @@ def suggest(rebuild: bool, no_auto: bool) -> None:
 @click.argument("keep_id", type=int)
 @click.argument("merge_ids", type=int, nargs=-1, required=True)
 @click.option("--reason", default="", help="Kept in the merge log.")
-def merge(keep_id: int, merge_ids: tuple[int, ...], reason: str) -> None:
+@click.option("--lead", "lead_identity_id", type=int, default=None,
+              help="Identity id whose name and picture the member shows (default: the fullest name).")
+def merge(keep_id: int, merge_ids: tuple[int, ...], reason: str, lead_identity_id: int | None) -> None:
     """Merge MERGE_IDS into KEEP_ID (undo with `crm members unmerge`)."""
     from crm.errors import DomainError
     from crm.identities import services
 
     try:
         with _transaction() as s:
-            audit = services.merge(s, keep_id=keep_id, merge_ids=list(merge_ids), actor_id=None, reason=reason)
+            audit = services.merge(s, keep_id=keep_id, merge_ids=list(merge_ids), actor_id=None, reason=reason,
+                                   lead_identity_id=lead_identity_id)
             audit_id = audit.id
     except DomainError as exc:
         raise click.ClickException(exc.message) from None

@@ -343,6 +343,7 @@ def _resolve_identities(
     member_rows = [
         {
             "display_name": p["display_name"] or p["handle"] or k[1],
+            "avatar_url": p["avatar_url"],
             "search_name": search_name(*sorted({n for n in (p["display_name"], p["handle"]) if n})),
             "platforms": k[0][:200],
             "followers_max": p["followers"],

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from crm.db import UTCDateTime, chunks, utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.identities.models import MergeAudit, MergeSuggestion
+from crm.identities.normalise import fold_handle, handle_local, name_tokens
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.members.profiles import refresh_member_profiles
@@ -155,11 +156,38 @@ def _member_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
     return {r.id: r for r in session.execute(select(_M).where(_M.c.id.in_(ids)))}
 
 
+def _lead(session: Session, keep_id: int, identity_ids: Sequence[int], lead_identity_id: int | None) -> Any:
+    """The identity whose name and picture the merged member shows.
+
+    The one asked for; otherwise the kept member's own name stays unless it is not a
+    person's name (one word, or just a handle) and another profile shows a full name.
+    """
+    rows = {r.id: r for r in session.execute(
+        select(_I.c.id, _I.c.member_id, _I.c.handle, _I.c.display_name, _I.c.avatar_url).where(_I.c.id.in_(identity_ids)))}
+    if lead_identity_id is not None:
+        if lead_identity_id not in rows:
+            raise InvalidInput("The leading profile must be one of the merged members' accounts.", field="lead_identity_id")
+        return rows[lead_identity_id]
+
+    def words(r: Any) -> int:
+        return len(name_tokens(r.display_name or "", fold_handle(handle_local("", r.handle or "")[0])))
+
+    kept = [r for r in rows.values() if r.member_id == keep_id]
+    best = max(rows.values(), key=lambda r: (words(r) >= 2, r.member_id == keep_id, -r.id), default=None)
+    if kept and best is not None and words(best) >= 2 and max(map(words, kept)) < 2:
+        return best
+    return None
+
+
 def merge_members(
     session: Session, *, keep_id: int, merge_ids: Sequence[int], actor_id: int | None,
     reason: str = "", method: str = "manual", evidence: list[dict[str, Any]] | None = None,
+    lead_identity_id: int | None = None,
 ) -> MergeAudit:
-    """Merge ``merge_ids`` into ``keep_id``; return the audit entry (its snapshot undoes it)."""
+    """Merge ``merge_ids`` into ``keep_id``; return the audit entry (its snapshot undoes it).
+
+    ``lead_identity_id`` picks the profile whose name and picture the member shows.
+    """
     merge_ids = list(dict.fromkeys(int(m) for m in merge_ids))
     if not merge_ids:
         raise InvalidInput("Pick at least one member to merge.", field="merge_ids")
@@ -209,6 +237,7 @@ def merge_members(
             kept_tags.add(tag)
         snapshot["tags_moved"][str(m)], snapshot["tags_dropped"][str(m)] = moved, dropped
 
+    lead = _lead(session, keep_id, [i for m in all_ids for i in idents[m]], lead_identity_id)
     # Move everything. Identity rows keep their updated_at: a merge does not change a profile.
     session.execute(update(_I).where(_I.c.member_id.in_(merge_ids)).values(member_id=keep_id, updated_at=_I.c.updated_at))
     session.execute(update(_X).where(_X.c.member_id.in_(merge_ids)).values(member_id=keep_id))
@@ -227,7 +256,9 @@ def merge_members(
     )
     recompute_aggregates(session, [keep_id])
     refresh_member_profiles(session, [keep_id])
-    session.execute(update(_M).where(_M.c.id == keep_id).values(updated_at=utcnow()))
+    looks = {} if lead is None else {"display_name": (lead.display_name or lead.handle or "")[:300],
+                                     "avatar_url": lead.avatar_url or rows[keep_id].avatar_url}
+    session.execute(update(_M).where(_M.c.id == keep_id).values(updated_at=utcnow(), **looks))
 
     audit = MergeAudit(
         action="merge", kept_member_id=keep_id, merged_member_ids=merge_ids, actor_id=actor_id,

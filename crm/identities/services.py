@@ -118,9 +118,11 @@ def snooze_suggestion(session: Session, suggestion_id: int, *, days: int = 30) -
 
 
 def merge_suggestion(
-    session: Session, suggestion_id: int, *, actor_id: int | None, keep_id: int | None = None, reason: str = ""
+    session: Session, suggestion_id: int, *, actor_id: int | None, keep_id: int | None = None, reason: str = "",
+    lead_identity_id: int | None = None,
 ) -> MergeAudit:
-    """Merge the two members of a suggestion (into the older one unless ``keep_id`` says)."""
+    """Merge the two members of a suggestion (into the older one unless ``keep_id`` says);
+    ``lead_identity_id`` picks the profile whose name and picture lead."""
     s = get_suggestion(session, suggestion_id)
     pair = (s.member_a_id, s.member_b_id)
     keep = keep_id if keep_id is not None else pair[0]
@@ -131,13 +133,15 @@ def merge_suggestion(
     audit = merging.merge_members(
         session, keep_id=keep, merge_ids=[other], actor_id=actor_id, method="suggestion",
         reason=reason or f"Accepted suggestion (score {score:.2f})", evidence=evidence,
+        lead_identity_id=lead_identity_id,
     )
     _after_change(session, [keep, other])
     return audit
 
 
 def merge(
-    session: Session, *, keep_id: int, merge_ids: Sequence[int], actor_id: int | None, reason: str = ""
+    session: Session, *, keep_id: int, merge_ids: Sequence[int], actor_id: int | None, reason: str = "",
+    lead_identity_id: int | None = None,
 ) -> MergeAudit:
     """Merge members by hand (two or more), with the evidence of any suggestions between them."""
     evidence = []
@@ -147,7 +151,7 @@ def merge(
         evidence.extend(s.evidence)
     audit = merging.merge_members(
         session, keep_id=keep_id, merge_ids=merge_ids, actor_id=actor_id, method="manual",
-        reason=reason, evidence=evidence or None,
+        reason=reason, evidence=evidence or None, lead_identity_id=lead_identity_id,
     )
     _after_change(session, [keep_id, *merge_ids])
     return audit

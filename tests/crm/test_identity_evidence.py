@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.base import Author, Mention
+from crm.errors import InvalidInput
 from crm.identities import matching, normalise, services
 from crm.identities.models import MergeSuggestion
 from crm.inbox.services import add_team_account
@@ -232,3 +233,22 @@ def test_unmerge_restores_snoozed_suggestions_with_their_ids(db: Session) -> Non
     assert back is not None and back.status == "snoozed" and back.snoozed_until == until
     assert db.scalar(select(MergeSuggestion.id).where(MergeSuggestion.id != sid)) is None
     assert db.get(Member, member_of(db, "x1")) is not None
+
+
+def test_a_merge_chooses_whose_name_and_picture_lead_and_unmerge_restores_them(db: Session) -> None:
+    ingest_batch(db, posts("reddit", "r1", "wiebke77", "wiebke77") + posts("mastodon", "m1", "wh", "W H")
+                 + [Mention(platform="x", external_id="x1-0", created_at=T0, text="Hallo", kind="post",
+                            author=Author(id="x1", handle="wiebke_h", display_name="Wiebke Hasselkamp 🌻",
+                                          avatar_url="https://pbs.example/w.jpg"))])
+    keep, other = member_of(db, "r1"), member_of(db, "x1")
+    audit = services.merge(db, keep_id=keep, merge_ids=[other], actor_id=None)
+    kept = db.get(Member, keep)
+    assert kept is not None and kept.display_name == "Wiebke Hasselkamp 🌻" and kept.avatar_url == "https://pbs.example/w.jpg"
+    services.unmerge(db, audit.id, actor_id=None)
+    db.expire_all()
+    assert db.get(Member, keep).display_name == "wiebke77"  # type: ignore[union-attr]
+    r1 = db.scalar(select(Identity.id).where(Identity.external_id == "r1"))
+    services.merge(db, keep_id=other, merge_ids=[keep], actor_id=None, lead_identity_id=r1)
+    assert db.get(Member, other).display_name == "wiebke77"  # type: ignore[union-attr]
+    with pytest.raises(InvalidInput):
+        services.merge(db, keep_id=other, merge_ids=[member_of(db, "m1")], actor_id=None, lead_identity_id=-1)

@@ -25,6 +25,7 @@ bp = Blueprint("identity", __name__, url_prefix="/identity")
 
 class DecideForm(FlaskForm):
     keep_id = IntegerField("Keep", validators=[Optional()])
+    lead_identity_id = IntegerField("Name and picture from", validators=[Optional()])
     reason = TextAreaField("Why", validators=[Optional(), Length(max=2000)])
 
 
@@ -69,7 +70,8 @@ def merge_suggestion(suggestion_id: int) -> Any:
         raise InvalidInput("The form is incomplete or expired; reload the page.")
     db = session()
     audit = services.merge_suggestion(
-        db, suggestion_id, actor_id=current_user.id, keep_id=form.keep_id.data, reason=form.reason.data or ""
+        db, suggestion_id, actor_id=current_user.id, keep_id=form.keep_id.data, reason=form.reason.data or "",
+        lead_identity_id=form.lead_identity_id.data,
     )
     db.commit()
     flash(f"Merged into member {audit.kept_member_id}. You can undo this from the merge log.", "success")
