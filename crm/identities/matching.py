@@ -73,7 +73,7 @@ WEIGHTS: dict[str, float] = {
     "same_name": 0.5,  # the same full name, moderately common
     "same_common_name": 0.3,  # the same full name, common (namesakes are expected)
     "similar_name": 0.45,  # spellings of one name ("Dmitriy"/"Dmitry"), scaled by rarity
-    "initial_name": 0.55,  # "J. Müller" and "Jürgen Müller", scaled by how rare the name is
+    "initial_name": 0.7,  # "J. Müller" and "Jürgen Müller", scaled by how rare the name is
     "same_single_name": 0.15,  # the same one-word name of 5+ letters
     "same_website": 0.6,
     "shared_website": 0.1,  # ... that many accounts give (a group blog, an employer)

@@ -301,6 +301,26 @@ def _drop_merged(session: Session, merged: Iterable[int]) -> None:
         session.execute(delete(t).where(t.c.member_a_id.in_(chunk) | t.c.member_b_id.in_(chunk)))
 
 
+def candidate_pairs(feats: dict[int, matching.Features]) -> tuple[set[Pair], matching.Stats]:
+    """Blocking: the identity pairs (of different members) that share a usable key, and the
+    key counts of the population (for rarity). Also used to measure blocking's pair recall."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for f in feats.values():
+        for k in matching.blocking_keys(f):
+            groups[k].append(f.id)
+    counts = {k: len(v) for k, v in groups.items()}
+    for k, ids in groups.items():
+        if k.startswith("n:"):
+            counts["N:" + k[2:]] = max(Counter(feats[i].platform for i in ids).values())
+    pairs: set[Pair] = set()
+    for k, ids in groups.items():
+        if 2 <= len(ids) <= matching.block_cap(k):
+            for a, b in combinations(ids, 2):
+                if feats[a].member_id != feats[b].member_id:
+                    pairs.add((a, b) if a < b else (b, a))
+    return pairs, matching.Stats(counts, len(feats))
+
+
 def rebuild_suggestions(
     session: Session, *, threshold: float = matching.DEFAULT_THRESHOLD, auto_merge: bool = True
 ) -> SuggestResult:
@@ -309,27 +329,12 @@ def rebuild_suggestions(
     session.flush()
     feats = load_features(session)
     result.identities = len(feats)
-    groups: dict[str, list[int]] = defaultdict(list)
-    key_rows = []
-    for f in feats.values():
-        for k in matching.blocking_keys(f):
-            groups[k].append(f.id)
-            key_rows.append({"key": k, "identity_id": f.id})
+    key_rows = [{"key": k, "identity_id": f.id} for f in feats.values() for k in matching.blocking_keys(f)]
     session.execute(delete(cast(Table, IdentityMatchKey.__table__)))
     _insert_rows(session, cast(Table, IdentityMatchKey.__table__), key_rows)
-    counts = {k: len(v) for k, v in groups.items()}
-    for k, ids in groups.items():
-        if k.startswith("n:"):
-            counts["N:" + k[2:]] = max(Counter(feats[i].platform for i in ids).values())
-    stats = matching.Stats(counts, len(feats))
+    del key_rows
+    pairs, stats = candidate_pairs(feats)
     _mark_team(feats, team_identities(session))
-    pairs: set[Pair] = set()
-    for k, ids in groups.items():
-        if 2 <= len(ids) <= matching.block_cap(k):
-            for a, b in combinations(ids, 2):
-                if feats[a].member_id != feats[b].member_id:
-                    pairs.add((a, b) if a < b else (b, a))
-    del groups
     involved = {i for p in pairs for i in p}
     load_activity(session, {i: feats[i] for i in involved})
     result.pairs = len(pairs)
