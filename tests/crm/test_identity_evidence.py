@@ -252,3 +252,17 @@ def test_a_merge_chooses_whose_name_and_picture_lead_and_unmerge_restores_them(d
     assert db.get(Member, other).display_name == "wiebke77"  # type: ignore[union-attr]
     with pytest.raises(InvalidInput):
         services.merge(db, keep_id=other, merge_ids=[member_of(db, "m1")], actor_id=None, lead_identity_id=-1)
+
+
+def test_ingest_stores_the_connectors_profile_facts(db: Session) -> None:
+    author = Author(id="x9", handle="felix_mk", display_name="Felix", bio="also @felix_mk@fosstodon.org",
+                    website="felix.example.org", links=("https://fosstodon.org/@felix_mk", "javascript:alert(1)"))
+    ingest_batch(db, [Mention(platform="x", external_id="x9-1", author=author, created_at=T0, text="hi")])
+    ident = db.scalar(select(Identity).where(Identity.external_id == "x9"))
+    assert ident is not None and ident.bio == "also @felix_mk@fosstodon.org"
+    assert ident.website == "https://felix.example.org" and ident.links == ["https://fosstodon.org/@felix_mk"]
+    changed = Author(id="x9", handle="felix_mk", display_name="Felix", bio="new bio")
+    ingest_batch(db, [Mention(platform="x", external_id="x9-2", author=changed, created_at=T0 + timedelta(days=1), text="hi")])
+    db.expire_all()
+    again = db.scalar(select(Identity).where(Identity.external_id == "x9"))
+    assert again is not None and again.bio == "new bio" and again.website == "https://felix.example.org"
