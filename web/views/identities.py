@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.errors import InvalidInput
 from crm.identities import services
+from crm.identities.matching import DEFAULT_THRESHOLD
 from crm.identities.merge import blocking_merges
 from crm.identities.models import RULES
 from crm.identities.suggestions import live_member
@@ -172,4 +173,5 @@ def rules() -> Any:
         db.commit()
         flash(f"Rule “{name}” is now {'on' if form.enabled.data else 'off'}.", "success")
         return redirect(url_for("identity.rules"))
-    return render_template("identity/rules.html", rules=services.rules(db), descriptions=RULES, form=RuleForm())
+    return render_template("identity/rules.html", rules=services.rules(db), descriptions=RULES, form=RuleForm(),
+                           threshold=DEFAULT_THRESHOLD)
