@@ -110,10 +110,17 @@ class Stats:
 
     counts: Mapping[str, int] = field(default_factory=dict)
     total: int = 0
+    asked: set[str] | None = None  # when a set: records the keys read that are not counted yet
 
     def n(self, key: str) -> int:
         """Identities holding ``key`` (at least the one asking)."""
-        return max(1, self.counts.get(key[:300], 1))
+        key = key[:300]
+        found = self.counts.get(key)
+        if found is None:
+            if self.asked is not None:
+                self.asked.add(key)
+            return 1
+        return max(1, found)
 
 
 @dataclass
@@ -218,14 +225,6 @@ def blocking_keys(f: Features) -> set[str]:
     if f.avatar:
         keys.add(f"a:{f.avatar}"[:300])
     return keys
-
-
-def stat_keys(f: Features) -> set[str]:
-    """The keys whose counts scoring ``f`` reads (a subset of its blocking keys)."""
-    out = {f"u:{f.handle_key}", f"u:{f.handle_stem}", f"N:{f.name_key}"}
-    out |= {f"t:{t}" for t in f.tokens} | {f"t:{f.handle_key}", f"t:{f.handle_stem}"}
-    out |= {f"l:{u}" for u in f.own_urls | f.links | ({f.website} if f.website else set())}
-    return {k[:300] for k in out}
 
 
 def block_cap(key: str) -> int:

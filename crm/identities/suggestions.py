@@ -381,7 +381,8 @@ def update_suggestions(
         session.execute(delete(kt).where(kt.c.identity_id.in_(chunk)))
     rows = [{"key": k, "identity_id": i} for i, ks in keys_of.items() for k in ks]
     _insert_rows(session, kt, rows)
-    all_keys = sorted({k for ks in keys_of.values() for k in ks})
+    # Only the keys that can form blocks; "t:"/"u:" counts are read when scoring needs them.
+    all_keys = sorted({k for ks in keys_of.values() for k in ks if matching.block_cap(k)})
     sizes = count_keys(session, all_keys)
     usable = [k for k in all_keys if 2 <= sizes.get(k, 0) <= matching.block_cap(k)]
     sharing: dict[str, list[int]] = defaultdict(list)
@@ -416,10 +417,13 @@ def update_suggestions(
     load_activity(session, {i: feats[i] for m in involved for i in by_member[m]})
     pairs = [(x, y) for ma, mb in member_pairs for x in by_member[ma] for y in by_member[mb]]
     result.pairs = len(pairs)
-    scoring = {i for p in pairs for i in p}
     total = session.scalar(select(func.count()).select_from(Identity)) or 0
-    stats = matching.Stats(count_keys(session, {k for i in scoring for k in matching.stat_keys(feats[i])}, sizes), total)
     _mark_team(feats, team_identities(session))
+    # Score once to learn which counts the evidence reads (most pairs need few), count
+    # those in one pass over the key table, then score for real.
+    probe = matching.Stats(sizes, total, asked=set())
+    _score(pairs, feats, probe)
+    stats = matching.Stats(count_keys(session, probe.asked or (), sizes), total)
     scored = _score(pairs, feats, stats)
     blocked = _blocked(session, {i: f.member_id for i, f in feats.items()})
     affected = set(member_pairs)
