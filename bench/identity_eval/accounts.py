@@ -116,7 +116,7 @@ def latin(spellings: tuple[str, ...], rng: random.Random, origin: str) -> str:
     return spellings[0]
 
 
-def decorate(rng: random.Random, name: str, platform: str, lang: str, p: float = 0.45) -> str:
+def decorate(rng: random.Random, name: str, platform: str, lang: str, p: float = 0.45, gender: str = "") -> str:
     """Emoji, pronouns, custom emoji, a job after a pipe: what display names carry."""
     if rng.random() > p:
         return name
@@ -125,7 +125,9 @@ def decorate(rng: random.Random, name: str, platform: str, lang: str, p: float =
         e = "".join(rng.sample(EMOJI, rng.choice((1, 1, 2))))
         return f"{name} {e}" if rng.random() < 0.8 else f"{e} {name}"
     if r < 0.6:
-        return f"{name} {rng.choice(PRONOUNS_DE if lang == 'de' else PRONOUNS_EN)}"
+        pron = PRONOUNS_DE if lang == "de" else PRONOUNS_EN
+        fits = [x for x in pron if ("they" in x) or (gender == "f") == ("she" in x or "sie" in x)]
+        return f"{name} {rng.choice(fits if rng.random() < 0.9 else pron)}"
     if r < 0.8 and platform == "mastodon":
         return f"{name} {rng.choice(CUSTOM_EMOJI)}" if rng.random() < 0.8 else f"{rng.choice(CUSTOM_EMOJI)} {name}"
     if r < 0.9:
@@ -152,7 +154,7 @@ def show_name(rng: random.Random, person: Person, style: str, script: str, platf
     else:  # nick: a nickname or a word, no name
         name, full = rng.choice([first.lower(), f"{first[:3].lower()}{rng.randint(1, 99)}",
                                  rng.choice(N.HANDLE_ADJ).title() + " " + rng.choice(N.HANDLE_NOUN).title()]), False
-    return decorate(rng, name, platform, person.lang), full
+    return decorate(rng, name, platform, person.lang, gender=person.gender), full
 
 
 def name_handle(rng: random.Random, person: Person, platform: str, form: str | None = None) -> str:
@@ -192,11 +194,12 @@ def random_handle(rng: random.Random, platform: str) -> str:
     """A handle that says nothing about the name (quietfox_77, nordlicht, kitesurfer_kiel)."""
     r = rng.random()
     if r < 0.2:
-        h = rng.choice(N.HOBBY_HANDLES) + (str(rng.randint(1, 999)) if rng.random() < 0.7 else "")
+        # Distinctive handles are mostly unique; people whose first choice was taken add digits.
+        h = rng.choice(N.HOBBY_HANDLES) + (str(rng.randint(1, 999)) if rng.random() < 0.9 else "")
     elif r < 0.85:
         sep = rng.choice(["", "_", ""])
         h = rng.choice(N.HANDLE_ADJ) + sep + rng.choice(N.HANDLE_NOUN)
-        if rng.random() < 0.6:
+        if rng.random() < 0.75:
             h += str(rng.randint(1, 9999))
     else:  # Reddit's generated names: Adjective_Noun_1234
         h = f"{rng.choice(N.HANDLE_ADJ).title()}-{rng.choice(N.HANDLE_NOUN).title()}-{rng.randint(100, 9999)}"
@@ -215,8 +218,8 @@ def home_url(a: Account, rng: random.Random | None = None) -> str:
     return a.profile_url or f"https://{a.domain}/"
 
 
-def ref_forms(a: Account) -> tuple[list[str], list[str]]:
-    """(URL forms, bio-text forms) in which people point to account ``a``."""
+def ref_forms(a: Account) -> tuple[list[str], list[str], list[str]]:
+    """(URL forms, bio text by its owner, bio text by someone else) that point to account ``a``."""
     h = a.handle
     if a.platform == "x":
         urls = [f"https://x.com/{h}", f"https://twitter.com/{h}", f"twitter.com/{h}", f"x.com/{h}",
@@ -224,22 +227,26 @@ def ref_forms(a: Account) -> tuple[list[str], list[str]]:
                 f"http://twitter.com/{h}", f"https://x.com/{h}?s=21&t=Xk2vB7qLm9Q"]
         text = [f"@{h} on twitter", f"also @{h} on the bird site", f"X: @{h}", f"twitter.com/{h}",
                 f"x.com/{h}", f"(formerly @{h} on Twitter)"]
+        other = [f"@{h}", f"@{h} (X)", f"x.com/{h}", f"https://twitter.com/{h}"]
     elif a.platform == "reddit":
         urls = [f"https://www.reddit.com/user/{h}", f"https://reddit.com/u/{h}", f"reddit.com/u/{h}",
                 f"https://www.reddit.com/user/{h}/", f"https://old.reddit.com/user/{h}",
                 f"https://www.reddit.com/u/{h}/"]
         text = [f"u/{h} on reddit", f"/u/{h}", f"reddit: u/{h}", f"reddit.com/u/{h}"]
+        other = [f"u/{h}", f"/u/{h}", f"reddit.com/u/{h}"]
     elif a.platform == "mastodon":
         u = h.split("@")[0]
         urls = [f"https://{a.instance}/@{u}", f"https://{a.instance}/@{u}/", f"https://{a.instance}/users/{u}",
                 f"{a.instance}/@{u}"]
         text = [f"@{u}@{a.instance}", f"Mastodon: @{u}@{a.instance}", f"find me at {u}@{a.instance}",
                 f"🐘 @{u}@{a.instance}", f"https://{a.instance}/@{u}"]
+        other = [f"@{u}@{a.instance}", f"https://{a.instance}/@{u}", f"{u}@{a.instance}"]
     else:
         base = a.profile_url or f"https://{a.domain}/"
         urls = [base, base.rstrip("/"), base.replace("https://", "")]
         text = [f"I blog at {a.domain}", f"Blog: {base}", a.domain]
-    return urls, text
+        other = [a.domain, base]
+    return urls, text, other
 
 
 def add_ref(rng: random.Random, src: Account, dst: Account, unique: bool = True, prefix: str = "",
@@ -249,7 +256,9 @@ def add_ref(rng: random.Random, src: Account, dst: Account, unique: bool = True,
     ``prefix`` ("married to", "Podcast with") goes before the reference when it is written in
     the bio; ``url_only`` keeps to URLs (a brand's account is linked, not described).
     """
-    urls, texts = ref_forms(dst)
+    urls, texts, others = ref_forms(dst)
+    if src.pid != dst.pid:
+        texts = others  # "married to @anna", never "also @anna on the bird site"
     if url_only:
         texts = [u for u in urls if "://" in u] or urls
     where = rng.choices(["links", "website", "bio"], weights=[0.45, 0.2, 0.35])[0]

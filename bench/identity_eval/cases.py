@@ -33,7 +33,7 @@ def team(b: Builder) -> None:
     sup = b.account(p, "x", handle="FernboxSupport", display="Fernbox Support")
     m = b.account(p, "mastodon", handle="fernbox", display="Fernbox :verified:", instance="mastodon.social")
     r = b.account(p, "reddit", handle="fernbox_team")
-    blog = b.account(p, "rss", handle="team", display="Fernbox Team", domain="blog.fernbox.io")
+    blog = b.account(p, "rss", handle="fernbox-team", display="Fernbox Team", domain="blog.fernbox.io")
     lena = b.account(p, "reddit", handle="fernbox_lena")
     jan = b.account(p, "mastodon", handle="jan_fernbox", display="Jan @ Fernbox", instance="fosstodon.org")
     for a in (x, xde, sup, m):
@@ -270,7 +270,8 @@ def group_blog(b: Builder, domain: str) -> None:
             b.relate(p, q, "group_blog")
 
 
-COUPLE_BITS = ["❤️", "married to", "verheiratet mit", "Partnerin von", "my better half:", "Mann:", "Frau:", "💑"]
+COUPLE_BITS = {"m": ["❤️", "married to", "verheiratet mit", "my better half:", "Mann:", "💑", "husband:"],
+               "f": ["❤️", "married to", "verheiratet mit", "my better half:", "Frau:", "💑", "wife:", "Partnerin:"]}
 
 
 def couple(b: Builder, email: bool) -> None:
@@ -287,8 +288,8 @@ def couple(b: Builder, email: bool) -> None:
         for plat in plats:
             b.account(p, plat, style=rng.choice(["full", "first", "nick", None]))
     a, c = rng.choice(pa.accounts), rng.choice(pb.accounts)
-    add_ref(rng, a, c, unique=False, prefix=rng.choice(COUPLE_BITS))
-    add_ref(rng, c, a, unique=False, prefix=rng.choice(COUPLE_BITS))
+    add_ref(rng, a, c, unique=False, prefix=rng.choice(COUPLE_BITS[pb.gender]))
+    add_ref(rng, c, a, unique=False, prefix=rng.choice(COUPLE_BITS[pa.gender]))
     if email:  # one family mailbox, confirmed on both sides
         fam = f"familie.{ascii_fold(pa.last[-1]).lower()}@{rng.choice(['gmx.de', 'web.de', 't-online.de'])}"
         for acc in (a, c):

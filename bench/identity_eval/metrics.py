@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 # What the issue calls linkable: a reused handle, full names on both sides, or a profile link.
+PLATFORMS = {"x", "reddit", "mastodon", "rss"}
 STRICT = {"same_handle", "handle_variant", "full_names", "profile_link"}
 
 
@@ -80,9 +81,7 @@ def evaluate(db: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
         if a["action"] != "merge" or a["undone_by_id"] is not None:
             continue
         snap = _json(a["snapshot"]) or {}
-        moved = _moved_identities(snap)
-        kept_ids = members.get(a["kept_member_id"], set())
-        involved = moved | (kept_ids - moved) if moved else kept_ids
+        involved = _merged_identities(snap) or members.get(a["kept_member_id"], set())
         ps = {person[i] for i in involved}
         wrong = len(ps) > 1 or bool(involved & team)
         autos.append({"audit_id": a["id"], "method": a["method"], "wrong": wrong,
@@ -118,6 +117,7 @@ def evaluate(db: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
     linkable_any = [p for p in true_pairs if p["reasons"]]
     tp = sum(1 for _, ok, _, _ in judged if ok)
     overall = {"suggestions": len(judged), "correct": tp,
+               "lowest_score": min((s["score"] for s in sugg), default=None),
                "precision": round(tp / len(judged), 3) if judged else None,
                "recall_all_pairs": recall_of(true_pairs), "recall_linkable": recall_of(linkable),
                "recall_linkable_any_reason": recall_of(linkable_any)}
@@ -144,10 +144,8 @@ def evaluate(db: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
 
     # --- blocking: pairs that share a match key are the pairs the product can compare -----------
     keys_of: dict[int, set[str]] = defaultdict(set)
-    group: Counter[str] = Counter()
     for k, i in db["keys"]:
         keys_of[i].add(k)
-        group[k] += 1
     blocked = [p for p in true_pairs if keys_of[p["ia"]] & keys_of[p["ib"]]]
     blocking = {
         "available": bool(db["keys"]),
@@ -155,7 +153,7 @@ def evaluate(db: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
         "pair_recall": round(len(blocked) / len(true_pairs), 3) if true_pairs and db["keys"] else None,
         "linkable_pair_recall": round(sum(1 for p in linkable if keys_of[p["ia"]] & keys_of[p["ib"]]) / len(linkable), 3)
         if linkable and db["keys"] else None,
-        "candidate_pairs_upper_bound": sum(n * (n - 1) // 2 for n in group.values()),
+        "candidate_pairs_upper_bound": _distinct_pairs(db["keys"]),
         "note": "a pair counts as compared when both identities share a row key in identity_match_keys "
                 "(an upper bound if the product skips very common keys)",
     }
@@ -176,16 +174,38 @@ def evaluate(db: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _moved_identities(snap: dict[str, Any]) -> set[int]:
-    """Identity ids a merge moved, if the snapshot lists them (any key naming identities)."""
+def _merged_identities(snap: dict[str, Any]) -> set[int]:
+    """Identity ids on both sides of a merge, read from its snapshot (empty if it lists none).
+
+    The snapshot keeps, per member, rows that start with (identity id, platform, ...), and the
+    identity ids moved per merged member; both are used so that a later merge of the same
+    member does not blur which accounts this one joined.
+    """
     found: set[int] = set()
-    for k, v in snap.items() if isinstance(snap, dict) else ():
-        if "identit" in k and isinstance(v, list):
-            found |= {x for x in v if isinstance(x, int)}
-            found |= {x["id"] for x in v if isinstance(x, dict) and isinstance(x.get("id"), int)}
-        elif "identit" in k and isinstance(v, dict):
-            found |= {int(x) for x in v if str(x).isdigit()}
+
+    def walk(v: Any) -> None:
+        if isinstance(v, list) and len(v) >= 2 and isinstance(v[0], int) and v[1] in PLATFORMS:
+            found.add(v[0])
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+
+    if isinstance(snap, dict):
+        walk(snap.get("fingerprints"))
+        for ids in (snap.get("identities") or {}).values():
+            found |= {x for x in ids if isinstance(x, int)} if isinstance(ids, list) else set()
     return found
+
+
+def _distinct_pairs(keys: list[tuple[str, int]]) -> int:
+    """How many distinct identity pairs share at least one match key."""
+    by: dict[str, list[int]] = defaultdict(list)
+    for k, i in keys:
+        by[k].append(i)
+    return len({(a, b) for ids in by.values() for a, b in combinations(sorted(ids), 2)})
 
 
 def _ex(s: dict[str, Any], key_of: dict[int, str], members: dict[int, set[int]], why: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,8 +75,9 @@ def report(r: dict[str, Any]) -> str:
         f"{a['wrong_identity_pairs_joined']}; members holding a team account with others: {a['members_joining_a_team_account']}",
         f"suggestions (open): {s['suggestions']}, precision {_fmt(s['precision'])}, recall {_fmt(s['recall_all_pairs']['recall'])} "
         f"(all true pairs), {_fmt(s['recall_linkable']['recall'])} (linkable: reused handle, full names, profile link), "
-        f"{_fmt(s['recall_linkable_any_reason']['recall'])} (any stored reason)",
-        f"blocking pair recall: {_fmt(b['pair_recall'])} (linkable {_fmt(b['linkable_pair_recall'])})"
+        f"{_fmt(s['recall_linkable_any_reason']['recall'])} (any stored reason); lowest stored score {_fmt(s['lowest_score'])}",
+        f"blocking pair recall: {_fmt(b['pair_recall'])} (linkable {_fmt(b['linkable_pair_recall'])}); "
+        f"pairs sharing a key {b['candidate_pairs_upper_bound']:,}, pairs scored {b.get('pairs_scored_by_suggest')}"
         + ("" if b["available"] else "  [no match keys stored: cannot see compared pairs]"),
         "",
         f"{'kind':<16}{'people':>7}{'true pairs':>11}{'recall':>8}{'rec.link':>9}{'sugg.':>7}{'precision':>10}",
@@ -101,6 +103,7 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=None, help="population size (default 2,000)")
     ap.add_argument("--data", type=Path, help="use these generated files instead of generating")
     ap.add_argument("--postgres", action="store_true", help="a scratch PostgreSQL database (BENCH_PG_URL's server)")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch directory (SQLite file, data) to look into")
     ap.add_argument("--json", type=Path, help="write every number here (default: bench/identity_eval/results/)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="crm_ideval_"))
@@ -124,6 +127,8 @@ def main() -> None:
         steps = run_product(data, url, work)
         truth = json.loads((data / "truth.json").read_text(encoding="utf-8"))
         result = evaluate(read_db(url), truth)
+        scored = re.search(r"([\d,]+) pairs scored", steps[-1]["output"])
+        result["blocking"]["pairs_scored_by_suggest"] = int(scored.group(1).replace(",", "")) if scored else None
         result.update({"seed": truth["seed"], "backend": backend, "steps": steps, "counts": {
             "people": len(truth["people"]), "accounts": len(truth["accounts"]), "true_pairs": len(truth["pairs"]),
             "mentions": sum(1 for _ in (data / "mentions.jsonl").open(encoding="utf-8"))}})
@@ -137,7 +142,10 @@ def main() -> None:
             from bench.common import drop_pg_database
 
             drop_pg_database(pg_name)
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
