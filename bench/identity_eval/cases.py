@@ -120,9 +120,9 @@ def transliteration(b: Builder) -> None:
         h = name_handle(rng, p, plat) if rng.random() < 0.4 else None
         a = b.account(p, plat, handle=h, style="full" if plat in NAMED else None,
                       script="native" if i == 0 else "latin")
-        if i > 0 and latin_name and rng.random() < 0.7:
+        if i > 0 and latin_name and plat in NAMED and rng.random() < 0.7:
             a.display_name = latin_name  # the same Latin spelling everywhere it is Latin
-        if i > 0:
+        if i > 0 and plat in NAMED:
             latin_name = latin_name or a.display_name
 
 
