@@ -59,18 +59,19 @@ SHARED_LINK = 3  # a link held by more identities than this is a group's or a br
 HUB_LINKERS = 3  # a profile linked to by this many others is a brand or a public figure
 
 WEIGHTS: dict[str, float] = {
-    "mutual_links": 0.99,  # A's profile links to B's and B's links back
+    "mutual_links": 0.9,  # A's profile links to B's and B's links back (couples do, too)
     "verified_email": 0.99,  # the same e-mail, verified on both (from an import)
-    "one_way_link": 0.65,  # A's profile links to B's profile (friends do that too)
+    "one_way_link": 0.75,  # A's profile links to B's profile (friends do too: names and hours tell)
     "same_email": 0.85,  # the same e-mail, not verified
     "same_handle_long": 0.82,  # the same handle, 7+ characters, nobody else uses it
     "same_handle": 0.6,  # the same handle, 5-6 characters
     "same_handle_short": 0.3,  # the same handle, 3-4 characters
-    "handle_variant": 0.35,  # the same handle but for digits, dots, underscores or case
+    "handle_variant": 0.35,  # the same handle but for digits, dots or underscores
+    "handle_variant_name": 0.75,  # ... and the letters spell the name one of them shows
     "handle_is_name": 0.5,  # one's handle spells the other's (rare) name
     "similar_handle": 0.2,  # handles alike (rapidfuzz >= 88)
     "same_rare_name": 0.78,  # the same full name, and few people would carry it by chance
-    "same_name": 0.5,  # the same full name, moderately common
+    "same_name": 0.72,  # the same full name, moderately common (9 in 10 are one person on the dev population)
     "same_common_name": 0.3,  # the same full name, common (namesakes are expected)
     "similar_name": 0.45,  # spellings of one name ("Dmitriy"/"Dmitry"), scaled by rarity
     "initial_name": 0.7,  # "J. Müller" and "Jürgen Müller", scaled by how rare the name is
@@ -83,8 +84,9 @@ WEIGHTS: dict[str, float] = {
     "same_language": 0.1,
     "same_hours": 0.1,  # active at the same times of day
     "different_names": -0.45,  # both have full names, and they are clearly different
-    "different_language": -0.3,
-    "different_hours": -0.3,
+    "different_first_name": -0.35,  # "Anna" or "Anna M." and "Thomas Müller"
+    "different_language": -0.2,
+    "different_hours": -0.35,
     "same_platform": -0.3,  # two accounts on one platform are usually two people
 }
 CERTAIN = ("mutual_links", "verified_email")
@@ -101,6 +103,9 @@ GENERIC_HANDLES = frozenset({
 RARE_EXPECTED = 0.03  # expected namesakes below this: a rare name
 COMMON_EXPECTED = 0.25  # ... above this: a common one
 PRIOR_POPULATION = 2000
+CONCENTRATED = 0.6  # posts this close around one hour of day (mean resultant length) show a habit
+SAME_HOURS = 1.5  # hours apart, at most, for "the same times of day"
+DIFFERENT_HOURS = 4.5  # ... at least, for "different times": one person keeps one rhythm
 MAX_OWN_ACCOUNTS = 3  # how many accounts one person plausibly holds under one handle or name  # rarity from a smaller population is not to be trusted
 
 
@@ -114,13 +119,17 @@ class Stats:
 
     def n(self, key: str) -> int:
         """Identities holding ``key`` (at least the one asking)."""
+        return max(1, self.held(key))
+
+    def held(self, key: str) -> int:
+        """Identities holding ``key`` (0 when none)."""
         key = key[:300]
         found = self.counts.get(key)
         if found is None:
             if self.asked is not None:
                 self.asked.add(key)
-            return 1
-        return max(1, found)
+            return 0
+        return found
 
 
 @dataclass
@@ -149,7 +158,7 @@ class Features:
     team: bool = False
     threads: set[str] = field(default_factory=set)
     languages: Counter = field(default_factory=Counter)
-    hours: list[int] = field(default_factory=lambda: [0] * 6)
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
 
     def handle_forms(self) -> frozenset[str]:
         """Handle-like spellings of the display name: "jurgenmuller", "jmuller", "mullerj"..."""
@@ -260,48 +269,97 @@ def _rarity_scale(expected: float) -> float:
     return max(0.4, 1.0 - 0.6 * math.log10(expected / RARE_EXPECTED) / math.log10(COMMON_EXPECTED / RARE_EXPECTED))
 
 
+def _full(t: tuple[str, ...]) -> bool:
+    """A first and a family name (not "Anna M.", not one word)."""
+    return len(t) >= 2 and len(t[-1]) >= 2 and len(t[0]) >= 1
+
+
+def _given(t: tuple[str, ...]) -> str | None:
+    """The first name a display name shows, if it shows one written out."""
+    if t and t[0].isalpha() and len(t[0]) >= 3:
+        return t[0]
+    return None
+
+
+def _same_word(x: str, y: str) -> bool:
+    """One name written two ways: spelling variants, or a short form ("Alex"/"Alexander")."""
+    return phonetic(x) == phonetic(y) or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x))) or (
+        min(len(x), len(y)) >= 5 and fuzz.ratio(x, y) >= 85
+    )
+
+
+def _tokens_alike(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+    """Every word of one name is a spelling of a word of the other (typos, transliteration),
+    not merely a similar-looking name ("Björn"/"Bjoerk", "Möller"/"Müller" are other names)."""
+    if len(ta) != len(tb):
+        return False
+    return all(
+        x == y or phonetic(x) == phonetic(y) or (min(len(x), len(y)) >= 7 and fuzz.ratio(x, y) >= 90)
+        for x, y in zip(sorted(ta), sorted(tb), strict=True)
+    )
+
+
+def _full_names(a: Features, b: Features, stats: Stats, shown: str) -> list[dict[str, Any]]:
+    ta, tb = a.tokens, b.tokens
+    expected = expected_namesakes(ta, stats, 2)
+    others = stats.n(f"N:{a.name_key}") - 1 if a.name_key == b.name_key else 0
+    if a.name_key == b.name_key:
+        # Namesakes are seen when the name is held more than once on one platform.
+        if others <= 0 and expected <= RARE_EXPECTED:
+            return [_item("same_rare_name", f"The same rare name: {shown}")]
+        if others <= 0 and expected <= COMMON_EXPECTED:
+            return [_item("same_name", f"The same name: {shown}")]
+        return [_item("same_common_name", f"The same common name: {shown} (namesakes are likely)")]
+    scale = _rarity_scale(expected) * (0.6 if others > 0 else 1.0)
+    ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb))
+    if a.phon_key == b.phon_key or _tokens_alike(ta, tb) or (
+        (a.abjad or b.abjad) and sorted(map(skeleton, ta)) == sorted(map(skeleton, tb))
+    ):
+        w = WEIGHTS["same_rare_name"] * 0.92 if scale == 1.0 else WEIGHTS["similar_name"] * scale
+        return [_item("similar_name", f"Spellings of one name: {shown}", w)]
+    if ta[1:] == tb[1:] and ta[0][0] == tb[0][0] and min(len(ta[0]), len(tb[0])) == 1:
+        full = ta if len(ta[0]) > 1 else tb
+        seen = 0.6 if stats.n("N:" + " ".join(sorted(full))) > 1 else 1.0  # namesakes seen
+        w = WEIGHTS["initial_name"] * _rarity_scale(expected_namesakes(full, stats, 2)) * seen
+        return [_item("initial_name", f"Names agree up to an initial: {shown}", w)]
+    if ratio < 60 and not ({phonetic(t) for t in ta} & {phonetic(t) for t in tb}):
+        return [_item("different_names", f"Clearly different names: {shown}")]
+    ga, gb = _given(ta), _given(tb)
+    if ga and gb and not _same_word(ga, gb) and ta[-1] == tb[-1]:  # "Anna Müller" and "Thomas Müller"
+        return [_item("different_names", f"Different first names: {shown}")]
+    return []
+
+
 def _name_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any]]:
     ta, tb = a.tokens, b.tokens
     if not ta or not tb:
         return []
     shown = f"“{a.name}” and “{b.name}”"
-    if len(ta) >= 2 and len(tb) >= 2:
-        expected = expected_namesakes(ta, stats, 2)
-        # Namesakes are seen when the name is held more than once on one platform.
-        others = stats.n(f"N:{a.name_key}") - 1 if a.name_key == b.name_key else 0
-        if a.name_key == b.name_key:
-            if others <= 0 and expected <= RARE_EXPECTED:
-                return [_item("same_rare_name", f"The same rare name: {shown}")]
-            if others <= 0 and expected <= COMMON_EXPECTED:
-                return [_item("same_name", f"The same name: {shown}")]
-            return [_item("same_common_name", f"The same common name: {shown} (namesakes are likely)")]
-        scale = _rarity_scale(expected) * (0.6 if others > 0 else 1.0)
-        ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb))
-        if a.phon_key == b.phon_key or ratio >= 90 or (
-            (a.abjad or b.abjad) and sorted(map(skeleton, ta)) == sorted(map(skeleton, tb))
-        ):
-            w = WEIGHTS["same_rare_name"] * 0.92 if scale == 1.0 else WEIGHTS["similar_name"] * scale
-            return [_item("similar_name", f"Spellings of one name: {shown}", w)]
-        if ta[1:] == tb[1:] and ta[0][0] == tb[0][0] and min(len(ta[0]), len(tb[0])) == 1:
-            full = ta if len(ta[0]) > 1 else tb
-            seen = 0.6 if stats.n("N:" + " ".join(sorted(full))) > 1 else 1.0  # namesakes seen
-            w = WEIGHTS["initial_name"] * _rarity_scale(expected_namesakes(full, stats, 2)) * seen
-            return [_item("initial_name", f"Names agree up to an initial: {shown}", w)]
-        if ratio < 60 and not ({phonetic(t) for t in ta} & {phonetic(t) for t in tb}):
-            return [_item("different_names", f"Clearly different names: {shown}")]
-        return []
+    if _full(ta) and _full(tb):
+        return _full_names(a, b, stats, shown)
     if len(ta) == 1 and ta == tb and len(ta[0]) >= 5:
         return [_item("same_single_name", f"The same one-word name: {shown}")]
+    # One side shows only a first name, or "Anna M.": the first names must agree.
+    ga, gb = _given(ta), _given(tb)
+    if ga and gb and not _same_word(ga, gb) and not ({ga, gb} & (set(ta) | set(tb)) - {ga} - {gb}):
+        if not any(_same_word(ga, t) for t in tb) and not any(_same_word(gb, t) for t in ta):
+            return [_item("different_first_name", f"Different first names: {shown}")]
+    if len(ta) == 2 and len(tb) == 2 and ta[0] == tb[0] and min(len(ta[1]), len(tb[1])) == 1 and ta[1][0] == tb[1][0]:
+        return [_item("initial_name", f"Names agree up to an initial: {shown}", 0.25)]
     return []
 
 
-def _handle_rarity(key: str, stats: Stats) -> float:
-    """1 for a handle nobody else uses; less when others use it or it is a common word."""
+def _handle_rarity(key: str, stats: Stats, prefix: str = "u") -> float:
+    """1 for a handle nobody else uses; less when others use it or it is a common word.
+
+    ``prefix`` "h" counts every handle, handle without digits and name form equal to ``key``
+    (for the letters of a handle, "fjordwalker" of "fjordwalker51").
+    """
     if key in GENERIC_HANDLES or key.rstrip("0123456789") in GENERIC_HANDLES:
         return 0.0
     # One person may reuse a handle on every platform they use: only more holders than
     # that show that several people chose it.
-    holders_all = stats.n(f"u:{key}")
+    holders_all = stats.n(f"{prefix}:{key}")
     scale = 1.0 if holders_all <= MAX_OWN_ACCOUNTS else MAX_OWN_ACCOUNTS / holders_all
     as_name = stats.n(f"t:{key}")
     if as_name > 3:  # a first name or a word many people show in their names ("anna", "max")
@@ -309,25 +367,41 @@ def _handle_rarity(key: str, stats: Stats) -> float:
     return scale
 
 
+def _spelled_name(stem: str, stats: Stats) -> tuple[str, ...] | None:
+    """The full name a handle's letters spell, when someone in the stored population shows
+    that name ("fynnrichter" -> ("fynn", "richter")); None for other words."""
+    for i in range(3, len(stem) - 2):
+        first, last = stem[:i], stem[i:]
+        if stats.held(f"n:{' '.join(sorted((first, last)))}"):
+            return (first, last)
+    return None
+
+
 def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any]]:
     ha, hb = a.handle_key, b.handle_key
     if len(ha) < 3 or len(hb) < 3:
         return []
     pa, pb = _label(a.platform), _label(b.platform)
-    if ha == hb:
+    if ha == hb and a.handle_exact == b.handle_exact:
         rarity = _handle_rarity(ha, stats)
         code = "same_handle_long" if len(ha) >= 7 else "same_handle" if len(ha) >= 5 else "same_handle_short"
         w = WEIGHTS[code] * rarity
         text = f"The same handle “{a.handle}” on {pa} and “{b.handle}” on {pb}"
-        if a.handle_exact != b.handle_exact:  # "anna.berg" and "anna_berg": likely, less sure
-            w *= 0.85
-            text += " (written differently)"
         if rarity < 1.0:
             text += " (a common handle)"
         return [_item(code, text, w)] if w > 0 else []
     if len(a.handle_stem) >= 5 and a.handle_stem == b.handle_stem:
-        w = WEIGHTS["handle_variant"] * _handle_rarity(a.handle_stem, stats)
-        return [_item("handle_variant", f"Handles differ only in digits: “{a.handle}” and “{b.handle}”", w)] if w else []
+        # The same letters written differently ("anna.mueller92", "Anna_Mueller"): strong when
+        # the letters spell the name one of them shows (people write their name so), weak for
+        # words many choose ("happy_ninja_4877", "Happy_Ninja_425").
+        stem = a.handle_stem
+        named = next((f.tokens for f in (a, b) if stem in f.handle_forms() and _full(f.tokens)), None)
+        named = named or _spelled_name(stem, stats)
+        if named is not None:
+            w = WEIGHTS["handle_variant_name"] * _rarity_scale(expected_namesakes(named, stats, 2))
+        else:
+            w = WEIGHTS["handle_variant"] * _handle_rarity(stem, stats, "h")
+        return [_item("handle_variant", f"The same handle written differently: “{a.handle}” and “{b.handle}”", w)] if w else []
     for x, y in ((a, b), (b, a)):
         for h in (x.handle_key, x.handle_stem):
             if len(h) >= 5 and h in y.handle_forms() and len(y.tokens) >= 2:
@@ -389,10 +463,25 @@ def _link_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any
     return out
 
 
-def _cosine(x: list[int], y: list[int]) -> float:
-    dot = sum(p * q for p, q in zip(x, y, strict=True))
-    nx, ny = math.sqrt(sum(p * p for p in x)), math.sqrt(sum(q * q for q in y))
-    return dot / (nx * ny) if nx and ny else 0.0
+def _clock(hours: list[int]) -> tuple[float, float, int]:
+    """Circular mean hour of day, how concentrated the posts are around it (0..1), and how many."""
+    n = sum(hours)
+    if not n:
+        return 0.0, 0.0, 0
+    x = sum(c * math.cos(2 * math.pi * h / 24) for h, c in enumerate(hours)) / n
+    y = sum(c * math.sin(2 * math.pi * h / 24) for h, c in enumerate(hours)) / n
+    return (math.degrees(math.atan2(y, x)) / 15) % 24, math.hypot(x, y), n
+
+
+def _hour_gap(a: list[int], b: list[int]) -> float | None:
+    """Hours between the times of day two accounts are active; None when either is not
+    clearly active at one time of day (too few posts, or spread over the day)."""
+    ha, ra, na = _clock(a)
+    hb, rb, nb = _clock(b)
+    if na < 2 or nb < 2 or ra < CONCENTRATED or rb < CONCENTRATED:
+        return None
+    gap = abs(ha - hb) % 24
+    return min(gap, 24 - gap)
 
 
 def _activity_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
@@ -402,17 +491,19 @@ def _activity_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
         out.append(_item("same_threads", f"Both wrote in the same {len(shared)} threads"))
     na, nb = sum(a.languages.values()), sum(b.languages.values())
     if na >= 3 and nb >= 3:
+        # Detected languages of short posts are noisy and many people write in two: only a
+        # steady difference over several posts speaks against.
         la, lb = a.languages.most_common(1)[0][0], b.languages.most_common(1)[0][0]
         if la == lb:
             out.append(_item("same_language", f"Both write mostly in the same language ({la})"))
-        elif a.languages[lb] == 0 and b.languages[la] == 0:
+        elif a.languages[lb] == 0 and b.languages[la] == 0 and min(na, nb) >= 5:
             out.append(_item("different_language", f"They write in different languages ({la} and {lb})"))
-    if sum(a.hours) >= 3 and sum(b.hours) >= 3:
-        c = _cosine(a.hours, b.hours)
-        if c >= 0.9:
+    gap = _hour_gap(a.hours, b.hours)
+    if gap is not None:
+        if gap <= SAME_HOURS and min(sum(a.hours), sum(b.hours)) >= 3:
             out.append(_item("same_hours", "Active at the same times of day"))
-        elif c <= 0.2:
-            out.append(_item("different_hours", "Active at different times of day"))
+        elif gap >= DIFFERENT_HOURS:
+            out.append(_item("different_hours", f"Active at different times of day ({gap:.0f} hours apart)"))
     return out
 
 

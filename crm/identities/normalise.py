@@ -35,6 +35,7 @@ _PRONOUNS = re.compile(
     re.I,
 )
 _ROLE = re.compile(r"\s+[|•·–—]\s+.*$")
+_TITLES = re.compile(r"(?:^|(?<=\s))(?:dr|prof|mr|mrs|ms|dipl|ing)\.(?=\s|$)|,?\s*\b(?:phd|msc|mba|md)\b\.?|,?\s*\b(?:ph\.d\.|m\.sc\.|m\.a\.)", re.I)
 # Greek digraphs as Greeks write them in Latin letters (anyascii goes letter by letter:
 # "ου" -> "oy"). Word-initial "μπ"/"ντ"/"γκ" sound b/d/g.
 _GREEK = [
@@ -58,6 +59,7 @@ def clean_name(name: str) -> str:
     text = "".join(" " if _is_emoji(ch) else ch for ch in text)
     text = _PRONOUNS.sub(" ", text)
     text = _ROLE.sub("", text)
+    text = _TITLES.sub(" ", text)
     text = re.sub(r"[\(\[\{]\s*[\)\]\}]", " ", text)
     return " ".join(text.split())
 
@@ -110,6 +112,9 @@ def phonetic(word: str) -> str:
 def name_tokens(display_name: str, handle_key: str = "") -> tuple[str, ...]:
     """Folded words of a display name; none when the "name" only repeats the handle (Reddit)."""
     cleaned = clean_name(display_name)
+    # A "name" with digits or underscores ("jam53", "rustacean_de920") is a handle, not a name.
+    if any(ch.isdigit() or ch == "_" for ch in cleaned):
+        return ()
     tokens = tuple(fold(cleaned).split())
     # "Anna Berg" over "annaberg" is a name; "anna_berg" over "anna_berg" is the handle again.
     if handle_key and "".join(tokens) == handle_key and not any(ch.isspace() for ch in cleaned):

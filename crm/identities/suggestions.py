@@ -143,7 +143,7 @@ def count_keys(session: Session, keys: Collection[str], known: dict[str, int] | 
 
 
 def load_activity(session: Session, feats: dict[int, matching.Features]) -> None:
-    """Fill threads, languages and hours of day (in 4-hour bins) from the interactions."""
+    """Fill threads, languages and hours of day (UTC, one bin per hour) from the interactions."""
     x = cast(Table, Interaction.__table__)
     hour: Any
     if dialect_name(session) == "postgresql":
@@ -162,7 +162,7 @@ def load_activity(session: Session, feats: dict[int, matching.Features]) -> None
             select(x.c.identity_id, hour, func.count()).where(x.c.identity_id.in_(chunk))
             .group_by(x.c.identity_id, hour)
         ):
-            feats[iid].hours[int(h) // 4] += n
+            feats[iid].hours[int(h) % 24] += n
         for iid, platform, thread in session.execute(
             select(x.c.identity_id, x.c.platform, x.c.thread_external_id).distinct()
             .where(x.c.identity_id.in_(chunk), x.c.thread_external_id.is_not(None))
