@@ -229,10 +229,56 @@ def profile_url_of(platform: str, handle: str) -> str | None:
     return None
 
 
-def links_in_text(text: str | None) -> set[str]:
-    """Canonical links written in a bio: URLs and "@user@instance" addresses."""
-    if not text:
-        return set()
-    out = {c for u in URL_IN_TEXT.findall(text) if (c := canonical_url(u.rstrip(".,;:!?")))}
-    out |= {fediverse_url(u, i) for u, i in FEDI_IN_TEXT.findall(text)}
+_BARE_URL = re.compile(
+    r"(?<![\w.@/:])((?:www\.|old\.|mobile\.)?(?:x\.com|twitter\.com|reddit\.com|bsky\.app)/[^\s<>\"')\]]+"
+    r"|[a-z0-9-]+(?:\.[a-z0-9-]+)+/@[A-Za-z0-9_.]+)", re.I,
+)
+_REDDIT_USER = re.compile(r"(?<![\w/.])/?u/([A-Za-z0-9_-]{3,20})\b")
+_X_USER = re.compile(
+    r"\b(?:x|twitter)\s*[:=]\s*@([A-Za-z0-9_]{1,15})\b|@([A-Za-z0-9_]{1,15})\s+(?:on|auf|bei)\s+(?:x|twitter)\b", re.I
+)
+# Words that introduce someone else's account in a bio ("husband: …", "❤️ …", "with @…").
+_OTHER_PERSON = re.compile(
+    r"(?:partner|partnerin|wife|husband|spouse|married|verheiratet|better half|boyfriend|girlfriend|\bbf\b|\bgf\b"
+    r"|\bfrau\b|\bmann\b|ehemann|ehefrau|freund|freundin|friend|buddy|colleague|kolleg|co-?host|co-?author"
+    r"|podcast|\bwith\b|\bmit\b|\bsay hi\b|son|daughter|\bmom\b|\bdad\b|mama|papa|sister|brother|schwester"
+    r"|bruder|family|familie|[❤♥💕💑💞😍]|team|works? (?:at|for)|arbeite|employer|\bboss\b|chef)",
+    re.I,
+)
+
+
+def _found(text: str) -> list[tuple[int, str]]:
+    """(position, canonical link) of every account written in ``text``, in any form."""
+    out: list[tuple[int, str]] = []
+    for m in URL_IN_TEXT.finditer(text):
+        if c := canonical_url(m.group(0).rstrip(".,;:!?")):
+            out.append((m.start(), c))
+    for m in _BARE_URL.finditer(text):
+        if c := canonical_url(m.group(1).rstrip(".,;:!?")):
+            out.append((m.start(), c))
+    out += [(m.start(), fediverse_url(m.group(1), m.group(2))) for m in FEDI_IN_TEXT.finditer(text)]
+    out += [(m.start(), f"reddit.com/user/{m.group(1).lower()}") for m in _REDDIT_USER.finditer(text)]
+    out += [(m.start(), f"x.com/{(m.group(1) or m.group(2)).lower()}") for m in _X_USER.finditer(text)]
     return out
+
+
+def bio_links(text: str | None) -> tuple[set[str], set[str]]:
+    """Accounts written in a bio: (the person's own, other people's).
+
+    A link introduced by words naming someone else ("husband: …", "❤️ …", "podcast with …",
+    "verheiratet mit …") is another person's account, not evidence of being it.
+    """
+    if not text:
+        return set(), set()
+    own: set[str] = set()
+    others: set[str] = set()
+    for pos, link in _found(text):
+        start = max(text.rfind("\n", 0, pos), text.rfind(".", 0, max(0, pos - 1)), text.rfind("|", 0, pos), pos - 40)
+        (others if _OTHER_PERSON.search(text[max(0, start) : pos]) else own).add(link)
+    return own - others, others
+
+
+def links_in_text(text: str | None) -> set[str]:
+    """Canonical links written in a bio: URLs, "@user@instance", "u/name", "X: @name"."""
+    own, others = bio_links(text)
+    return own | others
