@@ -77,7 +77,7 @@ WEIGHTS: dict[str, float] = {
     "same_name": 0.72,  # the same full name, moderately common (9 in 10 are one person on the dev population)
     "same_common_name": 0.3,  # the same full name, common (namesakes are expected)
     "similar_name": 0.45,  # spellings of one name ("Dmitriy"/"Dmitry"), scaled by rarity
-    "similar_rare_name": 0.66,  # ... of a rare name (transliterations of namesakes look alike too)
+    "similar_rare_name": 0.72,  # ... of a rare name: one name, a little less sure than the same letters
     "initial_name": 0.7,  # "J. Müller" and "Jürgen Müller", scaled by how rare the name is
     "same_single_name": 0.15,  # the same one-word name of 5+ letters
     "same_website": 0.6,

@@ -102,7 +102,13 @@ def test_common_and_generic_handles_are_weak() -> None:
 def test_separator_variants_are_weaker_than_the_same_handle() -> None:
     same = codes(matching.evidence(feat(1, "x", "lena_koch77"), feat(2, "reddit", "lena_koch77"), stats()))
     variant = codes(matching.evidence(feat(1, "x", "lena.koch77"), feat(2, "reddit", "lena_koch77"), stats()))
-    assert variant["same_handle_long"] < same["same_handle_long"]
+    assert variant["handle_variant"] < same["same_handle_long"]
+    # Written differently, the letters count when they spell a name one of them shows...
+    named = matching.evidence(feat(1, "x", "lena.koch77", "Lena Koch"), feat(2, "reddit", "Lena_Koch"), stats())
+    assert matching.combine(named) >= matching.DEFAULT_THRESHOLD
+    # ... not when they are words many people pick.
+    words = matching.evidence(feat(1, "x", "happy_ninja_4877"), feat(2, "reddit", "Happy_Ninja_425"), stats(h__happyninja=9))
+    assert matching.combine(words) < 0.2
 
 
 # --- names --------------------------------------------------------------------------------
