@@ -272,3 +272,60 @@ def test_ingest_stores_the_connectors_profile_facts(db: Session) -> None:
     db.expire_all()
     again = db.scalar(select(Identity).where(Identity.external_id == "x9"))
     assert again is not None and again.bio == "new bio" and again.website == "https://felix.example.org"
+
+
+# --- what the bio says, first names, hours ---------------------------------------------------
+@pytest.mark.parametrize("bio", [
+    "husband: https://twitter.com/tomek_b", "Partnerin: x.com/tomek_b", "❤️ https://x.com/tomek_b",
+    "Podcast with @tomek_b on Twitter", "verheiratet mit https://x.com/tomek_b",
+])
+def test_an_account_the_bio_names_as_someone_else_s_speaks_against(bio: str) -> None:
+    m = feat(1, "mastodon", "@anna_b@social.example", "Anna B", bio=bio)
+    x = feat(2, "x", "tomek_b", "Anna B", profile_url="https://x.com/tomek_b")
+    items = codes(matching.evidence(m, x, stats()))
+    assert "named_as_other" in items and "one_way_link" not in items
+
+
+@pytest.mark.parametrize("bio", ["X: @tomek_b", "(formerly @tomek_b on Twitter)", "also x.com/tomek_b", "🐘 here, x.com/tomek_b there"])
+def test_an_own_account_written_in_a_bio_in_any_form_is_a_link(bio: str) -> None:
+    m = feat(1, "mastodon", "@tb@social.example", "", bio=bio)
+    x = feat(2, "x", "tomek_b", "", profile_url="https://x.com/tomek_b")
+    assert "one_way_link" in codes(matching.evidence(m, x, stats()))
+    reddit = feat(3, "reddit", "tomek-b", "")
+    assert "one_way_link" in codes(matching.evidence(feat(1, "x", "t", "", bio="u/tomek-b on reddit"), reddit, stats()))
+
+
+def test_different_first_names_speak_against_even_with_one_word() -> None:
+    items = codes(matching.evidence(feat(1, "x", "q1", "Anna"), feat(2, "mastodon", "q2", "Thomas Müller"), stats()))
+    assert items == {"different_first_name": matching.WEIGHTS["different_first_name"]}
+    same = codes(matching.evidence(feat(1, "x", "q1", "Alex"), feat(2, "mastodon", "q2", "Alexander Berg"), stats()))
+    assert "different_first_name" not in same
+    family = codes(matching.evidence(feat(1, "x", "q1", "Anna Müller"), feat(2, "mastodon", "q2", "Thomas Müller"), stats()))
+    assert "different_names" in family
+    # A display name with digits or underscores is a handle, not a name: nothing to compare.
+    assert matching.evidence(feat(1, "x", "q1", "oli16"), feat(2, "mastodon", "q2", "Michelle"), stats()) == []
+
+
+def test_hours_of_day_speak_for_or_against_only_when_clear() -> None:
+    a, b = feat(1, "x", "q1"), feat(2, "mastodon", "q2")
+    a.hours[8], b.hours[9] = 3, 3
+    assert "same_hours" in codes(matching.evidence(a, b, stats()))
+    b.hours[9], b.hours[20] = 0, 3
+    assert "different_hours" in codes(matching.evidence(a, b, stats()))
+    a.hours[8], a.hours[20] = 2, 2  # spread over the day: says nothing
+    assert not {"same_hours", "different_hours"} & set(codes(matching.evidence(a, b, stats())))
+
+
+def test_a_brand_profile_many_link_to_is_never_merged_automatically(db: Session) -> None:
+    ingest_batch(db, posts("x", "x1", "ternbikes", "Tern Bikes", url="https://x.com/ternbikes")
+                 + posts("mastodon", "m1", "@ternbikes@social.example", "Tern Bikes")
+                 + [m for i in range(4) for m in posts("reddit", f"fan{i}", f"fan{i}x", "", hour=9 + i)])
+    services.update_identity_profiles(db, [
+        {"platform": "x", "external_id": "x1", "links": ["https://social.example/@ternbikes"]},
+        {"platform": "mastodon", "external_id": "m1", "links": ["https://x.com/ternbikes"]},
+        *({"platform": "reddit", "external_id": f"fan{i}", "links": ["https://twitter.com/ternbikes"]} for i in range(4)),
+    ])
+    r = services.rebuild_suggestions(db)
+    assert r.auto_merges == [] and member_of(db, "x1") != member_of(db, "m1")
+    fans = {member_of(db, f"fan{i}") for i in range(4)}
+    assert not [s for s in db.scalars(select(MergeSuggestion)) if {s.member_a_id, s.member_b_id} & fans]
