@@ -375,16 +375,6 @@ def _handle_rarity(key: str, stats: Stats, prefix: str = "u") -> float:
     return scale
 
 
-def _spelled_name(stem: str, stats: Stats) -> tuple[str, ...] | None:
-    """The full name a handle's letters spell, when someone in the stored population shows
-    that name ("fynnrichter" -> ("fynn", "richter")); None for other words."""
-    for i in range(3, len(stem) - 2):
-        first, last = stem[:i], stem[i:]
-        if stats.held(f"n:{' '.join(sorted((first, last)))}"):
-            return (first, last)
-    return None
-
-
 def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any]]:
     ha, hb = a.handle_key, b.handle_key
     if len(ha) < 3 or len(hb) < 3:
@@ -404,7 +394,6 @@ def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, A
         # words many choose ("happy_ninja_4877", "Happy_Ninja_425").
         stem = a.handle_stem
         named = next((f.tokens for f in (a, b) if stem in f.handle_forms() and _full(f.tokens)), None)
-        named = named or _spelled_name(stem, stats)
         if named is not None:
             w = WEIGHTS["handle_variant_name"] * _rarity_scale(expected_namesakes(named, stats, 2))
         else:
