@@ -166,10 +166,17 @@ class Features:
     threads: set[str] = field(default_factory=set)
     languages: Counter = field(default_factory=Counter)
     hours: list[int] = field(default_factory=lambda: [0] * 24)
+    _clock: tuple[float, float, int] | None = field(default=None, repr=False)
 
     def handle_forms(self) -> frozenset[str]:
         """Handle-like spellings of the display name: "jurgenmuller", "jmuller", "mullerj"..."""
         return self.forms
+
+    def clock(self) -> tuple[float, float, int]:
+        """When this account is active (see :func:`_clock`), computed once."""
+        if self._clock is None:
+            self._clock = _clock(self.hours)
+        return self._clock
 
 
 def _forms(t: tuple[str, ...]) -> frozenset[str]:
@@ -476,11 +483,11 @@ def _clock(hours: list[int]) -> tuple[float, float, int]:
     return (math.degrees(math.atan2(y, x)) / 15) % 24, math.hypot(x, y), n
 
 
-def _hour_gap(a: list[int], b: list[int]) -> float | None:
+def _hour_gap(a: Features, b: Features) -> float | None:
     """Hours between the times of day two accounts are active; None when either is not
     clearly active at one time of day (too few posts, or spread over the day)."""
-    ha, ra, na = _clock(a)
-    hb, rb, nb = _clock(b)
+    ha, ra, na = a.clock()
+    hb, rb, nb = b.clock()
     if na < 2 or nb < 2 or ra < CONCENTRATED or rb < CONCENTRATED:
         return None
     gap = abs(ha - hb) % 24
@@ -501,7 +508,7 @@ def _activity_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
             out.append(_item("same_language", f"Both write mostly in the same language ({la})"))
         elif a.languages[lb] == 0 and b.languages[la] == 0 and min(na, nb) >= 5:
             out.append(_item("different_language", f"They write in different languages ({la} and {lb})"))
-    gap = _hour_gap(a.hours, b.hours)
+    gap = _hour_gap(a, b)
     if gap is not None:
         if gap <= SAME_HOURS and min(sum(a.hours), sum(b.hours)) >= 3:
             out.append(_item("same_hours", "Active at the same times of day"))

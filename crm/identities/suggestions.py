@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.db import chunks, dialect_name, utcnow
@@ -284,8 +284,16 @@ def _store(
             updates.append((old.id, values))
     if inserts:
         _insert_rows(session, t, inserts)
-    for sid, values in updates:
-        session.execute(update(t).where(t.c.id == sid).values(**values))
+    if updates:
+        # One statement, many parameter sets (pipelined by the driver), not one round trip each.
+        session.execute(
+            update(t).where(t.c.id == bindparam("b_id")).values(
+                identity_a_id=bindparam("b_ia"), identity_b_id=bindparam("b_ib"), score=bindparam("b_score"),
+                evidence=bindparam("b_evidence", type_=t.c.evidence.type), updated_at=bindparam("b_at", type_=t.c.updated_at.type),
+            ),
+            [{"b_id": sid, "b_ia": v["identity_a_id"], "b_ib": v["identity_b_id"], "b_score": v["score"],
+              "b_evidence": v["evidence"], "b_at": v["updated_at"]} for sid, v in updates],
+        )
     for chunk in chunks(removals, CHUNK):
         session.execute(delete(t).where(t.c.id.in_(chunk)))
     result.created += len(inserts)

@@ -307,13 +307,16 @@ def test_different_first_names_speak_against_even_with_one_word() -> None:
 
 
 def test_hours_of_day_speak_for_or_against_only_when_clear() -> None:
-    a, b = feat(1, "x", "q1"), feat(2, "mastodon", "q2")
-    a.hours[8], b.hours[9] = 3, 3
-    assert "same_hours" in codes(matching.evidence(a, b, stats()))
-    b.hours[9], b.hours[20] = 0, 3
-    assert "different_hours" in codes(matching.evidence(a, b, stats()))
-    a.hours[8], a.hours[20] = 2, 2  # spread over the day: says nothing
-    assert not {"same_hours", "different_hours"} & set(codes(matching.evidence(a, b, stats())))
+    def at(i: int, **hours: int) -> matching.Features:
+        f = feat(i, ("x", "mastodon")[i % 2], f"q{i}")
+        for h, n in hours.items():
+            f.hours[int(h[1:])] = n
+        return f
+
+    assert "same_hours" in codes(matching.evidence(at(1, h8=3), at(2, h9=3), stats()))
+    assert "different_hours" in codes(matching.evidence(at(1, h8=3), at(2, h20=3), stats()))
+    spread = matching.evidence(at(1, h8=2, h20=2), at(2, h20=3), stats())  # spread over the day: says nothing
+    assert not {"same_hours", "different_hours"} & set(codes(spread))
 
 
 def test_a_brand_profile_many_link_to_is_never_merged_automatically(db: Session) -> None:
