@@ -168,7 +168,11 @@ def _tokens_alike(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
 def _full_names(a: Features, b: Features, stats: Stats, shown: str) -> list[dict[str, Any]]:
     ta, tb = a.tokens, b.tokens
     expected = expected_namesakes(ta, stats, 2)
-    others = stats.n(f"N:{a.name_key}") - 1 if a.name_key == b.name_key else 0
+    # Namesakes are seen when the name is held more than once on one platform, or by more
+    # accounts than one person keeps.
+    others = 0
+    if a.name_key == b.name_key:
+        others = max(stats.n(f"N:{a.name_key}") - 1, stats.n(f"n:{a.name_key}") - MAX_OWN_ACCOUNTS)
     if a.name_key == b.name_key:
         # Namesakes are seen when the name is held more than once on one platform.
         if others <= 0 and expected <= RARE_EXPECTED:

@@ -94,8 +94,10 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", out)
 
 
-_PHONETIC = [("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("ph", "f"), ("ck", "k"),
-             ("w", "v"), ("ou", "u"), ("oy", "u"), ("j", "y"), ("y", "i"), ("x", "ks"), ("tz", "z")]
+# Greek χ is written "ch" or "h" (Chatzidakis / Hatzidakis), Russian ё "e" or "yo" (Artem /
+# Artyom, Fedor / Fyodor), й/ий "y", "i" or "iy".
+_PHONETIC = [("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("ch", "h"), ("ph", "f"), ("ck", "k"),
+             ("w", "v"), ("ou", "u"), ("oy", "u"), ("j", "y"), ("y", "i"), ("io", "e"), ("x", "ks"), ("tz", "z")]
 
 
 @lru_cache(maxsize=200_000)
