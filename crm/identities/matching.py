@@ -237,6 +237,18 @@ def _handle_rarity(key: str, stats: Stats, prefix: str = "u") -> float:
     return scale
 
 
+def _first_name_in(stem: str, a: Features, b: Features) -> tuple[str, ...] | None:
+    """("laura", "krause") when one account shows only "Laura" (or "Laura K.") and the handle's
+    letters are that first name and a family name ("laura_krause"): the handle is the name."""
+    for f in (a, b):
+        given = _given(f.tokens)
+        if given and len(f.tokens) <= 2 and stem.startswith(given) and len(stem) - len(given) >= 3:
+            rest = stem[len(given):]
+            if len(f.tokens) == 1 or (len(f.tokens[1]) == 1 and rest.startswith(f.tokens[1])):
+                return (given, rest)
+    return None
+
+
 def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any]]:
     ha, hb = a.handle_key, b.handle_key
     if len(ha) < 3 or len(hb) < 3:
@@ -256,6 +268,7 @@ def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, A
         # words many choose ("happy_ninja_4877", "Happy_Ninja_425").
         stem = a.handle_stem
         named = next((f.tokens for f in (a, b) if stem in f.handle_forms() and _full(f.tokens)), None)
+        named = named or _first_name_in(stem, a, b)
         if named is not None:
             w = WEIGHTS["handle_variant_name"] * _rarity_scale(expected_namesakes(named, stats, 2))
         else:
