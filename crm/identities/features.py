@@ -119,6 +119,17 @@ def _is_profile_link(url: str) -> bool:
     return url.startswith(_PROFILE_HOSTS) or "/@" in url
 
 
+_AUTHOR_PATHS = ("/author/", "/authors/", "/people/", "/team/", "/u/")
+
+
+def _blog_home(platform: str, profile: str | None) -> str | None:
+    """The home page of a blog author's site ("blog.example/author/ann" -> "blog.example")."""
+    if platform not in ("rss", "blog") or not profile:
+        return None
+    host, _, path = profile.partition("/")
+    return host if not path or f"/{path}".startswith(_AUTHOR_PATHS) else None
+
+
 def features(row: Any) -> Features:
     """Features of an identity row (id, member_id, platform, handle, display_name, urls...)."""
     local, _instance = handle_local(row.platform, row.handle or "")
@@ -134,6 +145,9 @@ def features(row: Any) -> Features:
         website = None
     own = {canonical_url(row.profile_url), profile_url_of(row.platform, row.handle or "")}
     own.discard(None)
+    home = _blog_home(row.platform, canonical_url(row.profile_url))
+    if home:  # a blog author's site: a link to its home page points at them (or at the group)
+        own.add(home)
     links -= own  # type: ignore[arg-type]
     sorted_tokens = sorted(tokens)
     return Features(

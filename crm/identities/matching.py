@@ -316,8 +316,11 @@ def _link_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any
             out.append(_item("named_as_other", f"The {_label(src.platform)} profile names the {_label(dst.platform)} "
                                                "account as someone else's (a partner, friend or colleague)"))
             return out
-    a_to_b = {u for u in a.links & b.own_urls if _link_strength(u, stats)}
-    b_to_a = {u for u in b.links & a.own_urls if _link_strength(u, stats)}
+    # The website field points at a profile too (a blog author's site).
+    out_a = a.links | ({a.website} if a.website else set())
+    out_b = b.links | ({b.website} if b.website else set())
+    a_to_b = {u for u in out_a & b.own_urls if _link_strength(u, stats)}
+    b_to_a = {u for u in out_b & a.own_urls if _link_strength(u, stats)}
     if a_to_b and b_to_a:
         out.append(_item("mutual_links", f"The profiles link to each other ({_label(a.platform)} ↔ {_label(b.platform)})"))
     elif a_to_b or b_to_a:
