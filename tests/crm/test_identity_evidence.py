@@ -332,3 +332,16 @@ def test_a_brand_profile_many_link_to_is_never_merged_automatically(db: Session)
     assert r.auto_merges == [] and member_of(db, "x1") != member_of(db, "m1")
     fans = {member_of(db, f"fan{i}") for i in range(4)}
     assert not [s for s in db.scalars(select(MergeSuggestion)) if {s.member_a_id, s.member_b_id} & fans]
+
+
+def test_a_handle_that_is_the_shown_first_name_and_a_family_name_counts_as_the_name() -> None:
+    items = matching.evidence(feat(1, "x", "laura_krause", "Laura"), feat(2, "mastodon", "@laurakrause@m.example"), stats())
+    assert "handle_variant" in codes(items) and matching.combine(items) >= matching.DEFAULT_THRESHOLD
+    other = matching.evidence(feat(1, "x", "laura_krause", "Mia"), feat(2, "mastodon", "@laurakrause@m.example"), stats())
+    assert matching.combine(other) < matching.DEFAULT_THRESHOLD
+
+
+def test_a_website_pointing_at_a_blog_authors_site_is_a_link_to_them() -> None:
+    blog = feat(1, "rss", "henning", "Henning Mayer", profile_url="https://henning.example.me/author/henning/")
+    m = feat(2, "mastodon", "@nerdy_igel@toot.example", "Henning", website="https://henning.example.me")
+    assert "one_way_link" in codes(matching.evidence(m, blog, stats()))
