@@ -307,7 +307,7 @@ def _link_strength(url: str, stats: Stats) -> bool:
 
 
 def _link_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any]]:
-    if not (a.links or b.links or a.others or b.others or (a.website and b.website) or (a.email and b.email)
+    if not (a.links or b.links or a.others or b.others or a.website or b.website or (a.email and b.email)
             or (a.avatar and b.avatar)):
         return []
     out = []
