@@ -78,9 +78,10 @@ def _expanded(entity: Any) -> list[str]:
     return out
 
 
-def _profile_links(user: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+def _profile_links(user: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     """The profile's website field and the links in its description, expanded from t.co."""
-    entities = user.get("entities") if isinstance(user.get("entities"), dict) else {}
+    raw = user.get("entities")
+    entities: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
     site = _expanded(entities.get("url"))
     website = site[0] if site else (user.get("url") if isinstance(user.get("url"), str) and user.get("url") else None)
     return website, tuple(_expanded(entities.get("description"))[:20])
