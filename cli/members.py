@@ -55,14 +55,17 @@ def suggest(rebuild: bool, no_auto: bool) -> None:
 @click.argument("keep_id", type=int)
 @click.argument("merge_ids", type=int, nargs=-1, required=True)
 @click.option("--reason", default="", help="Kept in the merge log.")
-def merge(keep_id: int, merge_ids: tuple[int, ...], reason: str) -> None:
+@click.option("--lead", "lead_identity_id", type=int, default=None,
+              help="Identity id whose name and picture the member shows (default: the fullest name).")
+def merge(keep_id: int, merge_ids: tuple[int, ...], reason: str, lead_identity_id: int | None) -> None:
     """Merge MERGE_IDS into KEEP_ID (undo with `crm members unmerge`)."""
     from crm.errors import DomainError
     from crm.identities import services
 
     try:
         with _transaction() as s:
-            audit = services.merge(s, keep_id=keep_id, merge_ids=list(merge_ids), actor_id=None, reason=reason)
+            audit = services.merge(s, keep_id=keep_id, merge_ids=list(merge_ids), actor_id=None, reason=reason,
+                                   lead_identity_id=lead_identity_id)
             audit_id = audit.id
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
@@ -109,21 +112,153 @@ def map_command(path: Path) -> None:
 @members.command("profiles")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def profiles(path: Path) -> None:
-    """Import profile facts (JSONL: platform, external_id, bio, website, links, email, email_verified)."""
+    """Import profile facts (JSONL: platform, external_id, bio, website, links, email, email_verified).
+
+    A bad line is skipped with its line number and reason; the others are stored.
+    """
     from crm.errors import DomainError
     from crm.identities import services
 
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise click.ClickException(f"line {n}: not JSON ({exc.msg})") from None
+    items, skipped = [], []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    items.append((n, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    skipped.append((n, f"not JSON ({exc.msg})"))
     try:
         with _transaction() as s:
-            ids = services.update_identity_profiles(s, items)
+            ids, problems = services.import_identity_profiles(s, items)
             r = services.update_suggestions(s, ids)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"{len(ids):,} profiles updated: {r.created:,} new suggestions, {len(r.auto_merges):,} automatic merges")
+    for n, reason in sorted(skipped + problems):
+        click.echo(f"  skipped line {n}: {reason}", err=True)
+    click.echo(f"{len(ids):,} profiles updated, {len(skipped) + len(problems):,} lines skipped: "
+               f"{r.created:,} new suggestions, {len(r.auto_merges):,} automatic merges")
+
+
+def _member_label(m: object) -> str:
+    idents = getattr(m, "identities", [])
+    return ", ".join(f"{i.platform}:{i.handle}" for i in idents[:3]) or f"#{getattr(m, 'id', '?')}"
+
+
+@members.command("suggestions")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per suggestion.")
+@click.option("--snoozed", is_flag=True, help="The snoozed ones instead of those to review.")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1)
+def suggestions_command(as_json: bool, snoozed: bool, limit: int, page: int) -> None:
+    """List merge suggestions, best first, with their score and evidence."""
+    from crm.identities import services
+
+    with _transaction() as s:
+        result = services.list_suggestions(s, page=page, per_page=limit, snoozed=snoozed)
+        rows = [{
+            "id": v.suggestion.id, "score": v.suggestion.score, "status": v.suggestion.status,
+            "snoozed_until": v.suggestion.snoozed_until.isoformat() if v.suggestion.snoozed_until else None,
+            "member_a": {"id": v.a.id, "name": v.a.display_name, "accounts": _member_label(v.a)},
+            "member_b": {"id": v.b.id, "name": v.b.display_name, "accounts": _member_label(v.b)},
+            "evidence": v.suggestion.evidence,
+        } for v in result.items]
+        total = result.total
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        return
+    click.echo(f"{total:,} {'snoozed' if snoozed else 'to review'} (page {page})")
+    for r in rows:
+        a, b = r["member_a"], r["member_b"]
+        click.echo(f"#{r['id']:<6} {r['score']:.2f}  {a['id']} {a['name']} [{a['accounts']}]  <->  "
+                   f"{b['id']} {b['name']} [{b['accounts']}]")
+        for e in r["evidence"]:
+            click.echo(f"         {e['weight']:+.2f} {e['code']}: {e['text']}")
+
+
+@members.command("log")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--member", "member_id", type=int, default=None, help="Only merges that kept this member.")
+def log_command(as_json: bool, limit: int, member_id: int | None) -> None:
+    """The merge log: merges and unmerges with their ids (undo one with `crm members unmerge ID`)."""
+    from crm.identities import services
+
+    with _transaction() as s:
+        rows = [{
+            "id": a.id, "action": a.action, "at": a.created_at.isoformat(), "kept_member_id": a.kept_member_id,
+            "merged_member_ids": a.merged_member_ids, "method": a.method, "reason": a.reason,
+            "undone_by_id": a.undone_by_id, "undoes_id": a.undoes_id,
+        } for a in services.list_audit(s, per_page=limit, member_id=member_id).items]
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps(r, ensure_ascii=False))
+            continue
+        undone = f" (undone by #{r['undone_by_id']})" if r["undone_by_id"] else ""
+        undoes = f" (undoes #{r['undoes_id']})" if r["undoes_id"] else ""
+        merged = ", ".join(map(str, r["merged_member_ids"]))
+        click.echo(f"#{r['id']:<6} {r['at'][:19]} {r['action']:<7} {merged} into {r['kept_member_id']} "
+                   f"by {r['method']}{undone}{undoes} {r['reason']}".rstrip())
+
+
+@members.command("rules")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--on", "switch_on", multiple=True, help="Switch a rule on (admin).")
+@click.option("--off", "switch_off", multiple=True, help="Switch a rule off (admin).")
+def rules_command(as_json: bool, switch_on: tuple[str, ...], switch_off: tuple[str, ...]) -> None:
+    """The automatic-merge rules (on/off), the suggestion threshold and the evidence weights."""
+    from crm.errors import DomainError
+    from crm.identities import matching, services
+    from crm.identities.models import RULES
+
+    try:
+        with _transaction() as s:
+            for name in switch_on:
+                services.set_rule(s, name, True, actor_id=None)
+            for name in switch_off:
+                services.set_rule(s, name, False, actor_id=None)
+            state = services.rules(s)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if as_json:
+        click.echo(json.dumps({"threshold": matching.DEFAULT_THRESHOLD, "rules": state, "weights": matching.WEIGHTS}))
+        return
+    click.echo(f"Suggestions are shown from score {matching.DEFAULT_THRESHOLD:.2f}.")
+    click.echo("Automatic merges (never with negative evidence, team or much-linked accounts):")
+    for name, on in state.items():
+        click.echo(f"  [{'on ' if on else 'off'}] {name}: {RULES[name]}")
+    click.echo("Evidence weights (scaled by rarity):")
+    for code, w in matching.WEIGHTS.items():
+        click.echo(f"  {w:+.2f} {code}")
+
+
+@members.command("dismiss")
+@click.argument("suggestion_id", type=int)
+@click.option("--reason", default="")
+def dismiss_command(suggestion_id: int, reason: str) -> None:
+    """Not the same person: the pair is never suggested again."""
+    from crm.errors import DomainError
+    from crm.identities import services
+
+    try:
+        with _transaction() as s:
+            services.dismiss_suggestion(s, suggestion_id, actor_id=None, reason=reason)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Dismissed suggestion #{suggestion_id}")
+
+
+@members.command("snooze")
+@click.argument("suggestion_id", type=int)
+@click.option("--days", type=int, default=30, show_default=True)
+def snooze_command(suggestion_id: int, days: int) -> None:
+    """Hide a suggestion for DAYS; it comes back afterwards."""
+    from crm.errors import DomainError
+    from crm.identities import services
+
+    try:
+        with _transaction() as s:
+            until = services.snooze_suggestion(s, suggestion_id, days=days).snoozed_until
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Snoozed suggestion #{suggestion_id} until {until:%Y-%m-%d}")

@@ -25,6 +25,10 @@ class Author:
     profile_url: str | None = None
     avatar_url: str | None = None
     followers: int | None = None
+    # Profile facts that identity matching reads (links to the person's other accounts).
+    bio: str | None = None
+    website: str | None = None
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

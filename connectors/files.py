@@ -55,6 +55,8 @@ CSV_AUTHOR_COLUMNS = {
     "author_profile_url": "profile_url",
     "author_avatar_url": "avatar_url",
     "author_followers": "followers",
+    "author_bio": "bio",
+    "author_website": "website",
 }
 CSV_REQUIRED_COLUMNS = ("platform", "external_id", "author_id", "created_at")
 
@@ -452,6 +454,16 @@ class _Fields:
             self.problems.append(f"{self.label(path)} is missing")
         return value
 
+    def links(self, obj: Mapping[str, Any]) -> tuple[str, ...]:
+        """author.links: a list of URLs the profile shows (JSON only)."""
+        value = obj.get("links")
+        if value is None or value == "":
+            return ()
+        if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+            self.problems.append(f"{self.label('author.links')} must be a list of URLs")
+            return ()
+        return tuple(u.strip() for u in value if u.strip())[:50]
+
     def followers(self, obj: Mapping[str, Any]) -> int | None:
         value = obj.get("followers")
         label = self.label("author.followers")
@@ -514,6 +526,9 @@ def _convert(
         profile_url = f.text(author_obj, "profile_url", "author.profile_url", strip=True)
         avatar_url = f.text(author_obj, "avatar_url", "author.avatar_url", strip=True)
         followers = f.followers(author_obj)
+        bio = f.text(author_obj, "bio", "author.bio")
+        website = f.text(author_obj, "website", "author.website", strip=True)
+        links = f.links(author_obj)
         if author_id is not None:
             author = Author(
                 id=author_id,
@@ -522,6 +537,9 @@ def _convert(
                 profile_url=profile_url,
                 avatar_url=avatar_url,
                 followers=followers,
+                bio=bio,
+                website=website,
+                links=links,
             )
     text = f.text(obj, "text", "text")
     title = f.text(obj, "title", "title")

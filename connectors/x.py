@@ -55,7 +55,7 @@ TWEET_FIELDS = [
     "created_at", "lang", "conversation_id", "in_reply_to_user_id", "referenced_tweets",
     "public_metrics", "author_id",
 ]  # fmt: skip
-USER_FIELDS = ["username", "name", "profile_image_url", "public_metrics", "url", "description"]
+USER_FIELDS = ["username", "name", "profile_image_url", "public_metrics", "url", "description", "entities"]
 RECENT_SEARCH_DAYS = 7  # recent search (and its start_time) reaches back 7 days
 RATE_WINDOW_SECONDS = 900.0  # X's windows are 15 minutes: the wait when no reset header came
 
@@ -73,6 +73,27 @@ class XConfig:
 
 class MappingError(ValueError):
     """A tweet that cannot become a Mention; the message is the reason."""
+
+
+def _expanded(entity: Any) -> list[str]:
+    """The real URLs behind X's t.co links in one entities block ({"urls": [...]})."""
+    urls = entity.get("urls") if isinstance(entity, dict) else None
+    out = []
+    for u in urls if isinstance(urls, list) else []:
+        if isinstance(u, dict):
+            value = u.get("expanded_url") or u.get("url")
+            if isinstance(value, str) and value:
+                out.append(value)
+    return out
+
+
+def _profile_links(user: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    """The profile's website field and the links in its description, expanded from t.co."""
+    raw = user.get("entities")
+    entities: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
+    site = _expanded(entities.get("url"))
+    website = site[0] if site else (user.get("url") if isinstance(user.get("url"), str) and user.get("url") else None)
+    return website, tuple(_expanded(entities.get("description"))[:20])
 
 
 def _created(tweet: Mapping[str, Any]) -> datetime:
@@ -107,6 +128,8 @@ def map_tweet(
     name = user.get("name")
     metrics = user.get("public_metrics")
     followers = metrics.get("followers_count") if isinstance(metrics, dict) else None
+    website, links = _profile_links(user)
+    description = user.get("description")
     author = Author(
         id=author_id,
         handle=username or "",
@@ -114,6 +137,9 @@ def map_tweet(
         profile_url=f"{PUBLIC_URL}/{username}" if username else None,
         avatar_url=user.get("profile_image_url") or None,
         followers=followers if isinstance(followers, int) else None,
+        bio=description if isinstance(description, str) and description else None,
+        website=website,
+        links=links,
     )
     referenced = tweet.get("referenced_tweets")
     parent_id = None

@@ -102,6 +102,13 @@ def safe_url(value: str | None) -> str | None:
     return value
 
 
+def _website(value: str | None) -> str | None:
+    """A profile's website field: people write "example.org" without a scheme."""
+    if isinstance(value, str) and value.strip() and "://" not in value and "." in value and " " not in value.strip():
+        value = "https://" + value.strip()
+    return safe_url(value)
+
+
 def _has_control(value: str) -> bool:
     # Ids are keys: cleaning them would merge distinct items, and PostgreSQL refuses NUL.
     return any(ch < " " or ch == "\x7f" for ch in value)
@@ -306,6 +313,7 @@ def _resolve_identities(
     cols = (
         Identity.id, Identity.member_id, Identity.platform, Identity.external_id, Identity.handle,
         Identity.display_name, Identity.profile_url, Identity.avatar_url, Identity.followers,
+        Identity.bio, Identity.website, Identity.links,
     )
     found = {(r.platform, r.external_id): r for r in _existing_keys(session, Identity, authors, cols)}
     identity_ids = {k: r.id for k, r in found.items()}
@@ -322,6 +330,9 @@ def _resolve_identities(
             or (fresh["profile_url"] and fresh["profile_url"] != row.profile_url)
             or (fresh["avatar_url"] and fresh["avatar_url"] != row.avatar_url)
             or (fresh["followers"] is not None and fresh["followers"] != row.followers)
+            or (fresh["bio"] and fresh["bio"] != row.bio)
+            or (fresh["website"] and fresh["website"] != row.website)
+            or (fresh["links"] and fresh["links"] != row.links)
         ):
             changed.append({"b_id": row.id, **{k: v or getattr(row, k) for k, v in fresh.items()}})
             refresh.add(row.member_id)
@@ -330,11 +341,13 @@ def _resolve_identities(
         session, it, changed,
         {"b_id": it.c.id.type, "handle": it.c.handle.type, "display_name": it.c.display_name.type,
          "profile_url": it.c.profile_url.type, "avatar_url": it.c.avatar_url.type,
-         "followers": it.c.followers.type},
+         "followers": it.c.followers.type, "bio": it.c.bio.type, "website": it.c.website.type,
+         "links": it.c.links.type},
         lambda src: {
             "handle": src["handle"], "display_name": src["display_name"],
             "profile_url": src["profile_url"], "avatar_url": src["avatar_url"],
-            "followers": src["followers"], "updated_at": now,
+            "followers": src["followers"], "bio": src["bio"], "website": src["website"],
+            "links": src["links"], "updated_at": now,
         },
     )
 
@@ -347,6 +360,7 @@ def _resolve_identities(
     member_rows = [
         {
             "display_name": p["display_name"] or p["handle"] or k[1],
+            "avatar_url": p["avatar_url"],
             "search_name": search_name(*sorted({n for n in (p["display_name"], p["handle"]) if n})),
             "platforms": k[0][:200],
             "followers_max": p["followers"],
@@ -381,12 +395,17 @@ def _resolve_identities(
 
 def _profile(a: Any) -> dict[str, Any]:
     followers = a.followers if isinstance(a.followers, int) and a.followers >= 0 else None
+    links = [u for u in (safe_url(x) for x in (getattr(a, "links", None) or ()) if isinstance(x, str)) if u][:50]
     return {
         "handle": clean_text(a.handle, 255) or "",
         "display_name": clean_text(a.display_name, 300) or "",
         "profile_url": safe_url(a.profile_url),
         "avatar_url": safe_url(a.avatar_url),
         "followers": followers,
+        # Profile facts for identity matching (crm/identities): the connector's, when it has them.
+        "bio": clean_text(getattr(a, "bio", None), 5000) or None,
+        "website": _website(getattr(a, "website", None)),
+        "links": links or None,
     }
 
 

@@ -1,206 +1,111 @@
-"""Finding the accounts of one person: normalisation, blocking keys and evidence scoring.
+"""Finding the accounts of one person: features, blocking keys and evidence scoring.
 
-Pure functions, no database. Names and handles are folded to ASCII with transliteration
-(anyascii: "Дмитрий" -> "dmitriy", "王伟" -> "wang wei") and German spellings are collapsed
-("ü", "ue" and "u" all become "u"), so "Jürgen Müller", "Juergen Mueller" and "Jurgen Muller"
-are one name.
+Pure functions, no database. Normalisation (names, handles, links) is in
+:mod:`crm.identities.normalise`, an account's features and keys in :mod:`crm.identities.features`.
 
 **Blocking.** Every identity gets a few keys (below); only identities sharing a key are
 compared, and blocks larger than ``MAX_BLOCK`` are skipped (a key shared by hundreds of
 accounts says nothing about any two of them). This keeps candidate generation near-linear.
+"t:" keys (one per name word) and "u:" keys (the handle) are never compared: they only
+count how common a word or a handle is.
 
-**Scoring.** Each piece of evidence has a documented weight in (-1, 1) (``WEIGHTS``). The
-positive weights combine as a noisy-or, ``1 - prod(1 - w)``, so independent hints add up but
-never exceed 1; each negative weight then scales the result by ``1 + w``. Every item is kept
-with its weight and a sentence, so a suggestion explains itself.
+**Rarity.** The same keys, counted over the stored population (:class:`Stats`), say how rare
+a handle, a name or a link is: a long handle nobody else uses is strong evidence, "admin",
+"max" or "anna" weak; a full name is as strong as the expected number of other people who
+would carry it by chance (how many accounts use its first word times how many use its last,
+over the population) is small; a link many accounts point at (a brand, a group blog) says
+nothing about any one of them.
+
+**Scoring.** Each piece of evidence has a documented weight in (-1, 1) (``WEIGHTS``, scaled
+by rarity). The positive weights combine as a noisy-or, ``1 - prod(1 - w)``, so independent
+hints add up but never exceed 1; each negative weight then scales the result by ``1 + w``.
+Items that say the same thing are counted once (a handle that only spells the name both
+accounts show adds little to the name). Every item is kept with its weight and a sentence.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
-from anyascii import anyascii
 from rapidfuzz import fuzz
 
-# Suggestions at or above this score are shown; chosen on the labelled synthetic population
-# (crm/identity/synthetic.py; tests/crm/test_identity_population.py reports precision/recall).
-DEFAULT_THRESHOLD = 0.68
+from crm.identities.features import Features, Stats, blocking_keys, features
+from crm.identities.normalise import fold, fold_handle, normalise_url, phonetic, skeleton
+
+__all__ = ["Features", "Stats", "blocking_keys", "features", "fold", "fold_handle", "normalise_url", "skeleton"]
+
+# Suggestions at or above this score are shown. One strong, uncontradicted piece of evidence
+# (a long unique handle, a rare full name, a link to the other profile plus a matching name)
+# reaches it; weak hints need to agree with each other.
+DEFAULT_THRESHOLD = 0.7
 MAX_BLOCK = 25
 MAX_LINK_BLOCK = 50
+SHARED_LINK = 3  # a link held by more identities than this is a group's or a brand's
+HUB_LINKERS = 3  # a profile linked to by this many others is a brand or a public figure
 
-# Evidence weights. Positive: how sure the item alone makes us; negative: how much it lowers.
+# Each positive weight is about how often the item alone meant one person on the development
+# population (bench/identity_eval seed 1): an item passes the threshold alone when it was right
+# about 9 times in 10 or more.
 WEIGHTS: dict[str, float] = {
-    "mutual_links": 0.99,  # A's profile links to B's and B's links back: certain
-    "verified_email": 0.99,  # the same e-mail, verified on both (from an import): certain
-    "one_way_link": 0.8,  # A's profile links to B's profile
+    "mutual_links": 0.9,  # A's profile links to B's and B's links back (couples do, too)
+    "verified_email": 0.99,  # the same e-mail, verified on both (from an import)
+    "one_way_link": 0.75,  # A's profile links to B's profile (friends do too: names and hours tell)
     "same_email": 0.85,  # the same e-mail, not verified
-    "same_handle_long": 0.6,  # the same handle, 7+ characters
-    "same_handle": 0.5,  # the same handle, 5-6 characters
+    "same_handle_long": 0.82,  # the same handle, 7+ characters, nobody else uses it
+    "same_handle": 0.6,  # the same handle, 5-6 characters
     "same_handle_short": 0.3,  # the same handle, 3-4 characters
-    "handle_variant": 0.35,  # the same handle but for trailing digits ("jmueller84")
-    "handle_is_name": 0.45,  # one's handle spells the other's name ("jmueller", "Jürgen Müller")
+    "handle_variant": 0.35,  # the same handle but for digits, dots or underscores
+    "handle_variant_name": 0.73,  # ... and the letters spell the name one of them shows
+    "handle_is_name": 0.5,  # one's handle spells the other's (rare) name
     "similar_handle": 0.2,  # handles alike (rapidfuzz >= 88)
-    "same_name": 0.45,  # the same full name (two or more words) after folding
-    "same_rare_name": 0.65,  # ... and no other account on either platform has it
-    "similar_name": 0.35,  # full names alike (token sort ratio >= 90, or same consonants)
-    "initial_name": 0.35,  # "J. Müller" and "Jürgen Müller"
+    "same_rare_name": 0.78,  # the same full name, and few people would carry it by chance
+    "same_name": 0.72,  # the same full name, moderately common (9 in 10 are one person on the dev population)
+    "same_common_name": 0.3,  # the same full name, common (namesakes are expected)
+    "similar_name": 0.45,  # spellings of one name ("Dmitriy"/"Dmitry"), scaled by rarity
+    "similar_rare_name": 0.72,  # ... of a rare name: one name, a little less sure than the same letters
+    "initial_name": 0.7,  # "J. Müller" and "Jürgen Müller", scaled by how rare the name is
     "same_single_name": 0.15,  # the same one-word name of 5+ letters
     "same_website": 0.6,
+    "shared_website": 0.1,  # ... that many accounts give (a group blog, an employer)
     "same_link": 0.45,  # the same link in both bios
     "same_avatar": 0.5,
     "same_threads": 0.2,  # wrote in two or more of the same threads
     "same_language": 0.1,
     "same_hours": 0.1,  # active at the same times of day
     "different_names": -0.45,  # both have full names, and they are clearly different
-    "different_language": -0.25,
+    "different_first_name": -0.35,  # "Anna" or "Anna M." and "Thomas Müller"
+    "named_as_other": -0.7,  # one bio names the other account as someone else's ("husband: …")
+    "different_language": -0.05,  # detected on short posts, and people write in two: barely counts
+    # (it still stops an automatic merge)
     "different_hours": -0.2,
     "same_platform": -0.3,  # two accounts on one platform are usually two people
 }
 CERTAIN = ("mutual_links", "verified_email")
-COMMON_NAME = 2  # a name held by more accounts than this on one platform weighs half
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_ABJAD = re.compile("[\u0590-\u06ff\u0750-\u077f]")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_GERMAN = (("ae", "a"), ("oe", "o"), ("ue", "u"))
-_URL = re.compile(r"https?://[^\s<>\"')\]]+", re.I)
-
-
-@lru_cache(maxsize=200_000)
-def fold(text: str) -> str:
-    """Lower-case ASCII words: transliterated, accents and German spellings folded."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text)
-    if _CJK.search(text):  # one syllable per character: keep them apart as words
-        text = _CJK.sub(lambda m: f" {m.group(0)} ", text)
-    # anyascii writes soft signs and ayins as ' and `: part of a word, not a break.
-    out = anyascii(text).lower().replace("'", "").replace("`", "")
-    for a, b in _GERMAN:
-        out = out.replace(a, b)
-    return " ".join(_NON_ALNUM.sub(" ", out).split())
-
-
-def fold_handle(handle: str) -> str:
-    """A handle without separators, case or accents ("J_Müller" -> "jmuller")."""
-    return fold(handle or "").replace(" ", "")
-
-
-def skeleton(word: str) -> str:
-    """Consonants only: matches spellings that differ in vowels ("dmitriy"/"dmitry", abjads)."""
-    out = re.sub(r"[aeiouy0-9]", "", word)
-    return re.sub(r"(.)\1+", r"\1", out)
-
-
-_SIMPLE_URL = re.compile(r"^(?:https?://)?(?:www\.|m\.)?([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?(/[^?#\s]*)?(?:[?#]\S*)?$", re.I)
-
-
-def normalise_url(url: str | None) -> str | None:
-    """Host (without www.) and path, lower-cased, without scheme, query or trailing slash."""
-    if not url:
-        return None
-    simple = _SIMPLE_URL.match(url.strip())
-    if simple:  # the common case, without urlsplit's cost
-        return f"{simple.group(1)}{(simple.group(2) or '').rstrip('/')}".lower()[:280]
-    if any(ch.isspace() for ch in url.strip()):
-        return None
-    try:
-        parts = urlsplit(url.strip() if "://" in url else f"https://{url.strip()}")
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
-    if not host or "." not in host:
-        return None
-    path = parts.path.rstrip("/").lower()
-    return f"{host}{path}"[:280]
-
-
-@dataclass
-class Features:
-    """What matching looks at for one identity."""
-
-    id: int
-    member_id: int
-    platform: str
-    handle: str
-    name: str
-    handle_key: str
-    handle_stem: str
-    tokens: tuple[str, ...]
-    own_urls: frozenset[str]
-    links: frozenset[str]
-    website: str | None
-    email: str | None
-    email_verified: bool
-    avatar: str | None
-    abjad: bool
-    name_key: str = ""
-    forms: frozenset[str] = frozenset()
-    threads: set[str] = field(default_factory=set)
-    languages: Counter = field(default_factory=Counter)
-    hours: list[int] = field(default_factory=lambda: [0] * 6)
-
-    def handle_forms(self) -> frozenset[str]:
-        """Handle-like spellings of the display name: "jurgenmuller", "jmuller", "mullerj"..."""
-        return self.forms
-
-
-def _forms(t: tuple[str, ...]) -> frozenset[str]:
-    if len(t) >= 2:
-        first, last = t[0], t[-1]
-        return frozenset({first + last, last + first, first[0] + last, first + last[0], last + first[0]})
-    if len(t) == 1 and len(t[0]) >= 5:
-        return frozenset({t[0]})
-    return frozenset()
-
-
-def features(row: Any) -> Features:
-    """Features of an identity row (id, member_id, platform, handle, display_name, urls...)."""
-    handle_key = fold_handle(row.handle or "")
-    name = row.display_name or ""
-    tokens = tuple(fold(name).split())
-    links = {normalise_url(u) for u in (row.links or []) if isinstance(u, str)}
-    links |= {normalise_url(u) for u in _URL.findall(row.bio or "")}
-    website = normalise_url(row.website)
-    own = {normalise_url(row.profile_url)}
-    return Features(
-        id=row.id, member_id=row.member_id, platform=row.platform, handle=row.handle or "",
-        name=name, handle_key=handle_key, handle_stem=handle_key.rstrip("0123456789"),
-        tokens=tokens, own_urls=frozenset(u for u in own if u),
-        links=frozenset(u for u in links if u and u != website), website=website,
-        email=(row.email or "").strip().lower() or None, email_verified=bool(row.email_verified),
-        avatar=normalise_url(row.avatar_url), abjad=bool(_ABJAD.search(name)),
-        name_key=" ".join(sorted(tokens)), forms=_forms(tokens),
-    )
-
-
-def blocking_keys(f: Features) -> set[str]:
-    """The keys under which ``f`` is compared with others."""
-    keys = set()
-    for h in {f.handle_key, f.handle_stem, *f.handle_forms()}:
-        if len(h) >= 3:
-            keys.add(f"h:{h}"[:300])
-    if len(f.tokens) >= 2:
-        keys.add(f"n:{f.name_key}"[:300])
-        keys.add("p:" + " ".join(sorted(skeleton(t) for t in f.tokens))[:298])
-    for u in f.own_urls | f.links | ({f.website} if f.website else set()):
-        keys.add(f"l:{u}"[:300])
-    if f.email:
-        keys.add(f"e:{f.email}"[:300])
-    if f.avatar:
-        keys.add(f"a:{f.avatar}"[:300])
-    return keys
+IDENTITY_CODES = frozenset({
+    "same_handle_long", "same_handle", "handle_variant", "handle_is_name", "same_rare_name", "same_name",
+    "similar_name", "initial_name", "same_email", "verified_email",
+})
+# Role words people and organisations use as handles: never evidence of one person.
+GENERIC_HANDLES = frozenset({
+    "admin", "administrator", "info", "support", "help", "contact", "hello", "news", "official", "team",
+    "user", "test", "mail", "office", "press", "media", "marketing", "sales", "service", "community",
+    "webmaster", "editor", "blog", "dev", "developer", "root", "guest", "anonymous", "deleted",
+})
+RARE_EXPECTED = 0.03  # expected namesakes below this: a rare name
+COMMON_EXPECTED = 0.25  # ... above this: a common one
+PRIOR_POPULATION = 2000  # rarity from a smaller population is not to be trusted
+CONCENTRATED = 0.6  # posts this close around one hour of day (mean resultant length) show a habit
+SAME_HOURS = 1.5  # hours apart, at most, for "the same times of day"
+DIFFERENT_HOURS = 4.5  # ... at least, for "different times": one person keeps one rhythm
+MAX_OWN_ACCOUNTS = 3  # how many accounts one person plausibly holds under one handle or name
 
 
 def block_cap(key: str) -> int:
-    """How many identities a block may hold before it is skipped as uninformative."""
+    """How many identities a block may hold before it is skipped (0: never compared)."""
+    if key[0] in "tu":
+        return 0
     return MAX_LINK_BLOCK if key[0] in "lea" else MAX_BLOCK
 
 
@@ -215,73 +120,218 @@ def _label(platform: str) -> str:
     return _LABELS.get(platform) or platform.title()
 
 
-def _name_evidence(a: Features, b: Features, name_count: int) -> list[dict[str, Any]]:
+def expected_namesakes(tokens: tuple[str, ...], stats: Stats, holders: int) -> float:
+    """How many other identities would carry this first and last word together by chance."""
+    first, last = tokens[0], tokens[-1]
+    other_first = max(0, stats.n(f"t:{first}") - holders)
+    other_last = max(0, stats.n(f"t:{last}") - holders)
+    return (other_first + 1) * (other_last + 1) / max(stats.total, PRIOR_POPULATION)
+
+
+def _rarity_scale(expected: float) -> float:
+    """1 for a rare name, down to 0.4 for a very common one."""
+    if expected <= RARE_EXPECTED:
+        return 1.0
+    return max(0.4, 1.0 - 0.6 * math.log10(expected / RARE_EXPECTED) / math.log10(COMMON_EXPECTED / RARE_EXPECTED))
+
+
+def _full(t: tuple[str, ...]) -> bool:
+    """A first and a family name (not "Anna M.", not one word)."""
+    return len(t) >= 2 and len(t[-1]) >= 2 and len(t[0]) >= 1
+
+
+def _given(t: tuple[str, ...]) -> str | None:
+    """The first name a display name shows, if it shows one written out."""
+    if t and t[0].isalpha() and len(t[0]) >= 3:
+        return t[0]
+    return None
+
+
+def _same_word(x: str, y: str) -> bool:
+    """One name written two ways: spelling variants, or a short form ("Alex"/"Alexander")."""
+    return phonetic(x) == phonetic(y) or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x))) or (
+        min(len(x), len(y)) >= 5 and fuzz.ratio(x, y) >= 85
+    )
+
+
+def _tokens_alike(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+    """Every word of one name is a spelling of a word of the other (typos, transliteration),
+    not merely a similar-looking name ("Björn"/"Bjoerk", "Möller"/"Müller" are other names)."""
+    if len(ta) != len(tb):
+        return False
+    return all(
+        x == y or phonetic(x) == phonetic(y) or (min(len(x), len(y)) >= 7 and fuzz.ratio(x, y) >= 90)
+        for x, y in zip(sorted(ta), sorted(tb), strict=True)
+    )
+
+
+def _full_names(a: Features, b: Features, stats: Stats, shown: str) -> list[dict[str, Any]]:
     ta, tb = a.tokens, b.tokens
-    if not ta or not tb:
-        return []
-    common = name_count > COMMON_NAME
-    scale = 0.5 if common else 1.0
-    note = f" (a common name: {name_count} accounts on one platform)" if common else ""
-    shown = f"“{a.name}” and “{b.name}”"
-    if len(ta) >= 2 and len(tb) >= 2:
-        if a.name_key == b.name_key:
-            if name_count <= 1:
-                return [_item("same_rare_name", f"The same name, held by no other account on either platform: {shown}")]
-            return [_item("same_name", f"The same name: {shown}{note}", WEIGHTS["same_name"] * scale)]
-        ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb))
-        if ratio >= 90 or (
-            (a.abjad or b.abjad) and sorted(map(skeleton, ta)) == sorted(map(skeleton, tb))
-        ):
-            return [_item("similar_name", f"Similar names: {shown}{note}", WEIGHTS["similar_name"] * scale)]
-        if ta[1:] == tb[1:] and ta[0][0] == tb[0][0] and min(len(ta[0]), len(tb[0])) == 1:
-            return [_item("initial_name", f"Names agree up to an initial: {shown}")]
-        if ratio < 60 and not (set(ta) & set(tb)):
-            return [_item("different_names", f"Clearly different names: {shown}")]
-        return []
-    if len(ta) == 1 and ta == tb and len(ta[0]) >= 5:
-        return [_item("same_single_name", f"The same one-word name: {shown}")]
+    expected = expected_namesakes(ta, stats, 2)
+    # Namesakes are seen when the name is held more than once on one platform, or by more
+    # accounts than one person keeps.
+    others = 0
+    if a.name_key == b.name_key:
+        others = max(stats.n(f"N:{a.name_key}") - 1, stats.n(f"n:{a.name_key}") - MAX_OWN_ACCOUNTS)
+    if a.name_key == b.name_key:
+        # Namesakes are seen when the name is held more than once on one platform.
+        if others <= 0 and expected <= RARE_EXPECTED:
+            return [_item("same_rare_name", f"The same rare name: {shown}")]
+        if others <= 0 and expected <= COMMON_EXPECTED:
+            return [_item("same_name", f"The same name: {shown}")]
+        return [_item("same_common_name", f"The same common name: {shown} (namesakes are likely)")]
+    scale = _rarity_scale(expected) * (0.6 if others > 0 else 1.0)
+    ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb))
+    if a.phon_key == b.phon_key or _tokens_alike(ta, tb) or (
+        (a.abjad or b.abjad) and sorted(map(skeleton, ta)) == sorted(map(skeleton, tb))
+    ):
+        w = WEIGHTS["similar_rare_name"] if scale == 1.0 else WEIGHTS["similar_name"] * scale
+        return [_item("similar_name", f"Spellings of one name: {shown}", w)]
+    if ta[1:] == tb[1:] and ta[0][0] == tb[0][0] and min(len(ta[0]), len(tb[0])) == 1:
+        full = ta if len(ta[0]) > 1 else tb
+        seen = 0.6 if stats.n("N:" + " ".join(sorted(full))) > 1 else 1.0  # namesakes seen
+        w = WEIGHTS["initial_name"] * _rarity_scale(expected_namesakes(full, stats, 2)) * seen
+        return [_item("initial_name", f"Names agree up to an initial: {shown}", w)]
+    if ratio < 60 and not ({phonetic(t) for t in ta} & {phonetic(t) for t in tb}):
+        return [_item("different_names", f"Clearly different names: {shown}")]
+    ga, gb = _given(ta), _given(tb)
+    if ga and gb and not _same_word(ga, gb) and ta[-1] == tb[-1]:  # "Anna Müller" and "Thomas Müller"
+        return [_item("different_names", f"Different first names: {shown}")]
     return []
 
 
-def _handle_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
+def _name_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any]]:
+    ta, tb = a.tokens, b.tokens
+    if not ta or not tb:
+        return []
+    shown = f"“{a.name}” and “{b.name}”"
+    if _full(ta) and _full(tb):
+        return _full_names(a, b, stats, shown)
+    if len(ta) == 1 and ta == tb and len(ta[0]) >= 5:
+        return [_item("same_single_name", f"The same one-word name: {shown}")]
+    # One side shows only a first name, or "Anna M.": the first names must agree.
+    ga, gb = _given(ta), _given(tb)
+    if ga and gb and not _same_word(ga, gb) and not ({ga, gb} & (set(ta) | set(tb)) - {ga} - {gb}):
+        if not any(_same_word(ga, t) for t in tb) and not any(_same_word(gb, t) for t in ta):
+            return [_item("different_first_name", f"Different first names: {shown}")]
+    if len(ta) == 2 and len(tb) == 2 and ta[0] == tb[0] and min(len(ta[1]), len(tb[1])) == 1 and ta[1][0] == tb[1][0]:
+        return [_item("initial_name", f"Names agree up to an initial: {shown}", 0.25)]
+    return []
+
+
+def _handle_rarity(key: str, stats: Stats, prefix: str = "u") -> float:
+    """1 for a handle nobody else uses; less when others use it or it is a common word.
+
+    ``prefix`` "h" counts every handle, handle without digits and name form equal to ``key``
+    (for the letters of a handle, "fjordwalker" of "fjordwalker51").
+    """
+    if key in GENERIC_HANDLES or key.rstrip("0123456789") in GENERIC_HANDLES:
+        return 0.0
+    # One person may reuse a handle on every platform they use: only more holders than
+    # that show that several people chose it.
+    holders_all = stats.n(f"{prefix}:{key}")
+    scale = 1.0 if holders_all <= MAX_OWN_ACCOUNTS else MAX_OWN_ACCOUNTS / holders_all
+    as_name = stats.n(f"t:{key}")
+    if as_name > 3:  # a first name or a word many people show in their names ("anna", "max")
+        scale *= 0.5
+    return scale
+
+
+def _first_name_in(stem: str, a: Features, b: Features) -> tuple[str, ...] | None:
+    """("laura", "krause") when one account shows only "Laura" (or "Laura K.") and the handle's
+    letters are that first name and a family name ("laura_krause"): the handle is the name."""
+    for f in (a, b):
+        given = _given(f.tokens)
+        if given and len(f.tokens) <= 2 and stem.startswith(given) and len(stem) - len(given) >= 3:
+            rest = stem[len(given):]
+            if len(f.tokens) == 1 or (len(f.tokens[1]) == 1 and rest.startswith(f.tokens[1])):
+                return (given, rest)
+    return None
+
+
+def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any]]:
     ha, hb = a.handle_key, b.handle_key
     if len(ha) < 3 or len(hb) < 3:
         return []
     pa, pb = _label(a.platform), _label(b.platform)
-    if ha == hb:
+    if ha == hb and a.handle_exact == b.handle_exact:
+        rarity = _handle_rarity(ha, stats)
         code = "same_handle_long" if len(ha) >= 7 else "same_handle" if len(ha) >= 5 else "same_handle_short"
-        return [_item(code, f"The same handle “{a.handle}” on {pa} and “{b.handle}” on {pb}")]
+        w = WEIGHTS[code] * rarity
+        text = f"The same handle “{a.handle}” on {pa} and “{b.handle}” on {pb}"
+        if rarity < 1.0:
+            text += " (a common handle)"
+        return [_item(code, text, w)] if w > 0 else []
     if len(a.handle_stem) >= 5 and a.handle_stem == b.handle_stem:
-        return [_item("handle_variant", f"Handles differ only in digits: “{a.handle}” and “{b.handle}”")]
-    if ha in b.handle_forms() and len(ha) >= 5:
-        return [_item("handle_is_name", f"The handle “{a.handle}” spells the name “{b.name}”")]
-    if hb in a.handle_forms() and len(hb) >= 5:
-        return [_item("handle_is_name", f"The handle “{b.handle}” spells the name “{a.name}”")]
+        # The same letters written differently ("anna.mueller92", "Anna_Mueller"): strong when
+        # the letters spell the name one of them shows (people write their name so), weak for
+        # words many choose ("happy_ninja_4877", "Happy_Ninja_425").
+        stem = a.handle_stem
+        named = next((f.tokens for f in (a, b) if stem in f.handle_forms() and _full(f.tokens)), None)
+        named = named or _first_name_in(stem, a, b)
+        if named is not None:
+            w = WEIGHTS["handle_variant_name"] * _rarity_scale(expected_namesakes(named, stats, 2))
+        else:
+            w = WEIGHTS["handle_variant"] * _handle_rarity(stem, stats, "h")
+        return [_item("handle_variant", f"The same handle written differently: “{a.handle}” and “{b.handle}”", w)] if w else []
+    for x, y in ((a, b), (b, a)):
+        for h in (x.handle_key, x.handle_stem):
+            if len(h) >= 5 and h in y.handle_forms() and len(y.tokens) >= 2:
+                scale = _rarity_scale(expected_namesakes(y.tokens, stats, 1))
+                return [_item("handle_is_name", f"The handle “{x.handle}” spells the name “{y.name}”",
+                              WEIGHTS["handle_is_name"] * scale)]
     if min(len(ha), len(hb)) >= 6 and fuzz.ratio(ha, hb) >= 88:
         return [_item("similar_handle", f"Similar handles: “{a.handle}” and “{b.handle}”")]
     return []
 
 
-def _spells_name(a: Features, b: Features) -> bool:
+def _without_the_name(handle: list[dict[str, Any]], a: Features, b: Features) -> list[dict[str, Any]]:
+    """Handle evidence that the agreeing names do not already carry.
+
+    A handle that only writes the name as a handle ("jmuller" for "Jürgen Müller") is not a
+    second, independent piece of evidence: namesakes pick the same handles. Digits or words
+    beyond the name ("jmuller1987" on both) still are.
+    """
     forms = a.handle_forms() | b.handle_forms()
-    return a.handle_stem in forms and b.handle_stem in forms and not (
-        a.handle_key == b.handle_key and a.handle_key != a.handle_stem  # "aschmidt8672" twice
-    )
+    it = handle[0]
+    if it["code"] in ("handle_is_name", "handle_variant") and (a.handle_stem in forms or b.handle_stem in forms):
+        return []
+    if it["code"].startswith("same_handle") and a.handle_key in forms:
+        return [_item(it["code"], it["text"] + " (it spells the name)", min(it["weight"], 0.3))]
+    return handle
 
 
-def _link_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
-    if not (a.links or b.links or (a.website and b.website) or (a.email and b.email) or (a.avatar and b.avatar)):
+def _link_strength(url: str, stats: Stats) -> bool:
+    """Whether a link identifies one person (few accounts hold it)."""
+    return stats.n(f"l:{url}") <= SHARED_LINK
+
+
+def _link_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any]]:
+    if not (a.links or b.links or a.others or b.others or a.website or b.website or (a.email and b.email)
+            or (a.avatar and b.avatar)):
         return []
     out = []
-    a_to_b, b_to_a = a.links & b.own_urls, b.links & a.own_urls
+    for src, dst in ((a, b), (b, a)):
+        if src.others & dst.own_urls:
+            out.append(_item("named_as_other", f"The {_label(src.platform)} profile names the {_label(dst.platform)} "
+                                               "account as someone else's (a partner, friend or colleague)"))
+            return out
+    # The website field points at a profile too (a blog author's site).
+    out_a = a.links | ({a.website} if a.website else set())
+    out_b = b.links | ({b.website} if b.website else set())
+    a_to_b = {u for u in out_a & b.own_urls if _link_strength(u, stats)}
+    b_to_a = {u for u in out_b & a.own_urls if _link_strength(u, stats)}
     if a_to_b and b_to_a:
         out.append(_item("mutual_links", f"The profiles link to each other ({_label(a.platform)} ↔ {_label(b.platform)})"))
     elif a_to_b or b_to_a:
         src, dst = (a, b) if a_to_b else (b, a)
         out.append(_item("one_way_link", f"The {_label(src.platform)} profile links to the {_label(dst.platform)} profile"))
     if a.website and a.website == b.website:
-        out.append(_item("same_website", f"The same website: {a.website}"))
-    shared = (a.links & b.links) - a.own_urls - b.own_urls
+        if _link_strength(a.website, stats):
+            out.append(_item("same_website", f"The same website: {a.website}"))
+        else:
+            out.append(_item("shared_website", f"The same website, which {stats.n('l:' + a.website)} accounts give: {a.website}"))
+    shared = {u for u in (a.links & b.links) - a.own_urls - b.own_urls if _link_strength(u, stats)}
     if shared:
         out.append(_item("same_link", f"The same link in both profiles: {sorted(shared)[0]}"))
     if a.email and a.email == b.email:
@@ -289,15 +339,20 @@ def _link_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
             out.append(_item("verified_email", "The same verified e-mail address"))
         else:
             out.append(_item("same_email", "The same e-mail address (not verified)"))
-    if a.avatar and a.avatar == b.avatar:
+    if a.avatar and a.avatar == b.avatar and stats.n(f"a:{a.avatar}") <= SHARED_LINK:
         out.append(_item("same_avatar", "The same profile picture"))
     return out
 
 
-def _cosine(x: list[int], y: list[int]) -> float:
-    dot = sum(p * q for p, q in zip(x, y, strict=True))
-    nx, ny = math.sqrt(sum(p * p for p in x)), math.sqrt(sum(q * q for q in y))
-    return dot / (nx * ny) if nx and ny else 0.0
+def _hour_gap(a: Features, b: Features) -> float | None:
+    """Hours between the times of day two accounts are active; None when either is not
+    clearly active at one time of day (too few posts, or spread over the day)."""
+    ha, ra, na = a.clock()
+    hb, rb, nb = b.clock()
+    if na < 2 or nb < 2 or ra < CONCENTRATED or rb < CONCENTRATED:
+        return None
+    gap = abs(ha - hb) % 24
+    return min(gap, 24 - gap)
 
 
 def _activity_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
@@ -307,33 +362,34 @@ def _activity_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
         out.append(_item("same_threads", f"Both wrote in the same {len(shared)} threads"))
     na, nb = sum(a.languages.values()), sum(b.languages.values())
     if na >= 3 and nb >= 3:
+        # Detected languages of short posts are noisy and many people write in two: only a
+        # steady difference over several posts speaks against.
         la, lb = a.languages.most_common(1)[0][0], b.languages.most_common(1)[0][0]
         if la == lb:
             out.append(_item("same_language", f"Both write mostly in the same language ({la})"))
-        elif a.languages[lb] == 0 and b.languages[la] == 0:
+        elif a.languages[lb] == 0 and b.languages[la] == 0 and min(na, nb) >= 5:
             out.append(_item("different_language", f"They write in different languages ({la} and {lb})"))
-    if sum(a.hours) >= 3 and sum(b.hours) >= 3:
-        c = _cosine(a.hours, b.hours)
-        if c >= 0.9:
+    gap = _hour_gap(a, b)
+    if gap is not None:
+        if gap <= SAME_HOURS and min(sum(a.hours), sum(b.hours)) >= 3:
             out.append(_item("same_hours", "Active at the same times of day"))
-        elif c <= 0.3:
-            out.append(_item("different_hours", "Active at different times of day"))
+        elif gap >= DIFFERENT_HOURS:
+            out.append(_item("different_hours", f"Active at different times of day ({gap:.0f} hours apart)"))
     return out
 
 
-def evidence(a: Features, b: Features, name_count: int = 1) -> list[dict[str, Any]]:
+def evidence(a: Features, b: Features, stats: Stats | None = None) -> list[dict[str, Any]]:
     """Everything that speaks for or against ``a`` and ``b`` being one person."""
-    handle = _handle_evidence(a, b)
-    name = _name_evidence(a, b, name_count)
-    if handle and name and name_count > 1 and _spells_name(a, b):
-        # The handles only spell the name two accounts share, and namesakes pick the same
-        # handles: the handle adds little to the name (the items are not independent).
-        handle = [_item(it["code"], it["text"] + " (it spells the shared name)", it["weight"] * 0.5) for it in handle]
-    items = _link_evidence(a, b) + handle + name
+    stats = stats or Stats()
+    handle = _handle_evidence(a, b, stats)
+    name = _name_evidence(a, b, stats)
+    if handle and name and name[0]["weight"] > 0:
+        handle = _without_the_name(handle, a, b)
+    items = _link_evidence(a, b, stats) + handle + name
     items += _activity_evidence(a, b)
     if a.platform == b.platform:
         items.append(_item("same_platform", f"Both accounts are on {_label(a.platform)}"))
-    return items
+    return [it for it in items if it["weight"] != 0]
 
 
 def combine(items: Iterable[dict[str, Any]]) -> float:
@@ -349,6 +405,19 @@ def combine(items: Iterable[dict[str, Any]]) -> float:
 
 
 def certain_rule(items: Iterable[dict[str, Any]]) -> str | None:
-    """The automatic-merge rule the evidence satisfies, if any ("mutual_links", ...)."""
+    """The automatic-merge rule the evidence satisfies, if any ("mutual_links", ...).
+
+    Only when nothing speaks against the match; and profiles that link to each other must
+    also agree on who they are (a handle or a name): couples and friends link each other.
+    """
+    items = list(items)
     codes = {it["code"] for it in items}
-    return next((c for c in CERTAIN if c in codes), None)
+    if any(it["weight"] < 0 for it in items):
+        return None
+    if "verified_email" in codes:
+        return "verified_email"
+    if "mutual_links" in codes and any(
+        it["code"] in IDENTITY_CODES and it["weight"] >= 0.3 and it["code"] != "mutual_links" for it in items
+    ):
+        return "mutual_links"
+    return None

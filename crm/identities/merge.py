@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from crm.db import UTCDateTime, chunks, utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
-from crm.identities.models import MergeAudit
+from crm.identities.models import MergeAudit, MergeSuggestion
+from crm.identities.normalise import fold_handle, handle_local, name_tokens
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.members.profiles import refresh_member_profiles
@@ -35,6 +36,37 @@ _I = cast(Table, Identity.__table__)
 _X = cast(Table, Interaction.__table__)
 _N = cast(Table, Note.__table__)
 _T = cast(Table, MemberTag.__table__)
+_S = cast(Table, MergeSuggestion.__table__)
+_S_TIMES = ("snoozed_until", "created_at", "updated_at")
+
+
+def _suggestions_of(session: Session, member_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The pending suggestions touching these members, as JSON-safe rows (ids and status kept)."""
+    out = []
+    for r in session.execute(select(_S).where(
+        _S.c.status.in_(("open", "snoozed")), _S.c.member_a_id.in_(member_ids) | _S.c.member_b_id.in_(member_ids)
+    ).order_by(_S.c.id)):
+        row = dict(r._mapping)
+        for k in _S_TIMES:
+            row[k] = row[k].isoformat() if row[k] is not None else None
+        out.append(row)
+    return out
+
+
+def _restore_suggestions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Put suggestions back as they were before a merge: same ids, status and snooze."""
+    for data in rows:
+        row = dict(data)
+        for k in _S_TIMES:
+            row[k] = datetime.fromisoformat(row[k]) if row.get(k) else None
+        live = session.execute(select(_M.c.id).where(
+            _M.c.id.in_((row["member_a_id"], row["member_b_id"])), _M.c.merged_into_id.is_(None))).all()
+        if len(live) != 2:
+            continue  # one side was merged elsewhere meanwhile
+        session.execute(delete(_S).where(
+            (_S.c.id == row["id"]) | ((_S.c.member_a_id == row["member_a_id"]) & (_S.c.member_b_id == row["member_b_id"]))
+        ))
+        session.execute(insert(_S).values(**row))
 
 
 def _dump_row(row: Any) -> dict[str, Any]:
@@ -124,11 +156,38 @@ def _member_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
     return {r.id: r for r in session.execute(select(_M).where(_M.c.id.in_(ids)))}
 
 
+def _lead(session: Session, keep_id: int, identity_ids: Sequence[int], lead_identity_id: int | None) -> Any:
+    """The identity whose name and picture the merged member shows.
+
+    The one asked for; otherwise the kept member's own name stays unless it is not a
+    person's name (one word, or just a handle) and another profile shows a full name.
+    """
+    rows = {r.id: r for r in session.execute(
+        select(_I.c.id, _I.c.member_id, _I.c.handle, _I.c.display_name, _I.c.avatar_url).where(_I.c.id.in_(identity_ids)))}
+    if lead_identity_id is not None:
+        if lead_identity_id not in rows:
+            raise InvalidInput("The leading profile must be one of the merged members' accounts.", field="lead_identity_id")
+        return rows[lead_identity_id]
+
+    def words(r: Any) -> int:
+        return len(name_tokens(r.display_name or "", fold_handle(handle_local("", r.handle or "")[0])))
+
+    kept = [r for r in rows.values() if r.member_id == keep_id]
+    best = max(rows.values(), key=lambda r: (words(r) >= 2, r.member_id == keep_id, -r.id), default=None)
+    if kept and best is not None and words(best) >= 2 and max(map(words, kept)) < 2:
+        return best
+    return None
+
+
 def merge_members(
     session: Session, *, keep_id: int, merge_ids: Sequence[int], actor_id: int | None,
     reason: str = "", method: str = "manual", evidence: list[dict[str, Any]] | None = None,
+    lead_identity_id: int | None = None,
 ) -> MergeAudit:
-    """Merge ``merge_ids`` into ``keep_id``; return the audit entry (its snapshot undoes it)."""
+    """Merge ``merge_ids`` into ``keep_id``; return the audit entry (its snapshot undoes it).
+
+    ``lead_identity_id`` picks the profile whose name and picture the member shows.
+    """
     merge_ids = list(dict.fromkeys(int(m) for m in merge_ids))
     if not merge_ids:
         raise InvalidInput("Pick at least one member to merge.", field="merge_ids")
@@ -161,6 +220,9 @@ def merge_members(
         "fingerprints": {str(k): v for k, v in _fingerprint(session, all_ids).items()},
         "identities": {str(m): sorted(idents[m]) for m in merge_ids},
         "interactions": {}, "notes": {}, "tags_moved": {}, "tags_dropped": {},
+        # Pending suggestions of the merged members (and between the members): the merge
+        # drops them; the unmerge puts them back with their ids, snoozes and dates.
+        "suggestions": _suggestions_of(session, merge_ids),
     }
     for m in merge_ids:
         snapshot["interactions"][str(m)] = list(session.scalars(
@@ -175,6 +237,7 @@ def merge_members(
             kept_tags.add(tag)
         snapshot["tags_moved"][str(m)], snapshot["tags_dropped"][str(m)] = moved, dropped
 
+    lead = _lead(session, keep_id, [i for m in all_ids for i in idents[m]], lead_identity_id)
     # Move everything. Identity rows keep their updated_at: a merge does not change a profile.
     session.execute(update(_I).where(_I.c.member_id.in_(merge_ids)).values(member_id=keep_id, updated_at=_I.c.updated_at))
     session.execute(update(_X).where(_X.c.member_id.in_(merge_ids)).values(member_id=keep_id))
@@ -193,7 +256,9 @@ def merge_members(
     )
     recompute_aggregates(session, [keep_id])
     refresh_member_profiles(session, [keep_id])
-    session.execute(update(_M).where(_M.c.id == keep_id).values(updated_at=utcnow()))
+    looks = {} if lead is None else {"display_name": (lead.display_name or lead.handle or "")[:300],
+                                     "avatar_url": lead.avatar_url or rows[keep_id].avatar_url}
+    session.execute(update(_M).where(_M.c.id == keep_id).values(updated_at=utcnow(), **looks))
 
     audit = MergeAudit(
         action="merge", kept_member_id=keep_id, merged_member_ids=merge_ids, actor_id=actor_id,
@@ -249,6 +314,7 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
         values = _load_row(data)
         values.pop("id")
         session.execute(update(_M).where(_M.c.id == int(m_key)).values(**values))
+    _restore_suggestions(session, snap.get("suggestions") or [])
     now = _fingerprint(session, member_ids)
     changed = [m for m in member_ids if now[m] != snap["fingerprints"][str(m)]]
     if changed:

@@ -11,7 +11,7 @@ from crm.db import Base, BigId, UTCDateTime, utcnow
 
 SUGGESTION_STATUSES = ("open", "snoozed", "merged")
 RULES = {
-    "mutual_links": "Merge accounts whose profiles link to each other (A links to B and B back to A).",
+    "mutual_links": "Merge accounts whose profiles link to each other (A links to B and B back to A) and agree on a name or handle.",
     "verified_email": "Merge accounts with the same verified e-mail address (from an import).",
     "mapping_file": "Merge the pairs listed in an uploaded mapping file.",
 }

@@ -34,7 +34,7 @@ from crm.paging import CountedPage
 __all__ = [
     "SuggestResult", "apply_mapping", "dismiss_suggestion", "get_suggestion", "list_audit",
     "list_suggestions", "merge", "profile_facts", "merge_suggestion", "rebuild_suggestions", "rules", "set_rule",
-    "snooze_suggestion", "unmerge", "update_after_ingest", "update_identity_profiles",
+    "snooze_suggestion", "unmerge", "update_after_ingest", "update_identity_profiles", "import_identity_profiles",
     "update_suggestions",
 ]
 MAX_SNOOZE_DAYS = 365
@@ -118,9 +118,11 @@ def snooze_suggestion(session: Session, suggestion_id: int, *, days: int = 30) -
 
 
 def merge_suggestion(
-    session: Session, suggestion_id: int, *, actor_id: int | None, keep_id: int | None = None, reason: str = ""
+    session: Session, suggestion_id: int, *, actor_id: int | None, keep_id: int | None = None, reason: str = "",
+    lead_identity_id: int | None = None,
 ) -> MergeAudit:
-    """Merge the two members of a suggestion (into the older one unless ``keep_id`` says)."""
+    """Merge the two members of a suggestion (into the older one unless ``keep_id`` says);
+    ``lead_identity_id`` picks the profile whose name and picture lead."""
     s = get_suggestion(session, suggestion_id)
     pair = (s.member_a_id, s.member_b_id)
     keep = keep_id if keep_id is not None else pair[0]
@@ -131,13 +133,15 @@ def merge_suggestion(
     audit = merging.merge_members(
         session, keep_id=keep, merge_ids=[other], actor_id=actor_id, method="suggestion",
         reason=reason or f"Accepted suggestion (score {score:.2f})", evidence=evidence,
+        lead_identity_id=lead_identity_id,
     )
     _after_change(session, [keep, other])
     return audit
 
 
 def merge(
-    session: Session, *, keep_id: int, merge_ids: Sequence[int], actor_id: int | None, reason: str = ""
+    session: Session, *, keep_id: int, merge_ids: Sequence[int], actor_id: int | None, reason: str = "",
+    lead_identity_id: int | None = None,
 ) -> MergeAudit:
     """Merge members by hand (two or more), with the evidence of any suggestions between them."""
     evidence = []
@@ -147,7 +151,7 @@ def merge(
         evidence.extend(s.evidence)
     audit = merging.merge_members(
         session, keep_id=keep_id, merge_ids=merge_ids, actor_id=actor_id, method="manual",
-        reason=reason, evidence=evidence or None,
+        reason=reason, evidence=evidence or None, lead_identity_id=lead_identity_id,
     )
     _after_change(session, [keep_id, *merge_ids])
     return audit
@@ -259,19 +263,57 @@ def apply_mapping(
 PROFILE_FIELDS = ("bio", "website", "links", "email", "email_verified")
 
 
-def update_identity_profiles(session: Session, profiles: Iterable[Mapping[str, Any]]) -> list[int]:
+def _profile_problem(p: Any) -> str | None:
+    """Why one profile record cannot be stored, in words; None when it can."""
+    if not isinstance(p, Mapping):
+        return "not a JSON object"
+    if not p.get("platform") or not p.get("external_id"):
+        return "needs platform and external_id"
+    if "links" in p and p["links"] is not None and (
+        not isinstance(p["links"], list) or not all(isinstance(u, str) for u in p["links"])
+    ):
+        return "links must be a list of URLs"
+    for k in ("bio", "website", "email"):
+        if k in p and p[k] is not None and not isinstance(p[k], str):
+            return f"{k} must be text"
+    return None
+
+
+def update_identity_profiles(session: Session, profiles: Iterable[Any]) -> list[int]:
     """Store profile facts from an import (bio, website, links, e-mail); return identity ids.
 
     Each mapping names the account by ``platform`` and ``external_id``. Feed the returned ids
-    to :func:`update_suggestions`.
+    to :func:`update_suggestions`. A bad record raises (see :func:`import_identity_profiles`).
     """
-    changed = []
-    for p in profiles:
-        ident = _identity(session, str(p.get("platform", "")), str(p.get("external_id", "")))
+    ids, problems = import_identity_profiles(session, enumerate(profiles, 1))
+    if problems:
+        n, reason = problems[0]
+        error = NotFound if reason.startswith("there is no") else InvalidInput
+        raise error(f"Profile {n}: {reason}.")
+    return ids
+
+
+def import_identity_profiles(
+    session: Session, numbered: Iterable[tuple[int, Any]]
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """Store the good profile records; return their identity ids and (line, reason) for the rest."""
+    changed: list[int] = []
+    problems: list[tuple[int, str]] = []
+    for n, p in numbered:
+        problem = _profile_problem(p)
+        if problem is None:
+            ident = session.scalar(select(Identity).where(
+                Identity.platform == str(p["platform"]), Identity.external_id == str(p["external_id"])))
+            if ident is None:
+                problem = f"there is no {p['platform']} account {str(p['external_id'])!r}"
+        if problem is not None:
+            problems.append((n, problem))
+            continue
+        assert ident is not None
         if "bio" in p:
             ident.bio = (str(p["bio"] or "") or None) and str(p["bio"])[:5000]
         if "website" in p:
-            ident.website = p["website"] if normalise_url(p["website"]) else None
+            ident.website = p["website"][:2000] if p["website"] and normalise_url(p["website"]) else None
         if "links" in p:
             ident.links = [str(u)[:2000] for u in (p["links"] or [])][:50] or None
         if "email" in p:
@@ -280,7 +322,7 @@ def update_identity_profiles(session: Session, profiles: Iterable[Mapping[str, A
             ident.email_verified = bool(p["email_verified"])
         changed.append(ident.id)
     session.flush()
-    return changed
+    return changed, problems
 
 
 @dataclass(frozen=True)

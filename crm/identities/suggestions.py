@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.db import chunks, dialect_name, utcnow
@@ -28,6 +28,7 @@ from crm.identities.models import (
     MergeDecision,
     MergeSuggestion,
 )
+from crm.inbox.models import TeamAccount
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member
 
@@ -79,6 +80,29 @@ def rules(session: Session) -> dict[str, bool]:
     return {name: stored.get(name, True) for name in RULES}
 
 
+def team_identities(session: Session) -> set[int]:
+    """Our own accounts (crm/inbox TeamAccount), by identity: never suggested, never merged.
+
+    Team accounts not linked to an identity yet are found by platform and handle.
+    """
+    from crm.identities.normalise import handle_local
+
+    out: set[int] = set()
+    unlinked: set[tuple[str, str]] = set()
+    for identity_id, platform, handle in session.execute(
+        select(TeamAccount.identity_id, TeamAccount.platform, TeamAccount.handle)
+    ):
+        if identity_id is not None:
+            out.add(identity_id)
+        unlinked.add((platform, handle_local(platform, handle)[0]))
+    for platform, local in unlinked:
+        out.update(session.scalars(select(Identity.id).where(
+            Identity.platform == platform,
+            func.lower(Identity.handle).in_((local, "@" + local, "u/" + local)) | func.lower(Identity.handle).like(f"@{local}@%"),
+        )))
+    return out
+
+
 def load_features(session: Session, identity_ids: Collection[int] | None = None) -> dict[int, matching.Features]:
     """Matching features of the given identities (all when None), without activity."""
     out: dict[int, matching.Features] = {}
@@ -92,8 +116,34 @@ def load_features(session: Session, identity_ids: Collection[int] | None = None)
     return out
 
 
+def _mark_team(feats: dict[int, matching.Features], team: set[int]) -> None:
+    for i in team & set(feats):
+        feats[i].team = True
+
+
+def count_keys(session: Session, keys: Collection[str], known: dict[str, int] | None = None) -> dict[str, int]:
+    """How many identities hold each key (from the key table), for rarity.
+
+    "N:<name>" is the most identities holding the name "n:<name>" on any one platform.
+    """
+    kt = cast(Table, IdentityMatchKey.__table__)
+    it = cast(Table, Identity.__table__)
+    out = dict(known or {})
+    wanted = sorted({k for k in keys if k not in out and not k.startswith("N:")})
+    for key_chunk in chunks(wanted, CHUNK):
+        out.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(key_chunk)).group_by(kt.c.key)).all())
+    names = sorted({"n:" + k[2:] for k in keys if k.startswith("N:") and k not in out})
+    for key_chunk in chunks(names, CHUNK):
+        for k, _platform, n in session.execute(
+            select(kt.c.key, it.c.platform, func.count()).join(it, it.c.id == kt.c.identity_id)
+            .where(kt.c.key.in_(key_chunk)).group_by(kt.c.key, it.c.platform)
+        ):
+            out["N:" + k[2:]] = max(out.get("N:" + k[2:], 0), n)
+    return out
+
+
 def load_activity(session: Session, feats: dict[int, matching.Features]) -> None:
-    """Fill threads, languages and hours of day (in 4-hour bins) from the interactions."""
+    """Fill threads, languages and hours of day (UTC, one bin per hour) from the interactions."""
     x = cast(Table, Interaction.__table__)
     hour: Any
     if dialect_name(session) == "postgresql":
@@ -112,7 +162,7 @@ def load_activity(session: Session, feats: dict[int, matching.Features]) -> None
             select(x.c.identity_id, hour, func.count()).where(x.c.identity_id.in_(chunk))
             .group_by(x.c.identity_id, hour)
         ):
-            feats[iid].hours[int(h) // 4] += n
+            feats[iid].hours[int(h) % 24] += n
         for iid, platform, thread in session.execute(
             select(x.c.identity_id, x.c.platform, x.c.thread_external_id).distinct()
             .where(x.c.identity_id.in_(chunk), x.c.thread_external_id.is_not(None))
@@ -134,17 +184,20 @@ def _blocked(session: Session, member_of: dict[int, int] | None = None) -> set[P
 
 
 def _score(
-    pairs: Iterable[Pair], feats: dict[int, matching.Features], sizes: dict[str, int]
+    pairs: Iterable[Pair], feats: dict[int, matching.Features], stats: matching.Stats
 ) -> dict[Pair, tuple[float, int, int, list[dict[str, Any]]]]:
-    """Best-scoring identity pair per member pair: (score, identity a, identity b, evidence)."""
+    """Best-scoring identity pair per member pair: (score, identity a, identity b, evidence).
+
+    Pairs with one of our team accounts are never scored: they are not members' accounts.
+    """
     best: dict[Pair, tuple[float, int, int, list[dict[str, Any]]]] = {}
     for ia, ib in pairs:
         a, b = feats[ia], feats[ib]
-        if a.member_id == b.member_id:
+        if a.member_id == b.member_id or a.team or b.team:
             continue
         if a.member_id > b.member_id:
             a, b = b, a
-        items = matching.evidence(a, b, sizes.get(f"n:{a.name_key}", 1))
+        items = matching.evidence(a, b, stats)
         score = matching.combine(items)
         key = (a.member_id, b.member_id)
         if key not in best or score > best[key][0]:
@@ -152,10 +205,19 @@ def _score(
     return best
 
 
+def _hub(f: matching.Features, stats: matching.Stats) -> bool:
+    """A profile many others link to: a brand or a public figure (never merged automatically)."""
+    return any(stats.n(f"l:{u}") - 1 >= matching.HUB_LINKERS for u in f.own_urls)
+
+
 def _auto_merge(
-    session: Session, scored: dict[Pair, Any], blocked: set[Pair], result: SuggestResult
+    session: Session, scored: dict[Pair, Any], blocked: set[Pair], result: SuggestResult,
+    feats: dict[int, matching.Features], stats: matching.Stats,
 ) -> dict[int, int]:
-    """Merge the pairs with certain evidence whose rule is on; return merged -> kept."""
+    """Merge the pairs with certain evidence whose rule is on; return merged -> kept.
+
+    Never a brand's or public figure's account (many profiles link to it) and never ours.
+    """
     enabled = rules(session)
     moved: dict[int, int] = {}
 
@@ -165,7 +227,9 @@ def _auto_merge(
         return m
 
     certain = sorted(
-        (k for k, v in scored.items() if (r := matching.certain_rule(v[3])) and enabled.get(r) and k not in blocked)
+        k for k, v in scored.items()
+        if (r := matching.certain_rule(v[3])) and enabled.get(r) and k not in blocked
+        and not any(f.team or _hub(f, stats) for f in (feats[v[1]], feats[v[2]]))
     )
     for ma, mb in certain:
         ka, kb = current(ma), current(mb)
@@ -220,8 +284,16 @@ def _store(
             updates.append((old.id, values))
     if inserts:
         _insert_rows(session, t, inserts)
-    for sid, values in updates:
-        session.execute(update(t).where(t.c.id == sid).values(**values))
+    if updates:
+        # One statement, many parameter sets (pipelined by the driver), not one round trip each.
+        session.execute(
+            update(t).where(t.c.id == bindparam("b_id")).values(
+                identity_a_id=bindparam("b_ia"), identity_b_id=bindparam("b_ib"), score=bindparam("b_score"),
+                evidence=bindparam("b_evidence", type_=t.c.evidence.type), updated_at=bindparam("b_at", type_=t.c.updated_at.type),
+            ),
+            [{"b_id": sid, "b_ia": v["identity_a_id"], "b_ib": v["identity_b_id"], "b_score": v["score"],
+              "b_evidence": v["evidence"], "b_at": v["updated_at"]} for sid, v in updates],
+        )
     for chunk in chunks(removals, CHUNK):
         session.execute(delete(t).where(t.c.id.in_(chunk)))
     result.created += len(inserts)
@@ -237,6 +309,26 @@ def _drop_merged(session: Session, merged: Iterable[int]) -> None:
         session.execute(delete(t).where(t.c.member_a_id.in_(chunk) | t.c.member_b_id.in_(chunk)))
 
 
+def candidate_pairs(feats: dict[int, matching.Features]) -> tuple[set[Pair], matching.Stats]:
+    """Blocking: the identity pairs (of different members) that share a usable key, and the
+    key counts of the population (for rarity). Also used to measure blocking's pair recall."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for f in feats.values():
+        for k in matching.blocking_keys(f):
+            groups[k].append(f.id)
+    counts = {k: len(v) for k, v in groups.items()}
+    for k, ids in groups.items():
+        if k.startswith("n:"):
+            counts["N:" + k[2:]] = max(Counter(feats[i].platform for i in ids).values())
+    pairs: set[Pair] = set()
+    for k, ids in groups.items():
+        if 2 <= len(ids) <= matching.block_cap(k):
+            for a, b in combinations(ids, 2):
+                if feats[a].member_id != feats[b].member_id:
+                    pairs.add((a, b) if a < b else (b, a))
+    return pairs, matching.Stats(counts, len(feats))
+
+
 def rebuild_suggestions(
     session: Session, *, threshold: float = matching.DEFAULT_THRESHOLD, auto_merge: bool = True
 ) -> SuggestResult:
@@ -245,32 +337,24 @@ def rebuild_suggestions(
     session.flush()
     feats = load_features(session)
     result.identities = len(feats)
-    groups: dict[str, list[int]] = defaultdict(list)
-    key_rows = []
-    for f in feats.values():
-        for k in matching.blocking_keys(f):
-            groups[k].append(f.id)
-            key_rows.append({"key": k, "identity_id": f.id})
-    session.execute(delete(cast(Table, IdentityMatchKey.__table__)))
+    key_rows = [{"key": k, "identity_id": f.id} for f in feats.values() for k in matching.blocking_keys(f)]
+    if dialect_name(session) == "postgresql":
+        # Emptying a table of a million keys row by row costs minutes; TRUNCATE is instant and
+        # transactional (it holds the table until the commit, as the rebuild does anyway).
+        session.execute(text("TRUNCATE identity_match_keys"))
+    else:
+        session.execute(delete(cast(Table, IdentityMatchKey.__table__)))
     _insert_rows(session, cast(Table, IdentityMatchKey.__table__), key_rows)
-    sizes = {k: len(v) for k, v in groups.items()}
-    for k, ids in groups.items():
-        if k.startswith("n:"):
-            sizes[k] = max(Counter(feats[i].platform for i in ids).values())
-    pairs: set[Pair] = set()
-    for k, ids in groups.items():
-        if 2 <= len(ids) <= matching.block_cap(k):
-            for a, b in combinations(ids, 2):
-                if feats[a].member_id != feats[b].member_id:
-                    pairs.add((a, b) if a < b else (b, a))
-    del groups
+    del key_rows
+    pairs, stats = candidate_pairs(feats)
+    _mark_team(feats, team_identities(session))
     involved = {i for p in pairs for i in p}
     load_activity(session, {i: feats[i] for i in involved})
     result.pairs = len(pairs)
-    scored = _score(pairs, feats, sizes)
+    scored = _score(pairs, feats, stats)
     blocked = _blocked(session, {i: f.member_id for i, f in feats.items()})
     if auto_merge:
-        moved = _auto_merge(session, scored, blocked, result)
+        moved = _auto_merge(session, scored, blocked, result, feats, stats)
         if moved:
             scored = _remap(scored, moved)
             blocked = _blocked(session)
@@ -310,20 +394,10 @@ def update_suggestions(
         session.execute(delete(kt).where(kt.c.identity_id.in_(chunk)))
     rows = [{"key": k, "identity_id": i} for i, ks in keys_of.items() for k in ks]
     _insert_rows(session, kt, rows)
-    all_keys = sorted({k for ks in keys_of.values() for k in ks})
-    sizes: dict[str, int] = {}
-    for key_chunk in chunks(all_keys, CHUNK):
-        sizes.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(key_chunk)).group_by(kt.c.key)).all())
+    # Only the keys that can form blocks; "t:"/"u:" counts are read when scoring needs them.
+    all_keys = sorted({k for ks in keys_of.values() for k in ks if matching.block_cap(k)})
+    sizes = count_keys(session, all_keys)
     usable = [k for k in all_keys if 2 <= sizes.get(k, 0) <= matching.block_cap(k)]
-    it = cast(Table, Identity.__table__)
-    names = [k for k in all_keys if k.startswith("n:")]
-    for key_chunk in chunks(names, CHUNK):
-        per_platform = session.execute(
-            select(kt.c.key, it.c.platform, func.count()).join(it, it.c.id == kt.c.identity_id)
-            .where(kt.c.key.in_(key_chunk)).group_by(kt.c.key, it.c.platform)
-        ).all()
-        for k in key_chunk:
-            sizes[f"{k}"] = max((n for key, _p, n in per_platform if key == k), default=1)
     sharing: dict[str, list[int]] = defaultdict(list)
     for key_chunk in chunks(usable, CHUNK):
         for k, iid in session.execute(select(kt.c.key, kt.c.identity_id).where(kt.c.key.in_(key_chunk))):
@@ -356,11 +430,18 @@ def update_suggestions(
     load_activity(session, {i: feats[i] for m in involved for i in by_member[m]})
     pairs = [(x, y) for ma, mb in member_pairs for x in by_member[ma] for y in by_member[mb]]
     result.pairs = len(pairs)
-    scored = _score(pairs, feats, sizes)
+    total = session.scalar(select(func.count()).select_from(Identity)) or 0
+    _mark_team(feats, team_identities(session))
+    # Score once to learn which counts the evidence reads (most pairs need few), count
+    # those in one pass over the key table, then score for real.
+    probe = matching.Stats(sizes, total, asked=set())
+    _score(pairs, feats, probe)
+    stats = matching.Stats(count_keys(session, probe.asked or (), sizes), total)
+    scored = _score(pairs, feats, stats)
     blocked = _blocked(session, {i: f.member_id for i, f in feats.items()})
     affected = set(member_pairs)
     if auto_merge:
-        moved = _auto_merge(session, scored, blocked, result)
+        moved = _auto_merge(session, scored, blocked, result, feats, stats)
         if moved:
             _drop_merged(session, moved)
             scored = _remap(scored, moved)

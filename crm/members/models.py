@@ -30,6 +30,8 @@ class Member(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     display_name: Mapped[str] = mapped_column(String(300), default="")
+    # The picture of the profile that leads (chosen with the name when members are merged).
+    avatar_url: Mapped[str | None] = mapped_column(String(2000))
     # Lower-cased display name and handles, so a name/handle search is one indexed LIKE.
     search_name: Mapped[str] = mapped_column(String(1000), default="")
     first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -44,3 +44,55 @@ def test_suggest_merge_unmerge_and_map(app, db, monkeypatch, tmp_path) -> None: 
     assert "1 merges, 1 lines skipped" in out.output
     db.expire_all()
     assert db.get(Member, b).merged_into_id == a  # type: ignore[union-attr]
+
+
+def test_suggestions_log_rules_dismiss_snooze_and_profiles(app, db, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from cli import members as identity_cli
+    from cli.main import cli
+    from crm.identities.models import MergeSuggestion
+
+    monkeypatch.setattr(identity_cli, "_configure", lambda: None)
+    when = datetime(2025, 6, 1, tzinfo=UTC)
+    ingest_batch(db, [
+        Mention(platform=p, external_id=f"{p}-{h}", author=Author(id=f"{p}-{h}", handle=h, display_name=n),
+                created_at=when, text="Danke für das Update")
+        for p, h, n in (("reddit", "wiebkehasselkamp", "Wiebke Hasselkamp"), ("x", "wiebkehasselkamp", "Wiebke Hasselkamp"),
+                        ("reddit", "ottokrummbein", "Otto Krummbein"), ("mastodon", "ottokrummbein", "Otto Krummbein"))
+    ])
+    db.commit()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["members", "suggest", "--rebuild"]).exit_code == 0
+    out = runner.invoke(cli, ["members", "suggestions", "--json"])
+    assert out.exit_code == 0, out.output
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    assert len(rows) == 2 and all(r["score"] >= 0.7 and r["evidence"] for r in rows)
+    table = runner.invoke(cli, ["members", "suggestions"]).output
+    assert "2 to review" in table and "same_rare_name" in table
+    first, second = rows[0]["id"], rows[1]["id"]
+    assert "Snoozed suggestion" in runner.invoke(cli, ["members", "snooze", str(first), "--days", "5"]).output
+    assert "Dismissed" in runner.invoke(cli, ["members", "dismiss", str(second), "--reason", "two Ottos"]).output
+    assert runner.invoke(cli, ["members", "dismiss", str(second)]).exit_code == 1  # already handled
+    db.expire_all()
+    assert db.get(MergeSuggestion, first).status == "snoozed"  # type: ignore[union-attr]
+    assert "1 snoozed" in runner.invoke(cli, ["members", "suggestions", "--snoozed"]).output
+    rules = json.loads(runner.invoke(cli, ["members", "rules", "--json"]).output)
+    assert rules["threshold"] == 0.7 and rules["rules"]["mutual_links"] is True
+    assert runner.invoke(cli, ["members", "rules", "--off", "nope"]).exit_code == 1
+    a, b = sorted(db.scalars(select(Identity.member_id).where(Identity.handle == "wiebkehasselkamp")))
+    merged = runner.invoke(cli, ["members", "merge", str(a), str(b)])
+    log = runner.invoke(cli, ["members", "log", "--json"]).output
+    assert json.loads(log.splitlines()[0])["kept_member_id"] == a and merged.exit_code == 0
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text('{"platform": "reddit", "external_id": "reddit-ottokrummbein", "bio": "hi"}\n'
+                        "not json\n"
+                        '{"platform": "x", "external_id": "nobody"}\n'
+                        '{"platform": "x", "external_id": "x-wiebkehasselkamp", "links": "oops"}\n', encoding="utf-8")
+    out = runner.invoke(cli, ["members", "profiles", str(profiles)])
+    assert out.exit_code == 0, out.output
+    assert "1 profiles updated, 3 lines skipped" in out.output
+    assert "skipped line 2: not JSON" in out.output and "skipped line 3: there is no x account" in out.output
+    assert "skipped line 4: links must be a list" in out.output
+    db.expire_all()
+    assert db.scalar(select(Identity.bio).where(Identity.external_id == "reddit-ottokrummbein")) == "hi"

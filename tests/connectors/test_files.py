@@ -597,3 +597,11 @@ def test_junk_csv_rows_never_raise(rows: list[str]) -> None:
     data += b"\nx,last,a,t,2026-09-01T12:00:00Z\n"
     items = parse(data, "csv")
     assert all(isinstance(i, LineError) or isinstance(i[1], Mention) for i in items)
+
+
+def test_author_profile_facts_are_read_and_checked() -> None:
+    author = {"id": "a1", "bio": "also @jo@fosstodon.org", "website": " jo.example.org ", "links": ["https://x.com/jo"]}
+    [(_, m)] = parse(jsonl(good(author=author)))  # type: ignore[misc]
+    assert (m.author.bio, m.author.website, m.author.links) == ("also @jo@fosstodon.org", "jo.example.org", ("https://x.com/jo",))
+    [bad] = errors(parse(jsonl(good(author={"id": "a1", "links": "https://x.com/jo"}))))
+    assert "author.links must be a list of URLs" in bad.reason

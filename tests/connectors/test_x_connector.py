@@ -303,3 +303,18 @@ def test_invalid_queries_are_permanent_without_a_request(fake_x: FakeX, make_x: 
     with pytest.raises(Permanent, match="at most 512"):
         make_x().fetch("search", "w" * 513, None)
     assert fake_x.requests == []
+
+
+def test_profile_facts_come_with_the_author(fake_x: FakeX, make_x: MakeX) -> None:
+    """Bio, website and bio links (expanded from t.co) reach identity matching through ingest."""
+    data = XData(clock=time.time() - 600)
+    felix = data.add_user("felix_mk", "Felix (he/him)", website="https://felix.example.org",
+                          bio_links=("https://fosstodon.org/@felix_mk",))
+    data.add_tweet(felix, "the widget works", lang="en")
+    fake_x.data = data
+
+    (m,) = make_x().fetch("search", "widget", None).mentions
+
+    assert m.author.website == "https://felix.example.org"
+    assert m.author.links == ("https://fosstodon.org/@felix_mk",)
+    assert m.author.bio is not None and m.author.bio.startswith("Hi, I am Felix")

@@ -65,7 +65,13 @@ def test_combine_is_a_noisy_or_scaled_by_negative_evidence() -> None:
     assert matching.combine(items) == pytest.approx(0.8)
     assert matching.combine([*items, {"weight": -0.5}]) == pytest.approx(0.4)
     assert matching.combine([]) == 0.0
-    assert matching.certain_rule([{"code": "mutual_links", "weight": 0.99}]) == "mutual_links"
+    # Mutual links alone are not enough (couples and friends link each other): the accounts
+    # must also agree on who they are, and nothing may speak against it.
+    links = {"code": "mutual_links", "weight": 0.99}
+    assert matching.certain_rule([links]) is None
+    assert matching.certain_rule([links, {"code": "same_rare_name", "weight": 0.78}]) == "mutual_links"
+    assert matching.certain_rule([links, {"code": "same_rare_name", "weight": 0.78},
+                                  {"code": "different_hours", "weight": -0.3}]) is None
     assert matching.certain_rule([{"code": "same_email", "weight": 0.85}]) is None
 
 
@@ -78,7 +84,8 @@ def test_transliterated_names_are_suggested_with_evidence_in_plain_words(db: Ses
     s = suggestion_between(db, "r1", "x1")
     assert s is not None and s.score >= matching.DEFAULT_THRESHOLD and s.status == "open"
     codes = {e["code"] for e in s.evidence}
-    assert "handle_is_name" in codes and "same_rare_name" in codes
+    # The handle only writes the shared name as a handle: counted once, as the name.
+    assert "same_rare_name" in codes and "handle_is_name" not in codes
     assert any("Jürgen Müller" in e["text"] for e in s.evidence)
     s2 = suggestion_between(db, "r2", "m2")
     assert s2 is not None and "similar_name" in {e["code"] for e in s2.evidence}
@@ -123,8 +130,9 @@ def test_incremental_update_finds_the_new_identity_s_matches_only(db: Session) -
 
 
 def test_mutual_links_merge_automatically_and_can_be_switched_off(db: Session) -> None:
-    ingest_batch(db, account("reddit", "r1", "quietstorm", "Q")
-                 + account("x", "x1", "qstorm_99", "Q. S.", url="https://x.example/qstorm_99"))
+    # Linked profiles must also agree on who they are (here: the name) to merge automatically.
+    ingest_batch(db, account("reddit", "r1", "quietstorm", "Quentin Storck")
+                 + account("x", "x1", "qstorm_99", "Quentin Storck", url="https://x.example/qstorm_99"))
     services.update_identity_profiles(db, [
         {"platform": "reddit", "external_id": "r1", "links": ["https://x.example/qstorm_99"]},
         {"platform": "x", "external_id": "x1", "bio": "also on https://reddit.example/quietstorm !"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.identities import services
+from crm.identities import services, suggestions
 from crm.identities.matching import DEFAULT_THRESHOLD
 from crm.identities.models import MergeAudit, MergeSuggestion
 from crm.ingest import ingest_batch
@@ -40,6 +40,17 @@ def test_suggestions_meet_precision_and_recall_targets(db: Session) -> None:
           f"({len(got)} suggested, {truth} true pairs, {len(person)} identities)")
     assert precision >= 0.95
     assert recall >= 0.8
+
+
+def test_blocking_compares_the_true_pairs(db: Session) -> None:
+    pop = synthetic.build(400, seed=5)
+    person = _load(db, pop)
+    pairs, _stats = suggestions.candidate_pairs(suggestions.load_features(db))
+    ids = {(p, e): i for i, p, e in db.execute(select(Identity.id, Identity.platform, Identity.external_id))}
+    truth = {tuple(sorted((ids[x], ids[y]))) for x, y in pop.true_pairs()}
+    found = len(truth & pairs) / len(truth)
+    print(f"\nblocking: {len(pairs)} candidate pairs for {len(person)} identities; pair recall {found:.3f}")
+    assert found >= 0.97
 
 
 def test_automatic_merges_are_always_right(db: Session) -> None:

@@ -44,9 +44,10 @@ class XData:
     clock: float = field(default_factory=time.time)
 
     def add_user(
-        self, username: str, name: str, *, followers: int = 42, user_id: str | None = None
+        self, username: str, name: str, *, followers: int = 42, user_id: str | None = None,
+        website: str = "", bio_links: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        """Register an account."""
+        """Register an account (its website and bio links come back t.co-wrapped, as on X)."""
         uid = user_id or str(1000 + len(self.users) * 7919)
         user = {
             "id": uid,
@@ -60,9 +61,19 @@ class XData:
                 "listed_count": 3,
                 "like_count": 99,
             },
-            "url": "",
-            "description": f"Hi, I am {name} 👋",
+            "url": "https://t.co/w" + uid if website else "",
+            "description": f"Hi, I am {name} 👋" + "".join(f" https://t.co/b{k}" for k in range(len(bio_links))),
         }
+        entities: dict[str, Any] = {}
+        if website:
+            entities["url"] = {"urls": [{"start": 0, "end": 23, "url": user["url"], "expanded_url": website,
+                                         "display_url": website.split("://")[-1][:30]}]}
+        if bio_links:
+            entities["description"] = {"urls": [
+                {"start": 0, "end": 23, "url": f"https://t.co/b{k}", "expanded_url": link,
+                 "display_url": link.split("://")[-1][:30]} for k, link in enumerate(bio_links)]}
+        if entities:
+            user["entities"] = entities
         self.users[uid] = user
         return user
 

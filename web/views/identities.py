@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.errors import InvalidInput
 from crm.identities import services
+from crm.identities.matching import DEFAULT_THRESHOLD
 from crm.identities.merge import blocking_merges
 from crm.identities.models import RULES
 from crm.identities.suggestions import live_member
@@ -25,6 +26,7 @@ bp = Blueprint("identity", __name__, url_prefix="/identity")
 
 class DecideForm(FlaskForm):
     keep_id = IntegerField("Keep", validators=[Optional(), id_range()])
+    lead_identity_id = IntegerField("Name and picture from", validators=[Optional(), id_range()])
     reason = TextAreaField("Why", validators=[Optional(), Length(max=2000)])
 
 
@@ -69,7 +71,8 @@ def merge_suggestion(suggestion_id: int) -> Any:
         raise InvalidInput("The form is incomplete or expired; reload the page.")
     db = session()
     audit = services.merge_suggestion(
-        db, suggestion_id, actor_id=current_user.id, keep_id=form.keep_id.data, reason=form.reason.data or ""
+        db, suggestion_id, actor_id=current_user.id, keep_id=form.keep_id.data, reason=form.reason.data or "",
+        lead_identity_id=form.lead_identity_id.data,
     )
     db.commit()
     flash(f"Merged into member {audit.kept_member_id}. You can undo this from the merge log.", "success")
@@ -170,4 +173,5 @@ def rules() -> Any:
         db.commit()
         flash(f"Rule “{name}” is now {'on' if form.enabled.data else 'off'}.", "success")
         return redirect(url_for("identity.rules"))
-    return render_template("identity/rules.html", rules=services.rules(db), descriptions=RULES, form=RuleForm())
+    return render_template("identity/rules.html", rules=services.rules(db), descriptions=RULES, form=RuleForm(),
+                           threshold=DEFAULT_THRESHOLD)
