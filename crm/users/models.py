@@ -25,6 +25,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The UI language ('en', 'de'; None: the browser's Accept-Language) and the IANA time zone
+    # every time is shown in (None: the site's DEFAULT_TIMEZONE).
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     # Flask-Login's protocol, written out so crm does not import Flask.
     @property
