@@ -46,6 +46,24 @@ def _parse_bool(name: str) -> Callable[[str], bool]:
     return parse
 
 
+def _parse_timezone(raw: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = raw.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"DEFAULT_TIMEZONE must be an IANA time zone like Europe/Berlin, got {raw!r}") from None
+    return value
+
+
+def _parse_language(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("en", "de"):
+        raise SettingsError(f"DEFAULT_LANGUAGE must be en or de, got {raw!r}")
+    return value
+
+
 def _parse_url(name: str, schemes: tuple[str, ...]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip()
@@ -120,6 +138,9 @@ class Settings:
     # Delivery of alerts and reminders.
     smtp_url: str | None = None
     mail_from: str = "crm@localhost"
+    # Users who have not chosen: times in this zone; the UI in the browser's language, else this.
+    default_timezone: str = "Europe/Berlin"
+    default_language: str = "en"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -169,6 +190,8 @@ class Settings:
             x_api_url=_get(env, "X_API_URL", _parse_url("X_API_URL", http), cls.x_api_url),
             smtp_url=_get(env, "SMTP_URL", _parse_url("SMTP_URL", ("smtp", "smtps")), None),
             mail_from=_get(env, "MAIL_FROM", _parse_str("MAIL_FROM"), "crm@localhost"),
+            default_timezone=_get(env, "DEFAULT_TIMEZONE", _parse_timezone, cls.default_timezone),
+            default_language=_get(env, "DEFAULT_LANGUAGE", _parse_language, cls.default_language),
         )
 
     def resolved_secret_key(self) -> str:

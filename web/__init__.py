@@ -14,8 +14,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` may carry SETTINGS, SESSION_FACTORY and JOB_QUEUE."""
     from listeners import runtime
     from listeners.queue import make_queue
-    from web import db, errors, filters
+    from web import db, errors, filters, i18n
     from web.views import (
+        account,
         auth,
         identities,
         imports,
@@ -51,10 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=settings.log_level)
 
     db.init_app(app)
+    i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
+    for module in (account, overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
                    sentiment):
         app.register_blueprint(module.bp)
     from web.api import members as api_members

@@ -26,7 +26,7 @@ from crm.interactions.terms import phrase_forms, query_forms, words
 
 MAX_QUERY = 300
 COUNT_CAP = 10_000  # counted exactly up to here; beyond, "more than 10,000"
-RANKED = 10_000  # relevance ranks the most recently collected matches, at most this many
+RANKED = 2_000  # relevance ranks the most recently collected matches, at most this many
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 

@@ -23,14 +23,14 @@ from functools import lru_cache
 import snowballstemmer
 
 STEMMED_LANGUAGES = {"de": "german", "en": "english"}
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = str.maketrans({"ß": "ss", "ä": "ae", "ö": "oe", "ü": "ue", "ẞ": "ss"})
 _local = threading.local()
 
 
 def words(text: str | None) -> list[str]:
     """The words of a text, in order (letters and digits; anything else separates)."""
-    return _WORD.findall(text or "")
+    return WORD.findall(text or "")
 
 
 @lru_cache(maxsize=100_000)

@@ -84,3 +84,24 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+LANGUAGES = ("en", "de")
+
+
+def update_preferences(session: Session, user: User, *, language: str | None, timezone: str | None) -> User:
+    """Set the user's UI language and time zone (None or '' for the defaults); validate both."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    language = (language or "").strip().lower() or None
+    timezone = (timezone or "").strip() or None
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}", field="language")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"{timezone[:64]!r} is not a time zone like Europe/Berlin.", field="timezone") from None
+    user.language, user.timezone = language, timezone
+    session.flush()
+    return user

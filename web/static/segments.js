@@ -11,6 +11,7 @@
   if (form) {
     var fieldOps = JSON.parse(form.dataset.fieldOps);
     var windowed = JSON.parse(form.dataset.windowed);
+    var opLabels = JSON.parse(form.dataset.opLabels || "{}");
     var rowsBox = document.getElementById("rows");
     var mode = form.querySelector("input[name=mode]");
     var details = document.getElementById("json-mode");
@@ -31,8 +32,12 @@
       var field = row.querySelector(".cond-field").value;
       var op = row.querySelector(".cond-op");
       var allowed = fieldOps[field] || [];
-      Array.prototype.forEach.call(op.options, function (o) { o.hidden = allowed.indexOf(o.value) < 0; });
-      if (allowed.indexOf(op.value) < 0) op.value = allowed[0];
+      // Rebuilt rather than hidden: browsers differ on hidden <option>s, and a field offers
+      // only its own operators.
+      var current = op.value;
+      while (op.options.length) op.remove(0);
+      allowed.forEach(function (k) { op.add(new Option(opLabels[k] || k, k)); });
+      op.value = allowed.indexOf(current) >= 0 ? current : allowed[0];
       row.querySelector(".cond-days").hidden = windowed.indexOf(field) < 0;
     }
 
