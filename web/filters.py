@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from crm.interactions.search import highlight_forms
 from crm.interactions.terms import WORD, term
 from crm.interactions.terms import fold as fold_word
 
+_KEY = re.compile(r"^[a-z]+(_[a-z]+)+$")  # a stored key like 'team_thread', not free text
 SENTIMENT_NAMES = {"positive": lazy_gettext("positive"), "neutral": lazy_gettext("neutral"),
                    "negative": lazy_gettext("negative")}
 
@@ -175,7 +177,8 @@ def t(value: Any) -> str:
     """
     if value is None or value == "":
         return ""
-    return gettext(str(value)).replace("_", " ")
+    text = gettext(str(value))
+    return text.replace("_", " ") if _KEY.match(str(value)) else text
 
 
 def actor_name(user_id: int | None) -> str:

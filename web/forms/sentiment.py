@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
@@ -12,5 +13,5 @@ CHOICES = [("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negat
 
 
 class LabelForm(BaseForm):
-    label = SelectField("Label", choices=CHOICES, validators=[InputRequired()])
+    label = SelectField(lazy_gettext("Label"), choices=CHOICES, validators=[InputRequired()])
     next = HiddenField()

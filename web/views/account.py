@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext, lazy_gettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
@@ -14,6 +14,7 @@ from crm.users.models import User
 from crm.users.services import update_preferences
 from web.db import session
 from web.i18n import select_timezone, timezone_choices
+from web.views.auth import requires
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -33,7 +34,7 @@ def _form() -> PreferencesForm:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@login_required
+@requires("view")
 def index() -> Any:
     form = _form()
     if form.validate_on_submit():

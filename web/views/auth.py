@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
@@ -27,9 +28,9 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "views.health"})
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
-    remember = BooleanField("Keep me signed in")
+    email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired(), Email(), Length(max=320)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=500)])
+    remember = BooleanField(lazy_gettext("Keep me signed in"))
 
 
 @login_manager.user_loader
@@ -48,7 +49,7 @@ def requires(permission: str) -> Callable[[F], F]:
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not can(current_user, permission):
-                raise PermissionDenied(f"Your role ({current_user.role}) may not do this.")
+                raise PermissionDenied(gettext("Your role (%(role)s) may not do this.", role=current_user.role))
             return view(*args, **kwargs)
 
         wrapped.permission = permission  # type: ignore[attr-defined]
@@ -91,7 +92,7 @@ def login() -> Any:
 @login_required
 def logout() -> Any:
     logout_user()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -102,7 +103,7 @@ def unauthorized() -> Any:
 
     if wants_json():
         return jsonify(error="Unauthorized", message="Sign in first."), 401
-    flash("Please sign in to see this page.", "info")
+    flash(gettext("Please sign in to see this page."), "info")
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 

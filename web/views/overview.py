@@ -27,9 +27,9 @@ def health() -> Any:
 
 def _trend_chart(db: Any) -> Any:
     """Daily volume over 30 days, stacked by sentiment (team accounts left out)."""
-    from crm.inbox.metrics import volume_by_day
     from flask_babel import format_date, gettext
 
+    from crm.inbox.metrics import volume_by_day
     from web.charts.svg import SENTIMENT_COLORS, Series, stacked_bar_chart
     from web.filters import SENTIMENT_NAMES
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -28,13 +29,13 @@ KIND_LABELS = {
 
 
 class SourceForm(FlaskForm):
-    name = StringField("Name", validators=[Length(max=200)])
-    platform = SelectField("Platform", validators=[DataRequired()])
-    kind = SelectField("What to listen to", choices=list(KIND_LABELS.items()), validators=[DataRequired()])
-    query = StringField("Subreddit, search or account", validators=[Length(max=1000)])
-    interval_seconds = IntegerField("Poll every (seconds)", default=300,
+    name = StringField(lazy_gettext("Name"), validators=[Length(max=200)])
+    platform = SelectField(lazy_gettext("Platform"), validators=[DataRequired()])
+    kind = SelectField(lazy_gettext("What to listen to"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
+    query = StringField(lazy_gettext("Subreddit, search or account"), validators=[Length(max=1000)])
+    interval_seconds = IntegerField(lazy_gettext("Poll every (seconds)"), default=300,
                                     validators=[InputRequired("Enter a number of seconds."), NumberRange(min=1, max=7 * 86400)])
-    backfill_hours = IntegerField("First poll looks back (hours)", default=24,
+    backfill_hours = IntegerField(lazy_gettext("First poll looks back (hours)"), default=24,
                                   validators=[InputRequired("Enter a number of hours."), NumberRange(min=0, max=720)])
 
 
@@ -84,7 +85,7 @@ def index() -> Any:
 def new() -> Any:
     form = _form()
     if form.validate_on_submit() and (source := _save(form, None)) is not None:
-        flash(f"Listening to {source.name}. The first poll starts within seconds.", "success")
+        flash(gettext("Listening to %(source_name)s. The first poll starts within seconds.", source_name=source.name), "success")
         return redirect(url_for("sources.index"))
     return render_template("sources/form.html", form=form, source=None), (422 if form.errors else 200)
 
@@ -95,7 +96,7 @@ def edit(source_id: int) -> Any:
     source = services.get_source(session(), source_id)
     form = _form(source)
     if form.validate_on_submit() and _save(form, source_id) is not None:
-        flash("Source saved.", "success")
+        flash(gettext("Source saved."), "success")
         return redirect(url_for("sources.show", source_id=source_id))
     return render_template("sources/form.html", form=form, source=source), (422 if form.errors else 200)
 
@@ -116,7 +117,7 @@ def show(source_id: int) -> Any:
 def pause(source_id: int) -> Any:
     services.set_enabled(session(), source_id, False)
     session().commit()
-    flash("Source paused.", "info")
+    flash(gettext("Source paused."), "info")
     return redirect(url_for("sources.show", source_id=source_id))
 
 
@@ -125,7 +126,7 @@ def pause(source_id: int) -> Any:
 def resume(source_id: int) -> Any:
     services.set_enabled(session(), source_id, True)
     session().commit()
-    flash("Source resumed; it polls within seconds.", "success")
+    flash(gettext("Source resumed; it polls within seconds."), "success")
     return redirect(url_for("sources.show", source_id=source_id))
 
 
@@ -134,7 +135,7 @@ def resume(source_id: int) -> Any:
 def delete(source_id: int) -> Any:
     services.delete_source(session(), source_id)
     session().commit()
-    flash("Source deleted. The interactions it collected stay.", "info")
+    flash(gettext("Source deleted. The interactions it collected stay."), "info")
     return redirect(url_for("sources.index"))
 
 
@@ -144,7 +145,7 @@ def poll(source_id: int) -> Any:
     services.get_source(session(), source_id)
     session().close()
     if poll_now(current_app.extensions["job_queue"], source_id):
-        flash("Polling now.", "success")
+        flash(gettext("Polling now."), "success")
     else:
-        flash("A poll of this source is already running, or the source is paused.", "warning")
+        flash(gettext("A poll of this source is already running, or the source is paused."), "warning")
     return redirect(url_for("sources.show", source_id=source_id))
