@@ -76,7 +76,7 @@ def _check_port_free(host: str, port: int) -> None:
         except OSError as exc:
             raise click.ClickException(
                 f"Port {port} on {host} is in use ({exc.strerror}): stop what runs there, "
-                f"or pass --port {port + 1}."
+                f"or pick another port: `crm demo --port {port + 1}` (or `make demo PORT={port + 1}`)."
             ) from None
 
 

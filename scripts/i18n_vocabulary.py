@@ -17,14 +17,14 @@ sys.path.insert(0, str(ROOT))
 
 def words() -> list[str]:
     """Every label the UI shows from the domain, in a stable order."""
-    from crm.alerts import severity
+    from crm.alerts import notices, severity
     from crm.alerts.models import ALERT_STATUSES, CHANNELS, DELIVERY_STATUSES, SENSITIVITIES
     from crm.identities.models import RULES, SUGGESTION_STATUSES
     from crm.inbox.models import ESCALATION_LEVELS, MEMBER_LEVELS, REASONS, STATUSES
     from crm.interactions.models import KINDS
     from crm.members.engagement import LEVELS
     from crm.segments.engagement import FALLBACK_LEVELS
-    from crm.segments.export import COLUMNS
+    from crm.segments.export import COLUMNS, PLATFORM_LABELS
     from crm.segments.models import EXPORT_STATUSES
     from crm.segments.rules import CONDITIONS
     from crm.users.models import ROLES
@@ -38,14 +38,15 @@ def words() -> list[str]:
         [name for name, _ in LEVELS], list(MEMBER_LEVELS.values()), list(ESCALATION_LEVELS.values()),
         list(RULES.values()), [label for label, _ in COLUMNS.values()], [group for _, group in COLUMNS.values()],
         [v[2] for v in CONDITIONS.values()], list(SIGNAL_LABELS.values()), list(SCOPE_LABELS.values()),
-        list(UNITS.values()), list(KIND_LABELS.values()),
+        list(UNITS.values()), list(KIND_LABELS.values()), list(notices.SIGNAL_LABELS.values()),
+        list(PLATFORM_LABELS.values()),
         [text for _, text in severity.rule_table()], list(severity.FACTORS),
         # Values stored as plain words (severity names, alert and inbox events, source and poll states).
         ["watch", "warning", "crisis", "spike", "silence", "graded", "follows", "followed", "acknowledged",
          "assigned", "closed", "note", "handled", "reopened", "snoozed", "escalated", "auto_handled", "woke",
          "new", "ok", "degraded", "failing", "disabled", "partial", "rate_limited", "transient", "auth_failed",
          "permanent", "error", "running", "queued", "done", "merge", "unmerge", "search", "subreddit",
-         "mentions", "email", "webhook", "in-app"],
+         "mentions", "email", "webhook", "in-app", "Members"],
     ]
     for group in groups:
         for w in group:

@@ -14,6 +14,7 @@ from flask import Flask, current_app, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
+from crm.locale import TRANSLATIONS_DIR
 from crm.users.services import LANGUAGES
 
 babel = Babel()
@@ -55,5 +56,5 @@ def timezone_choices() -> list[str]:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
-                   default_translation_directories="translations")
+                   default_translation_directories=str(TRANSLATIONS_DIR))
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.errors import InvalidInput
 from crm.interactions.models import Interaction
+from crm.locale import translations
 from crm.members.models import Identity, Member, MemberTag
 from crm.segments import engagement
 from crm.segments.compile import member_filter, planner_hints
@@ -75,10 +76,11 @@ _MEMBER_FIELDS = (
 PLATFORM_LABELS = {"handle": "Handle on {}", "profile_url": "Profile on {}", "followers": "Followers on {}"}
 
 
-def label(key: str) -> str:
-    """The header of a column."""
+def label(key: str, language: str | None = None) -> str:
+    """The header of a column, in ``language`` (the exporting user's; English by default)."""
+    tr = translations(language).gettext
     m = PLATFORM_COLUMN.match(key)
-    return PLATFORM_LABELS[m.group(1)].format(m.group(2)) if m else COLUMNS[key][0]
+    return tr(PLATFORM_LABELS[m.group(1)]).format(m.group(2)) if m else tr(COLUMNS[key][0])
 
 
 def validate_columns(keys: Iterable[str]) -> list[str]:
@@ -232,12 +234,12 @@ class _Base:
 class CSVWriter(_Base):
     """UTF-8 with a BOM (Excel detects the encoding by it); ';' and decimal commas for German Excel."""
 
-    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",", language: str | None = None) -> None:
         super().__init__(path, columns)
         self.decimal_comma = delimiter == ";"
         self._file: IO[str] = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         self._csv = csv.writer(self._file, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
-        self._csv.writerow([neutralise(label(c)) for c in columns])
+        self._csv.writerow([neutralise(label(c, language)) for c in columns])
 
     def _cell(self, value: Any) -> Any:
         # Dispatch on the exact type, most frequent first: this runs once per cell.
@@ -264,13 +266,13 @@ class CSVWriter(_Base):
 class XLSXWriter(_Base):
     """openpyxl in write-only mode: rows go to a temporary file, never all into memory."""
 
-    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",", language: str | None = None) -> None:
         from openpyxl import Workbook
 
         super().__init__(path, columns)
         self._book = Workbook(write_only=True)
-        self._sheet = self._book.create_sheet("Members")
-        self._sheet.append([neutralise(label(c)) for c in columns])
+        self._sheet = self._book.create_sheet(translations(language).gettext("Members"))
+        self._sheet.append([neutralise(label(c, language)) for c in columns])
 
     @staticmethod
     def _cell(value: Any) -> Any:
@@ -292,8 +294,8 @@ class XLSXWriter(_Base):
 class JSONLWriter(_Base):
     """One JSON object per member, keyed by column; dates as ISO 8601 UTC."""
 
-    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
-        super().__init__(path, columns)
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",", language: str | None = None) -> None:
+        super().__init__(path, columns)  # keys, not labels: JSON Lines are read by programs
         self._file: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
@@ -316,6 +318,9 @@ def _clean_xml(value: str) -> str:
     return _ILLEGAL_XML.sub("", value) if not value.isprintable() else value
 
 
-def open_writer(fmt: str, path: Path, columns: Sequence[str], delimiter: str = ",") -> CSVWriter | XLSXWriter | JSONLWriter:
-    """A writer for ``fmt`` that has written the header; call ``write(rows)`` then ``close()``."""
-    return WRITERS[fmt](path, columns, delimiter)
+def open_writer(
+    fmt: str, path: Path, columns: Sequence[str], delimiter: str = ",", language: str | None = None
+) -> CSVWriter | XLSXWriter | JSONLWriter:
+    """A writer for ``fmt`` that has written the header (in ``language``); call ``write(rows)``
+    then ``close()``."""
+    return WRITERS[fmt](path, columns, delimiter, language)

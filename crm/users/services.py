@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from crm.db import utcnow
 from crm.errors import Conflict, InvalidInput
+from crm.locale import Speaker
 from crm.users.models import ROLES, User
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
@@ -105,3 +106,12 @@ def update_preferences(session: Session, user: User, *, language: str | None, ti
     user.language, user.timezone = language, timezone
     session.flush()
     return user
+
+
+def speaker_for(session: Session, email: str, *, language: str, timezone: str) -> Speaker:
+    """Words and times for an e-mail to ``email``: the user's own settings if a user has that
+    address, else the site's defaults (``language``, ``timezone``)."""
+    user = session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    if user is None:
+        return Speaker(language, timezone)
+    return Speaker(user.language or language, user.timezone or timezone)

@@ -7,7 +7,10 @@ Written by hand.
   language, then the author handle's name parts (crm/interactions/terms.py). Both backends index
   this column: PostgreSQL's ``search_vector`` becomes ``to_tsvector('simple', search_terms)``,
   SQLite's ``interactions_fts`` an FTS5 table over it. Existing rows are re-indexed here.
-- ``quarantine.fingerprint``: the same bad line imported twice is kept once.
+- ``quarantine.fingerprint``: the same bad line imported twice is kept once (duplicates held
+  now are removed).
+- One notes model: notes written on inbox items so far (inbox_events of kind 'note') are
+  copied to the member's notes, where inbox notes are written from now on.
 
 Revision ID: 0015_i18n_search
 Revises: 0010
@@ -90,6 +93,12 @@ def upgrade() -> None:
             seen.add(fp)
             bind.execute(sa.text("UPDATE quarantine SET fingerprint = :f WHERE id = :id"), {"f": fp, "id": q.id})
     op.create_index("uq_quarantine_fingerprint", "quarantine", ["fingerprint"], unique=True)
+    op.execute(
+        "INSERT INTO notes (member_id, author_id, body, created_at) "
+        "SELECT t.member_id, e.actor_id, e.detail, e.created_at FROM inbox_events e "
+        "JOIN inbox_items i ON i.id = e.item_id JOIN interactions t ON t.id = i.interaction_id "
+        "WHERE e.kind = 'note' ORDER BY e.id"
+    )
 
     if pg:
         op.execute("DROP INDEX IF EXISTS ix_interactions_search")

@@ -80,7 +80,7 @@ def login() -> Any:
         db = session()
         user = authenticate(db, form.email.data or "", form.password.data or "")
         if user is None:
-            form.password.errors.append("The e-mail or the password is wrong.")
+            form.password.errors.append(gettext("The e-mail or the password is wrong."))
         else:
             db.commit()
             login_user(user, remember=bool(form.remember.data))
@@ -102,7 +102,7 @@ def unauthorized() -> Any:
     from web.errors import wants_json
 
     if wants_json():
-        return jsonify(error="Unauthorized", message="Sign in first."), 401
+        return jsonify(error="Unauthorized", message="Sign in first."), 401  # the API stays English
     flash(gettext("Please sign in to see this page."), "info")
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
