@@ -37,7 +37,7 @@ serve: runtime
 translations: install
 	$(PY) scripts/i18n_vocabulary.py
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k n_:1,2 --no-location --sort-output --omit-header -o crm/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i crm/translations/messages.pot -d crm/translations --no-fuzzy-matching --omit-header
+	$(VENV)/bin/pybabel update -i crm/translations/messages.pot -d crm/translations --no-fuzzy-matching --ignore-obsolete --width 100
 	$(VENV)/bin/pybabel compile -d crm/translations --statistics
 
 services:

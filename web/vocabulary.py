@@ -104,7 +104,7 @@ VOCABULARY = (
     _l('the 30-minute volume is at least 4.5x its usual level for that time of day and week, at least 8 robust sigmas above it, and at least 30 mentions'),
     _l('at least 7.5x usual, 12 sigmas and 90 mentions, or a watch with one of the factors below'),
     _l('at least 15x usual, 20 sigmas and 300 mentions, or a warning with one factor, or a watch with two'),
-    _l("mostly negative: at least 50% of the spike's mentions are negative"),
+    _l("mostly negative: at least 50 percent of the spike's mentions are negative"),
     _l('wide reach: the people posting have 100,000 followers or more together'),
     _l('spread: the spike runs on 2 platforms or more'),
     _l('watch'),
