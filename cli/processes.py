@@ -71,12 +71,15 @@ def _check_port_free(host: str, port: int) -> None:
     import socket
 
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        # As the server binds: a port left in TIME_WAIT by a stopped server is free, a port
+        # someone listens on is not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
             raise click.ClickException(
                 f"Port {port} on {host} is in use ({exc.strerror}): stop what runs there, "
-                f"or pick another port: `crm demo --port {port + 1}` (or `make demo PORT={port + 1}`)."
+                f"or pick another port: --port {port + 1} (`make demo PORT={port + 1}`)."
             ) from None
 
 

@@ -133,14 +133,15 @@ def highlight(value: str | None, query: str | None, language: str | None = None,
 
 
 def sentiment_badge(label: str | None, score: float | None = None) -> Markup:
+    """A sentiment label as a coloured badge, the label in the user's language."""
     label = label or "neutral"
     if label == "unscored":  # crm.sentiment.NOT_SCORED: a language without an analyzer
-        return Markup('<span class="badge s-unscored" title="no sentiment analyzer for this '
-                      'language">not scored</span>')
-    title = f"sentiment compound {score:+.2f}" if score is not None else label
+        return Markup('<span class="badge s-unscored" title="{}">{}</span>').format(
+            gettext("no sentiment analyzer for this language"), gettext("not scored"))
+    name = str(SENTIMENT_NAMES.get(label, label))
+    title = gettext("sentiment compound %(score)s", score=f"{score:+.2f}") if score is not None else name
     # f-strings over escape() rather than Markup.format: these run for every row of a page.
-    safe = escape(label)
-    return Markup(f'<span class="badge s-{safe}" title="{escape(title)}">{safe}</span>')
+    return Markup(f'<span class="badge s-{escape(label)}" title="{escape(title)}">{escape(name)}</span>')
 
 
 def mean_sentiment(value: float | None) -> Markup:

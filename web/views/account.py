@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
@@ -42,7 +42,7 @@ def index() -> Any:
         user = db.get(User, current_user.id)
         update_preferences(db, user, language=form.language.data, timezone=form.timezone.data)
         db.commit()
-        # The next page renders in the new language; this message too.
+        refresh()  # the message below in the language just chosen
         flash(gettext("Your settings are saved."), "success")
         return redirect(url_for("account.index"))
     if not form.is_submitted():
