@@ -214,7 +214,7 @@ def count_text_matches(session: Session, raw_query: str) -> int:
 
 def _pg_match(groups: list[list[Term]]) -> Any:
     """``search_vector @@ to_tsquery('simple', ..)``; the parsed groups keep ``(a OR b) c``."""
-    q = bindparam("tsq", value=pg_tsquery(groups), unique=True)
+    q: Any = bindparam("tsq", value=pg_tsquery(groups), unique=True)
     return literal_column("interactions.search_vector").op("@@")(
         text("to_tsquery('simple'::regconfig, :tsq)").bindparams(q)
     )

@@ -180,7 +180,7 @@ def test_plurals_and_numbers_in_each_language(client, login, db) -> None:  # typ
     db.commit()
     html = client.get("/search/?q=probe").data.decode()
     assert "vor 1 Tag" in html and "1 Treffer" in html
-    from flask_babel import format_decimal, force_locale
+    from flask_babel import force_locale, format_decimal
 
     with client.application.test_request_context(), force_locale("de"):
         assert format_decimal(1234567) == "1.234.567"
