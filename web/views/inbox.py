@@ -74,6 +74,11 @@ BULK_PERMISSIONS = {"handle": "handle", "reopen": "handle", "snooze": "handle", 
                     "escalate": "escalate"}
 
 
+def _level_choices() -> list[tuple[int, str]]:
+    """Escalation levels in the user's language."""
+    return [(0, gettext("None"))] + [(k, f"{k}: {gettext(v)}") for k, v in ESCALATION_LEVELS.items()]
+
+
 def _bulk_choices() -> list[tuple[str, str]]:
     """The bulk actions the user's role may do: none for a viewer, escalate only for a marketer."""
     return [(k, str(v)) for k, v in BULK_ACTIONS if can(current_user, BULK_PERMISSIONS[k])]
@@ -129,6 +134,7 @@ def index() -> Any:
     bulk = BulkForm()
     bulk.assignee_id.choices = _assignee_choices()
     bulk.action.choices = _bulk_choices()
+    bulk.level.choices = _level_choices()
     sources = db.execute(select(Source.id, Source.name).order_by(Source.name)).all()
     return render_template(
         "inbox/index.html", page=page, f=f, error=error, bulk=bulk, sources=sources, levels=MEMBER_LEVELS,
@@ -153,9 +159,15 @@ def show(item_id: int) -> Any:
         thread=thread_of(db, interaction), team_ids=team_ids, recent=[r for r in recent if r.id != interaction.id][:5],
         history=actions.history(db, item.id), member_reminders=reminders.open_for_member(db, member.id),
         action_form=ActionForm(), assign_form=assign_form, snooze_form=SnoozeForm(),
-        escalate_form=EscalateForm(level=min(item.escalation_level + 1, 3)), note_form=ItemNoteForm(),
-        escalation_levels=ESCALATION_LEVELS,
+        escalate_form=_escalate_form(item.escalation_level), note_form=ItemNoteForm(),
+        escalation_levels={k: gettext(v) for k, v in ESCALATION_LEVELS.items()},
     )
+
+
+def _escalate_form(current: int) -> EscalateForm:
+    form = EscalateForm(level=min(current + 1, 3))
+    form.level.choices = _level_choices()
+    return form
 
 
 def _back(item_id: int) -> Any:
