@@ -57,10 +57,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     setup = load_demo(now)
     for line in setup.lines + (prepare_demo(now) if setup.loaded else []):
         click.echo(line)
+    from crm.locale import Speaker
+
+    say = Speaker(settings.default_language, settings.default_timezone)
     click.echo("")
-    click.echo(f"  Sign in at http://{host}:{port}/login")
-    click.echo(f"  E-mail:   {setup.email}")
-    click.echo(f"  Password: {setup.password}")
+    click.echo("  " + say._("Sign in at %(url)s", url=f"http://{host}:{port}/login"))
+    click.echo("  " + say._("E-mail:   %(email)s", email=setup.email))
+    click.echo("  " + say._("Password: %(password)s", password=setup.password))
     click.echo("")
     if not no_serve:
         serve.callback(host=host, port=port)  # type: ignore[misc]

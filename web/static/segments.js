@@ -4,7 +4,8 @@
 (function () {
   "use strict";
 
-  function fmt(n) { return Number(n).toLocaleString(); }
+  // Numbers as the page's language writes them (1.234 in German), not the browser's.
+  function fmt(n) { return Number(n).toLocaleString(document.documentElement.lang || undefined); }
 
   // --- the rule editor ------------------------------------------------------------------
   var form = document.getElementById("segment-form");
@@ -85,7 +86,7 @@
 
     function showError(data) {
       countEl.textContent = "—";
-      errorEl.textContent = data.message || "The rule is not valid yet.";
+      errorEl.textContent = data.message || form.dataset.msgInvalid;
       errorEl.hidden = false;
       listEl.textContent = "";
       rows().forEach(function (r) { r.classList.toggle("invalid", String(data.row) === r.dataset.row); });
@@ -102,7 +103,9 @@
         a.href = m.url; a.textContent = m.name; a.className = "strong";
         var small = document.createElement("div");
         small.className = "muted small";
-        small.textContent = m.handles.join(" · ") + " · " + fmt(m.interactions) + " interactions";
+        // "# interactions" in the page's language, singular or plural (German and English agree on n != 1).
+        var words = m.interactions === 1 ? form.dataset.interactionsOne : form.dataset.interactionsMany;
+        small.textContent = m.handles.join(" · ") + " · " + words.replace("#", fmt(m.interactions));
         li.appendChild(a); li.appendChild(small); listEl.appendChild(li);
       });
     }
@@ -117,7 +120,7 @@
           if (mine !== seq) return;  // an older answer arriving late
           if (res.ok) render(res.data); else showError(res.data);
         })
-        .catch(function () { if (mine === seq) showError({ message: "The preview is not reachable." }); });
+        .catch(function () { if (mine === seq) showError({ message: form.dataset.msgUnreachable }); });
     }
 
     form.addEventListener("input", schedule);
