@@ -61,7 +61,7 @@ class RowForm(Form):
 class SegmentForm(FlaskForm):
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(lazy_gettext("Description"), validators=[Length(max=2000)])
-    match = SelectField(lazy_gettext("Match"), choices=[("and", "all of the conditions"), ("or", "any of the conditions")])
+    match = SelectField(lazy_gettext("Match"), choices=[("and", _l("all of the conditions")), ("or", _l("any of the conditions"))])
     mode = HiddenField(default="rows")
     rows = FieldList(FormField(RowForm), min_entries=1, max_entries=40)
     rule_json = TextAreaField(lazy_gettext("Rule (JSON)"), validators=[Length(max=20_000)])
@@ -169,7 +169,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class ExportForm(FlaskForm):
     format = SelectField(lazy_gettext("Format"), choices=[("csv", "CSV (UTF-8)"), ("xlsx", "Excel (XLSX)"), ("jsonl", "JSON Lines")])
-    delimiter = SelectField(lazy_gettext("CSV delimiter"), choices=[(",", "Comma ,"), (";", "Semicolon ; (German Excel, decimal comma)")])
+    delimiter = SelectField(lazy_gettext("CSV delimiter"), choices=[(",", _l("Comma ,")), (";", _l("Semicolon ; (German Excel, decimal comma)"))])
     columns = MultiCheckboxField(lazy_gettext("Columns"), default=DEFAULT_COLUMNS)
 
 

@@ -8,8 +8,8 @@ from wtforms.validators import InputRequired
 
 from web.forms.base import BaseForm
 
-CHOICES = [("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative"),
-           ("undo", "Analyzer's label")]
+CHOICES = [("positive", lazy_gettext("Positive")), ("neutral", lazy_gettext("Neutral")),
+           ("negative", lazy_gettext("Negative")), ("undo", lazy_gettext("Analyzer's label"))]
 
 
 class LabelForm(BaseForm):

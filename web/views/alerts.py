@@ -56,10 +56,10 @@ UNITS = {
 
 class RuleForm(FlaskForm):
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=120)])
-    scope_kind = SelectField(lazy_gettext("Watch"), choices=list(SCOPE_LABELS.items()), validators=[DataRequired()])
+    scope_kind = SelectField(lazy_gettext("Watch"), choices=[(k, lazy_gettext(v)) for k, v in SCOPE_LABELS.items()], validators=[DataRequired()])
     scope_value = StringField(lazy_gettext("Platform, source id, search or segment id"), validators=[Length(max=300)])
-    signal = SelectField(lazy_gettext("Signal"), choices=[(s, SIGNAL_LABELS[s]) for s in SIGNALS])
-    sensitivity = SelectField(lazy_gettext("Sensitivity"), choices=[(s, s.title()) for s in SENSITIVITIES], default="medium")
+    signal = SelectField(lazy_gettext("Signal"), choices=[(s, lazy_gettext(SIGNAL_LABELS[s])) for s in SIGNALS])
+    sensitivity = SelectField(lazy_gettext("Sensitivity"), choices=[(s, lazy_gettext(s)) for s in SENSITIVITIES], default="medium")
     min_volume = IntegerField(lazy_gettext("Minimum mentions in 30 minutes"), default=30,
                               validators=[InputRequired("Enter a number."), NumberRange(min=1, max=100_000)])
     recipients = TextAreaField(lazy_gettext("E-mail recipients (one per line; empty: all admins and managers)"),
@@ -67,7 +67,7 @@ class RuleForm(FlaskForm):
     channels = SelectMultipleField(lazy_gettext("Channels besides in-app"), choices=[("email", "E-mail"), ("webhook", "Webhook")],
                                    option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
     webhook_url = StringField(lazy_gettext("Webhook URL"), validators=[Optional(), URL(require_tld=False), Length(max=2000)])
-    webhook_format = SelectField(lazy_gettext("Webhook body"), choices=[("slack", "Slack-compatible"), ("json", "Plain JSON")])
+    webhook_format = SelectField(lazy_gettext("Webhook body"), choices=[("slack", lazy_gettext("Slack-compatible")), ("json", lazy_gettext("Plain JSON"))])
     enabled = BooleanField(lazy_gettext("Enabled"), default=True)
     detect_silence = BooleanField(lazy_gettext("Alert on silence"))
 

@@ -29,7 +29,7 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 class UploadForm(FlaskForm):
     file = FileField(lazy_gettext("File"), validators=[FileRequired("Choose a .jsonl or .csv file.")])
-    format = SelectField(lazy_gettext("Format"), choices=[("", "From the file name"), ("jsonl", "JSON Lines"), ("csv", "CSV")], default=""
+    format = SelectField(lazy_gettext("Format"), choices=[("", lazy_gettext("From the file name")), ("jsonl", "JSON Lines"), ("csv", "CSV")], default=""
     )
 
     def validate_file(self, field: Any) -> None:

@@ -31,7 +31,7 @@ KIND_LABELS = {
 class SourceForm(FlaskForm):
     name = StringField(lazy_gettext("Name"), validators=[Length(max=200)])
     platform = SelectField(lazy_gettext("Platform"), validators=[DataRequired()])
-    kind = SelectField(lazy_gettext("What to listen to"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
+    kind = SelectField(lazy_gettext("What to listen to"), choices=[(k, lazy_gettext(v)) for k, v in KIND_LABELS.items()], validators=[DataRequired()])
     query = StringField(lazy_gettext("Subreddit, search or account"), validators=[Length(max=1000)])
     interval_seconds = IntegerField(lazy_gettext("Poll every (seconds)"), default=300,
                                     validators=[InputRequired("Enter a number of seconds."), NumberRange(min=1, max=7 * 86400)])
