@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, literal_column, select, text
@@ -106,6 +107,7 @@ def pg_tsquery(groups: list[list[Term]]) -> str:
     return " & ".join(parts)
 
 
+@lru_cache(maxsize=256)
 def highlight_forms(raw_query: str) -> frozenset[str]:
     """Every indexed word form the query looks for (not the excluded ones), for highlighting."""
     try:
