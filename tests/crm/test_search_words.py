@@ -131,3 +131,17 @@ def test_folding_and_forms() -> None:
     assert fold("Straße") == "strasse" and fold("Café") == "cafe"
     assert "storung" in query_forms("Störungen") and "crash" in query_forms("crashes")
     assert index_terms("de", "Titel", "Störungen!", "@juergen_b@social.example") == "titel storung juergen b"
+
+
+def test_relevance_for_a_common_word_ranks_only_the_most_recent_matches(db: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The branch a word in many rows takes (PostgreSQL decides by the column statistics)."""
+    old = mention(text="export export export export", language="en", created_at=BASE_TIME)
+    newer = [mention(text=f"export number {i}", language="en", created_at=BASE_TIME + timedelta(hours=i + 1))
+             for i in range(3)]
+    ids = ingest(db, old, *newer).new_ids
+    db.commit()
+    monkeypatch.setattr(search, "RANKED", 3)
+    monkeypatch.setattr(search, "_pg_share", lambda session, groups: 1.0)
+    monkeypatch.setattr(search, "_pg_rows", lambda session: 1_000_000)
+    got = [i.id for i in search_interactions(db, InteractionFilter(q="export", sort="relevance")).items]
+    assert sorted(got) == sorted(ids[1:])  # the oldest (and best) match is outside the ranked window
