@@ -170,7 +170,7 @@ def search_by_relevance(session: Session, stmt: Select, raw_query: str) -> Selec
     if session.get_bind().dialect.name == "postgresql":
         tsq = pg_tsquery(groups)
         stmt = stmt.where(_pg_match(groups))
-        if _pg_share(session, groups) * _pg_rows(session) > RANKED:
+        if _pg_estimate(session, groups) > RANKED:
             recent = text(
                 "interactions.id >= coalesce((SELECT min(id) FROM (SELECT id FROM interactions "
                 "WHERE search_vector @@ to_tsquery('simple'::regconfig, :rtq) ORDER BY id DESC LIMIT :rn) r), 0)"
@@ -200,7 +200,7 @@ def count_text_matches(session: Session, raw_query: str) -> int:
     if session.get_bind().dialect.name == "postgresql":
         # A word the statistics put far above the cap is "more than": counting its matches
         # would read thousands of rows for a number nobody reads.
-        if _pg_share(session, groups) * _pg_rows(session) >= 3 * COUNT_CAP:
+        if _pg_estimate(session, groups) >= 3 * COUNT_CAP:
             return COUNT_CAP + 1
         return int(session.execute(
             select(literal_column("count(*)")).select_from(
@@ -234,11 +234,22 @@ def _pg_is_common(session: Session, groups: list[list[Term]]) -> bool:
     ANALYZE keeps the most common lexemes of search_vector with their frequencies; a word not
     among them is rarer than all of them. Counting matches instead would cost a scan.
     """
-    share = _pg_share(session, groups)
-    rows = _pg_rows(session)
+    estimate = _pg_estimate(session, groups)
+    rows = session.info["pg_rows"]
     # Lower than SQLite's threshold: PostgreSQL's own plan is right for mid-frequency terms
     # (the ordered scan reads ~2 µs a row), and a bitmap scan's heap reads cost ~8 µs a match.
-    return share * rows >= max(1_000, int(math.sqrt(12 * rows)))
+    return estimate >= max(1_000, int(math.sqrt(12 * rows)))
+
+
+def _pg_estimate(session: Session, groups: list[list[Term]]) -> float:
+    """How many rows the query matches, by the statistics; asked once per query and session
+    (the page's search and its count both need it)."""
+    cache = session.info.setdefault("pg_match_estimates", {})
+    key = pg_tsquery(groups)
+    if key not in cache:
+        session.info["pg_rows"] = _pg_rows(session)
+        cache[key] = _pg_share(session, groups) * session.info["pg_rows"]
+    return float(cache[key])
 
 
 def _pg_rows(session: Session) -> int:
