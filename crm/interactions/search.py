@@ -169,13 +169,15 @@ def search_by_relevance(session: Session, stmt: Select, raw_query: str) -> Selec
     groups = parse_query(raw_query)
     if session.get_bind().dialect.name == "postgresql":
         tsq = pg_tsquery(groups)
-        stmt = stmt.where(_pg_match(groups))
         if _pg_estimate(session, groups) > RANKED:
-            recent = text(
-                "interactions.id >= coalesce((SELECT min(id) FROM (SELECT id FROM interactions "
-                "WHERE search_vector @@ to_tsquery('simple'::regconfig, :rtq) ORDER BY id DESC LIMIT :rn) r), 0)"
-            ).bindparams(rtq=tsq, rn=RANKED)
-            stmt = stmt.where(recent)
+            # The newest RANKED matches by id (a backward primary-key scan that stops early),
+            # then rank those: ranking every match of a common word read 150,000 rows.
+            recent = (
+                select(Interaction.id).where(_pg_match(groups)).order_by(Interaction.id.desc()).limit(RANKED)
+            )
+            stmt = stmt.where(Interaction.id.in_(recent))
+        else:
+            stmt = stmt.where(_pg_match(groups))
         rank = text(
             "ts_rank_cd(interactions.search_vector, to_tsquery('simple'::regconfig, :rankq)) DESC"
         ).bindparams(rankq=tsq)
