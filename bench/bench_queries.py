@@ -10,6 +10,11 @@ PostgreSQL: the engine comes from crm.db.make_engine, so prepared statements sta
 statement after 5 runs, and PostgreSQL's *generic* plan for ``search_vector @@ tsquery``
 cannot know whether a term is rare or common; every replay here is planned for its own
 term (a custom plan), as in the product. The ``generic plan`` rows show what we avoid.
+
+Each search row is the search page's work (issue 20): the page of results *and* the result
+count (exact up to 10,000). The ``by relevance`` rows time the "best match" order (bm25 /
+ts_rank_cd over the newest 2,000 matches). The right answer is computed the obvious way with
+the same word forms (``search_terms``, crm/interactions/terms.py).
 """
 
 from __future__ import annotations
