@@ -112,21 +112,22 @@ def test_0015_reindexes_existing_rows_and_folds_the_quarantine(scratch_url: str)
     now = "2026-01-01 10:00:00"
     try:
         with eng.begin() as conn:
+            p = {"now": now}
             conn.execute(text(
                 "INSERT INTO members (id, display_name, search_name, platforms, created_at, updated_at) "
-                f"VALUES (1, 'J', 'j', 'reddit', '{now}', '{now}')"))
+                "VALUES (1, 'J', 'j', 'reddit', :now, :now)"), p)
             conn.execute(text(
                 "INSERT INTO identities (id, member_id, platform, external_id, handle, display_name, created_at, "
-                f"updated_at) VALUES (1, 1, 'reddit', 'u1', 'juergen_b', 'J', '{now}', '{now}')"))
+                "updated_at) VALUES (1, 1, 'reddit', 'u1', 'juergen_b', 'J', :now, :now)"), p)
             conn.execute(text(
                 "INSERT INTO interactions (id, platform, external_id, kind, text, occurred_at, language, sentiment, "
                 "sentiment_label, identity_id, member_id, created_at, label_corrected) VALUES "
-                f"(1, 'reddit', 'e1', 'post', 'Schon wieder Störungen beim Login', '{now}', 'de', 0, 'neutral', 1, 1, "
-                f"'{now}', false)"))
+                "(1, 'reddit', 'e1', 'post', 'Schon wieder Störungen beim Login', :now, 'de', 0, 'neutral', 1, 1, "
+                ":now, false)"), p)
             for _ in range(2):
                 conn.execute(text(
                     "INSERT INTO quarantine (origin, reason, raw_text, created_at) VALUES "
-                    f"('import:a.jsonl:line 3', 'not JSON', '{{oops', '{now}')"))
+                    "('import:a.jsonl:line 3', 'not JSON', '{oops', :now)"), p)
         upgrade(scratch_url)
         with make_session_factory(eng)() as s:
             for query in ("stoerung", "Störung", "Jürgen"):
