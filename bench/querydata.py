@@ -25,19 +25,20 @@ from typing import Any
 
 from bench.common import CACHE_DIR, PLANTED, PLATFORMS, START, TextMaker, create_pg_database, say
 
-DATA_VERSION = "q3"
+DATA_VERSION = "q4"  # q4: search_terms (stemmed words) per row
 MEMBERS = 50_000
 TIMELINE_MEMBER = 1
 TIMELINE_ROWS = 2_000
-_MIGRATION = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0001_foundation.py"
+_VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+_MIGRATIONS = (_VERSIONS / "0001_foundation.py", _VERSIONS / "0015_i18n_search.py")
 INTERACTION_COLS = (
     "id", "platform", "external_id", "kind", "text", "occurred_at", "language", "sentiment",
-    "sentiment_label", "identity_id", "member_id", "created_at",
+    "sentiment_label", "identity_id", "member_id", "created_at", "search_terms",
 )
 
 
 def cache_key(n: int) -> str:
-    digest = hashlib.sha1(_MIGRATION.read_bytes()).hexdigest()[:8]
+    digest = hashlib.sha1(b"".join(m.read_bytes() for m in _MIGRATIONS)).hexdigest()[:8]
     return f"{DATA_VERSION}-{n}-{digest}"
 
 
@@ -57,6 +58,8 @@ def build_files(n: int) -> Path:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    from crm.interactions.terms import index_terms
+
     say(f"generating {n:,} interactions into {out}")
     rng = random.Random(7)
     texts = TextMaker(7)
@@ -94,7 +97,8 @@ def build_files(n: int) -> Path:
             label = "positive" if s >= 0.05 else "negative" if s <= -0.05 else "neutral"
             p = PLATFORMS[member % len(PLATFORMS)]
             ts = _ts(t)
-            f.write(f"{i + 1}\t{p}\t{p[0]}{i}\tpost\t{body}\t{ts}\t{lang}\t{s}\t{label}\t{member}\t{member}\t{ts}\n")
+            terms = index_terms(lang, None, body, f"m{member}")
+            f.write(f"{i + 1}\t{p}\t{p[0]}{i}\tpost\t{body}\t{ts}\t{lang}\t{s}\t{label}\t{member}\t{member}\t{ts}\t{terms}\n")
     (out / "done").write_text(cache_key(n))
     return out
 

@@ -57,10 +57,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     setup = load_demo(now)
     for line in setup.lines + (prepare_demo(now) if setup.loaded else []):
         click.echo(line)
+    from crm.locale import Speaker
+
+    say = Speaker(settings.default_language, settings.default_timezone)
     click.echo("")
-    click.echo(f"  Sign in at http://{host}:{port}/login")
-    click.echo(f"  E-mail:   {setup.email}")
-    click.echo(f"  Password: {setup.password}")
+    click.echo("  " + say._("Sign in at %(url)s", url=f"http://{host}:{port}/login"))
+    click.echo("  " + say._("E-mail:   %(email)s", email=setup.email))
+    click.echo("  " + say._("Password: %(password)s", password=setup.password))
     click.echo("")
     if not no_serve:
         serve.callback(host=host, port=port)  # type: ignore[misc]
@@ -71,12 +74,15 @@ def _check_port_free(host: str, port: int) -> None:
     import socket
 
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        # As the server binds: a port left in TIME_WAIT by a stopped server is free, a port
+        # someone listens on is not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
             raise click.ClickException(
                 f"Port {port} on {host} is in use ({exc.strerror}): stop what runs there, "
-                f"or pass --port {port + 1}."
+                f"or pick another port: --port {port + 1} (`make demo PORT={port + 1}`)."
             ) from None
 
 

@@ -30,11 +30,12 @@ from sqlalchemy.orm import Session
 from connectors.base import Mention
 from crm import sentiment
 from crm.db import chunks, table_of, utcnow
-from crm.interactions.models import KINDS, Interaction, QuarantinedItem
+from crm.interactions.models import KINDS, Interaction, QuarantinedItem, quarantine_fingerprint
+from crm.interactions.terms import index_terms
 from crm.members.models import Identity, Member
 from crm.members.profiles import refresh_member_profiles, search_name
 from crm.outbox import services as outbox
-from crm.upsert import bulk_insert, bulk_update, insert_returning_ids
+from crm.upsert import bulk_insert, bulk_update, insert_ignore, insert_returning_ids
 
 MAX_TEXT = 40_000
 MAX_TITLE = 1_000
@@ -161,26 +162,27 @@ def _raw_of(m: Mention) -> dict[str, Any]:
 
 
 def quarantine(session: Session, items: Sequence[Rejected]) -> None:
-    """Store rejected items (one batched INSERT)."""
+    """Store rejected items (one batched INSERT); an item already held (same fingerprint) is skipped."""
     if not items:
         return
-    session.execute(
-        table_of(QuarantinedItem).insert(),
-        [
-            {
-                # A rejected item may hold NUL and other control characters (PostgreSQL
-                # text refuses NUL): the columns get cleaned copies, ``raw`` keeps them escaped.
-                "origin": clean_text(r.origin, 300),
-                "platform": (r.platform or None) and clean_text(str(r.platform), 32),
-                "external_id": (r.external_id or None) and clean_text(str(r.external_id), 255),
-                "reason": clean_text(r.reason, 10_000),
-                "raw": dict(r.raw) if r.raw is not None else None,
-                "raw_text": clean_text(r.raw_text, 100_000) if r.raw_text else None,
-                "created_at": utcnow(),
-            }
-            for r in items
-        ],
-    )
+    rows: dict[str, dict[str, Any]] = {}
+    for r in items:
+        raw = dict(r.raw) if r.raw is not None else None
+        raw_text = clean_text(r.raw_text, 100_000) if r.raw_text else None
+        fp = quarantine_fingerprint(r.origin, r.reason, raw, raw_text)
+        # A rejected item may hold NUL and other control characters (PostgreSQL text refuses
+        # NUL): the columns get cleaned copies, ``raw`` keeps them escaped.
+        rows.setdefault(fp, {
+            "origin": clean_text(r.origin, 300),
+            "platform": (r.platform or None) and clean_text(str(r.platform), 32),
+            "external_id": (r.external_id or None) and clean_text(str(r.external_id), 255),
+            "reason": clean_text(r.reason, 10_000),
+            "raw": raw,
+            "raw_text": raw_text,
+            "created_at": utcnow(),
+            "fingerprint": fp,
+        })
+    session.execute(insert_ignore(session, table_of(QuarantinedItem), ["fingerprint"]), list(rows.values()))
 
 
 def _existing_keys(session: Session, model: Any, keys: Iterable[tuple[str, str]], cols: Sequence[Any]) -> list[Any]:
@@ -274,6 +276,7 @@ def ingest_batch(
                 "member_id": member_of[ident_id],
                 "raw": _raw_of(m) or None,
                 "created_at": now,
+                "search_terms": index_terms(given or mood.language, title, text, m.author.handle),
             }
         )
 

@@ -46,6 +46,24 @@ def _parse_bool(name: str) -> Callable[[str], bool]:
     return parse
 
 
+def _parse_timezone(raw: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = raw.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"DEFAULT_TIMEZONE must be an IANA time zone like Europe/Berlin, got {raw!r}") from None
+    return value
+
+
+def _parse_language(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("en", "de"):
+        raise SettingsError(f"DEFAULT_LANGUAGE must be en or de, got {raw!r}")
+    return value
+
+
 def _parse_url(name: str, schemes: tuple[str, ...]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip()
@@ -150,6 +168,9 @@ class Settings:
     # Reverse proxies in front of the web process whose X-Forwarded-For/-Proto are trusted
     # (0: none). Login throttling counts per client address, which a proxy would otherwise hide.
     proxy_hops: int = 0
+    # Users who have not chosen: times in this zone; the UI in the browser's language, else this.
+    default_timezone: str = "Europe/Berlin"
+    default_language: str = "en"
     extra: dict[str, str] = field(default_factory=dict)
     # The environment as read, for connector settings: each connector class names and parses
     # its own variables (connectors/base.py ``Setting``), so a new channel needs no field here.
@@ -216,6 +237,8 @@ class Settings:
             outgoing_allow=_get(env, "OUTGOING_ALLOW", _parse_allow_list, ()),
             proxy_hops=_get(env, "PROXY_HOPS", _parse_int("PROXY_HOPS", 0, 5), 0),
             connector_env={k: v for k, v in env.items() if k.isupper() and v.strip()},
+            default_timezone=_get(env, "DEFAULT_TIMEZONE", _parse_timezone, cls.default_timezone),
+            default_language=_get(env, "DEFAULT_LANGUAGE", _parse_language, cls.default_language),
         )
 
     @property

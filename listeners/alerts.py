@@ -21,6 +21,7 @@ from crm.alerts.evaluation import Outcome, evaluate_rules
 from crm.alerts.models import AlertRule, Delivery
 from crm.alerts.services import COUNTER_HISTORY, needs_counter_rebuild
 from crm.db import utcnow
+from crm.users.services import speaker_for
 from listeners import runtime
 from listeners.delivery import (
     DeliveryFailed,
@@ -114,7 +115,8 @@ def _prepare(delivery_id: int) -> _Prepared:
             if not settings.smtp_url:
                 notify.record_attempt(s, row, error="SMTP_URL is not set", skipped=True)
                 return _Prepared("", "", done="skipped")
-            payload: Any = email_message(found, row.target, settings.mail_from)
+            payload: Any = email_message(found, row.target, settings.mail_from, speaker_for(
+                s, row.target, language=settings.default_language, timezone=settings.default_timezone))
         else:
             payload = (slack_body if row.webhook_format == "slack" else json_body)(found)
         return _Prepared(row.channel, row.target, payload)
@@ -190,7 +192,8 @@ def send_digest() -> dict[str, int]:
                     notify.record_attempt(s, row, error="SMTP_URL is not set", skipped=True)
                 continue
             if channel == "email":
-                payload: Any = email_message(found, target, settings.mail_from)
+                payload: Any = email_message(found, target, settings.mail_from, speaker_for(
+                    s, target, language=settings.default_language, timezone=settings.default_timezone))
             else:
                 payload = (slack_body if fmt == "slack" else json_body)(found)
             work.append((ids, _Prepared(channel, target, payload)))

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 import requests
 
 from crm.alerts.notices import Notice
+from crm.locale import Speaker
 from listeners.outgoing import BlockedAddress, check_url, guarded_session
 
 ICONS = {"watch": ":eyes:", "warning": ":warning:", "crisis": ":rotating_light:"}
@@ -69,16 +70,19 @@ def json_body(notices: Sequence[Notice]) -> dict[str, Any]:
     return {"type": "digest" if len(items) > 1 else "alert", "alerts": items}
 
 
-def email_message(notices: Sequence[Notice], to: str, mail_from: str) -> EmailMessage:
-    """A plain-text e-mail for one alert, or a digest of several."""
+def email_message(notices: Sequence[Notice], to: str, mail_from: str, speaker: Speaker | None = None) -> EmailMessage:
+    """A plain-text e-mail for one alert, or a digest of several, in the reader's language and
+    time zone (``speaker``; English and UTC without one)."""
+    s = speaker or Speaker("en", "UTC")
     msg = EmailMessage()
     msg["From"], msg["To"] = mail_from, to
     if len(notices) == 1:
-        msg["Subject"] = notices[0].title
+        msg["Subject"] = notices[0].title_for(s)
     else:
-        msg["Subject"] = f"Alert digest: {len(notices)} alerts to watch"
-    parts = [f"{n.title}\n{n.summary}\n{n.url}\n" for n in notices]
-    msg.set_content("\n".join(parts) + "\nMute a rule or all alerts on the alerts page.\n")
+        msg["Subject"] = s.n_("Alert digest: %(num)s alert to watch", "Alert digest: %(num)s alerts to watch",
+                              len(notices))
+    parts = [f"{n.title_for(s)}\n{n.summary_for(s)}\n{n.url}\n" for n in notices]
+    msg.set_content("\n".join(parts) + "\n" + s._("Mute a rule or all alerts on the alerts page.") + "\n")
     return msg
 
 

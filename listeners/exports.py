@@ -20,6 +20,7 @@ from crm.segments import runs
 from crm.segments.export import CHUNK as EXPORT_CHUNK
 from crm.segments.export import collect_member_ids, fetch_rows, open_writer
 from crm.segments.models import ExportRun
+from crm.users.models import User
 from listeners.runtime import get, transaction
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ def run_export(
             return "nothing to do"
         rule, segment_id, fmt = run.rule, run.segment_id, run.format
         columns, delimiter = list(run.columns), run.delimiter
+        user = s.get(User, run.user_id) if run.user_id else None
+        language = (user.language if user else None) or get().settings.default_language
     target = target or exports_dir() / f"export-{run_id}.{fmt}"
     partial = target.with_name(target.name + ".part")
     try:
@@ -56,7 +59,7 @@ def run_export(
             ids = collect_member_ids(s, rule, segment_id=segment_id)
         with transaction() as s:
             runs.mark_running(_run(s, run_id), len(ids))
-        writer = open_writer(fmt, partial, columns, delimiter)
+        writer = open_writer(fmt, partial, columns, delimiter, language)
         written, reported = 0, time.monotonic()
         try:
             for chunk in chunks(ids, EXPORT_CHUNK):

@@ -79,13 +79,17 @@ def email_reminder(message: reminders.ReminderMessage) -> None:
     settings = get().settings
     if not settings.smtp_url:
         return
+    from crm.locale import Speaker
+
+    s = Speaker(message.language or settings.default_language, message.timezone or settings.default_timezone)
     msg = EmailMessage()
-    msg["Subject"] = f"Reminder: check in with {message.member_name}"
+    msg["Subject"] = s._("Reminder: check in with %(name)s", name=message.member_name)
     msg["From"] = settings.mail_from
     msg["To"] = message.user_email
     msg.set_content(
-        f"Hello {message.user_name},\n\nyou asked to be reminded (due {message.due_at:%Y-%m-%d %H:%M} UTC):\n\n"
-        f"{message.note or '(no note)'}\n\n{settings.base_url.rstrip('/')}{message.path}\n"
+        s._("Hello %(name)s,", name=message.user_name) + "\n\n"
+        + s._("you asked to be reminded (due %(when)s):", when=s.when(message.due_at)) + "\n\n"
+        + (message.note or s._("(no note)")) + f"\n\n{settings.base_url.rstrip('/')}{message.path}\n"
     )
     send_email(settings.smtp_url, msg)
 

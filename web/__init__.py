@@ -14,7 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` may carry SETTINGS, SESSION_FACTORY and JOB_QUEUE."""
     from listeners import runtime
     from listeners.queue import make_queue
-    from web import db, edge, errors, filters, security
+    from web import db, edge, errors, filters, i18n, security
     from web.views import (
         account,
         auth,
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     from web.throttle import LoginThrottle
 
+    i18n.init_app(app)
     auth.init_app(app, LoginThrottle.from_settings(settings, test_config.get("LOGIN_THROTTLE_STORAGE")))
     errors.init_app(app)
     filters.init_app(app)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
@@ -44,12 +45,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
-        titles = {401: "Unauthorized", 403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
-        return _respond(exc.status, titles.get(exc.status, "Bad request"), exc.message, exc.field)
+        titles = {401: gettext("Unauthorized"), 403: gettext("Not allowed"), 404: gettext("Not found"),
+                  409: gettext("Conflict"), 422: gettext("Invalid input")}
+        return _respond(exc.status, titles.get(exc.status, gettext("Bad request")), exc.message, exc.field)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
-        return _respond(400, "Form expired", "The form was open too long or came from elsewhere. Reload the page and try again.")
+        return _respond(400, gettext("Form expired"),
+                        gettext("The form was open too long or came from elsewhere. Reload the page and try again."))
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> Any:
@@ -64,4 +67,4 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         log.exception("unhandled error on %s", request.path)
-        return _respond(500, "Something went wrong", "The error was logged. Please try again.")
+        return _respond(500, gettext("Something went wrong"), gettext("The error was logged. Please try again."))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import request
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import NumberRange
 
@@ -58,18 +59,23 @@ def arg_int(name: str, default: int, *, lo: int = 1, hi: int = 10_000) -> int:
 
 
 def arg_date(name: str) -> datetime | None:
-    """A YYYY-MM-DD argument as UTC midnight; junk raises InvalidInput naming the field."""
+    """A YYYY-MM-DD argument as midnight in the user's time zone (in UTC); junk raises
+    InvalidInput naming the field."""
+    from web.i18n import user_zone
+
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
     try:
-        value = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+        day = datetime.strptime(raw, "%Y-%m-%d")
     except ValueError:
-        raise InvalidInput(f"{raw[:20]!r} is not a date like 2026-09-01.", field=name) from None
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInput(gettext("%(value)s is not a date like 2026-09-01.", value=repr(raw[:20])),
+                           field=name) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
         # 9999-12-31 plus the one day an "until" date adds overflows.
-        raise InvalidInput(f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}.", field=name)
-    return value
+        raise InvalidInput(gettext("Give a date between the years %(first)d and %(last)d.",
+                                   first=FIRST_YEAR, last=LAST_YEAR), field=name)
+    return day.replace(tzinfo=user_zone()).astimezone(UTC)
 
 
 def filter_from_args(**fixed: int | None) -> InteractionFilter:
@@ -81,6 +87,7 @@ def filter_from_args(**fixed: int | None) -> InteractionFilter:
         sentiment=request.args.get("sentiment") or None,
         since=arg_date("since"),
         until=until + timedelta(days=1) if until else None,
+        sort="relevance" if request.args.get("sort") == "relevance" and request.args.get("q") else "newest",
         **fixed,  # type: ignore[arg-type]
     )
     f.validate()

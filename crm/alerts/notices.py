@@ -7,8 +7,10 @@ into a notification, so an attacker cannot put links or mentions into our team's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from crm.alerts.models import Alert, AlertRule
+from crm.locale import Speaker
 
 SIGNAL_LABELS = {
     "volume": "volume",
@@ -36,11 +38,32 @@ class Notice:
     minutes: int
     url: str
     kind: str = "spike"
+    opened: datetime | None = None
+    peak_time: datetime | None = None
 
     @property
     def title(self) -> str:
         what = "back to normal" if self.event == "resolved" else f"{self.kind} in {SIGNAL_LABELS[self.signal]}"
         return f"[{self.severity.upper()}] {self.rule}: {what}"
+
+    def title_for(self, s: Speaker) -> str:
+        """The title in a reader's language (e-mail)."""
+        if self.event == "resolved":
+            what = s._("back to normal")
+        else:
+            what = s._("%(kind)s in %(signal)s", kind=s._(self.kind), signal=s._(SIGNAL_LABELS[self.signal]))
+        return f"[{s._(self.severity).upper()}] {self.rule}: {what}"
+
+    def summary_for(self, s: Speaker) -> str:
+        """The summary in a reader's language and time zone (e-mail)."""
+        if self.opened is None or self.peak_time is None:
+            return self.summary
+        return s._(
+            "Since %(opened)s (%(minutes)s min): peak %(peak)s per 5 minutes at %(peak_at)s, now %(current)s, "
+            "usually %(usual)s. Scope: %(scope)s.",
+            opened=s.when(self.opened), minutes=self.minutes, peak=self.peak, peak_at=s.when(self.peak_time, "HH:mm"),
+            current=self.current, usual=f"{self.usual:.1f}", scope=self.scope,
+        )
 
     @property
     def summary(self) -> str:
@@ -69,4 +92,6 @@ def notice(alert: Alert, rule: AlertRule, event: str, base_url: str) -> Notice:
         minutes=minutes,
         url=f"{base_url.rstrip('/')}/alerts/{alert.id}",
         kind=alert.kind,
+        opened=alert.opened_at,
+        peak_time=alert.peak_at,
     )

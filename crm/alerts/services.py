@@ -30,7 +30,7 @@ from crm.db import as_id, utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.interactions.search import parse_query
 from crm.users.models import User
-from crm.users.services import EMAIL
+from crm.users.services import EMAIL, can
 
 MAX_NOTE = 5_000
 COUNTER_HISTORY = timedelta(days=22)  # enough for every seasonal lag of the detector
@@ -217,6 +217,9 @@ def assign(session: Session, alert_id: int, assignee_id: int | None, actor: User
         user = session.get(User, assignee_id)
         if user is None or not user.active:
             raise InvalidInput("Choose an active user.", field="assignee_id")
+        if not can(user, "curate"):
+            raise InvalidInput(f"{user.name or user.email} ({user.role}) may not act on alerts; "
+                               "choose a manager or an admin.", field="assignee_id")
         name = user.name or user.email
     if alert.assignee_id != assignee_id:
         alert.assignee_id = assignee_id
@@ -307,8 +310,9 @@ def badge_count(session: Session, user_id: int | None, now: datetime) -> int:
 
 
 def active_users(session: Session) -> list[User]:
-    """Users an alert can be assigned to."""
-    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    """Users an alert can be assigned to: active, with a role that may act on alerts (manager+)."""
+    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+    return [u for u in users if can(u, "curate")]
 
 
 def rule_input(form: dict[str, Any]) -> RuleInput:

@@ -40,7 +40,8 @@ RULES = (
      "factor, or a watch with two"),
 )
 FACTORS = (
-    f"mostly negative: at least {NEGATIVE_SHARE:.0%} of the spike's mentions are negative",
+    # "percent", not "%": a '%' in a message reads as a format placeholder to the translation tools.
+    f"mostly negative: at least {NEGATIVE_SHARE * 100:.0f} percent of the spike's mentions are negative",
     f"wide reach: the people posting have {REACH:,} followers or more together",
     f"spread: the spike runs on {PLATFORMS} platforms or more",
 )

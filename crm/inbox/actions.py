@@ -175,15 +175,14 @@ def escalate(session: Session, item_ids: Sequence[int], *, level: int, reason: s
 
 
 def add_note(session: Session, item_id: int, *, body: str, actor: User) -> InboxEvent:
-    """A note in the item's history (for the next teammate)."""
+    """A note on the item's member (the one notes model: it shows on the member's page and
+    here), recorded in the item's history too so the next teammate sees when and why."""
+    from crm.members.services import add_note as add_member_note
+
     _require(actor, "handle")
-    body = (body or "").strip()
-    if not body:
-        raise InvalidInput("A note needs some text.", field="body")
-    if len(body) > 10_000:
-        raise InvalidInput("A note is at most 10,000 characters.", field="body")
     item = get_item(session, item_id)
-    event = InboxEvent(item_id=item.id, actor_id=actor.id, kind="note", detail=body)
+    note = add_member_note(session, item.interaction.member_id, body=body, author_id=actor.id)
+    event = InboxEvent(item_id=item.id, actor_id=actor.id, kind="note", detail=note.body)
     session.add(event)
     session.flush()
     return event

@@ -141,6 +141,8 @@ class ReminderMessage:
     note: str
     due_at: datetime
     path: str  # where the web app shows it: "/members/<id>"
+    language: str | None = None  # the user's UI language and time zone, for the e-mail
+    timezone: str | None = None
 
     @property
     def subject(self) -> str:
@@ -165,4 +167,5 @@ def reminder_message(session: Session, reminder_id: int) -> ReminderMessage | No
     return ReminderMessage(
         reminder_id=r.id, user_email=user.email, user_name=user.name, member_id=r.member_id,
         member_name=r.member.display_name, note=r.note, due_at=r.due_at, path=f"/members/{r.member_id}",
+        language=user.language, timezone=user.timezone,
     )

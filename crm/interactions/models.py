@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,16 +21,26 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import Base, BigId, UTCDateTime, utcnow
+from crm.interactions.terms import index_terms
 from crm.members.models import Identity, Member
 
 KINDS = ("post", "comment", "reply", "mention", "message")
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
 
 
+def _default_terms(context: Any) -> str | None:
+    """search_terms for rows inserted without them (ingest passes them, with the handle)."""
+    if context is None:
+        return None
+    p = context.get_current_parameters()
+    return index_terms(p.get("language"), p.get("title"), p.get("text"))
+
+
 class Interaction(Base):
     """One public item a member wrote. (platform, external_id) is its natural key.
 
-    Full-text search lives outside the model, created by the migration per backend: a stored
+    ``search_terms`` holds the words in their indexed form (crm/interactions/terms.py). The
+    index over it lives outside the model, created by the migration per backend: a stored
     ``search_vector`` tsvector column with a GIN index on PostgreSQL, an external-content FTS5
     table ``interactions_fts`` kept by triggers on SQLite.
     """
@@ -56,6 +69,7 @@ class Interaction(Base):
     member_id: Mapped[int] = mapped_column(BigId, ForeignKey("members.id"))
     raw: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    search_terms: Mapped[str | None] = mapped_column(Text, default=_default_terms)
 
     identity: Mapped[Identity] = relationship()
     member: Mapped[Member] = relationship()
@@ -109,5 +123,17 @@ class QuarantinedItem(Base):
     raw: Mapped[dict | None] = mapped_column(JSON)
     raw_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The same bad line imported again is kept once (see quarantine_fingerprint).
+    fingerprint: Mapped[str | None] = mapped_column(String(40))
 
-    __table_args__ = (Index("ix_quarantine_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_quarantine_created_at", "created_at"),
+        Index("uq_quarantine_fingerprint", "fingerprint", unique=True),
+    )
+
+
+def quarantine_fingerprint(origin: str, reason: str, raw: object, raw_text: str | None) -> str:
+    """What makes two quarantined items the same: where from (without the line), why, what."""
+    where = origin.split(":line", 1)[0]
+    payload = json.dumps(raw, sort_keys=True, default=str) if raw is not None else (raw_text or "")
+    return hashlib.sha256(f"{where}\n{reason}\n{payload}".encode()).hexdigest()[:40]

@@ -1,10 +1,13 @@
 """Full-text search over interactions, with the query syntax people expect from a search box.
 
-``all words``, ``"exact phrase"``, ``-exclude`` and ``OR`` between terms. PostgreSQL gets the
-user's text through ``websearch_to_tsquery`` (which speaks exactly this syntax); SQLite gets an
-FTS5 expression we build from parsed terms, every term quoted so that FTS5 operators typed by
-a user are plain words. On SQLite a term found in many rows takes a different query shape
-than a rare one (see :func:`_is_common`): SQLite's planner cannot tell them apart.
+``all words``, ``"exact phrase"``, ``-exclude`` and ``OR`` between terms. Both backends search
+the ``search_terms`` column, words folded and stemmed by crm/interactions/terms.py; a query
+word matches any of its forms (German stem, English stem, folded). PostgreSQL gets a tsquery
+and SQLite an FTS5 expression, both built from parsed terms whose words are letters and digits
+only, so nothing a user types is an operator. On SQLite a term found in many rows takes a
+different query shape than a rare one (see :func:`_common_threshold`): SQLite's planner cannot
+tell them apart. Results come newest first or by relevance (bm25 / ts_rank_cd), with a count
+that is exact up to :data:`COUNT_CAP`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, literal_column, select, text
@@ -19,8 +23,11 @@ from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
 from crm.interactions.models import Interaction
+from crm.interactions.terms import phrase_forms, query_forms, words
 
 MAX_QUERY = 300
+COUNT_CAP = 10_000  # counted exactly up to here; beyond, "more than 10,000"
+RANKED = 2_000  # relevance ranks the most recently collected matches, at most this many
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
@@ -64,21 +71,50 @@ def parse_query(raw: str) -> list[list[Term]]:
 
 
 def _words(value: str) -> str:
-    """Keep letters, digits and inner apostrophes/hyphens; the tokenizers drop the rest anyway."""
-    return " ".join(re.findall(r"[\w][\w'’\-]*", value, flags=re.UNICODE))
+    """Keep the words the index knows (letters and digits); everything else separates them."""
+    return " ".join(words(value))
+
+
+def _forms(t: Term) -> list[list[str]]:
+    """The term as alternatives, each a list of indexed words (one word, or a phrase)."""
+    ws = words(t.text)
+    if len(ws) == 1:
+        return [[f] for f in query_forms(ws[0])]
+    return phrase_forms(t.text)
 
 
 def fts5_expression(groups: list[list[Term]]) -> str:
-    """An FTS5 MATCH expression; every term is a quoted string, so nothing is an operator."""
-    def quote(t: Term) -> str:
-        return '"' + t.text.replace('"', '""') + '"'
+    """An FTS5 MATCH expression; every alternative is a quoted string, so nothing is an operator."""
+
+    def term(t: Term) -> str:
+        return " OR ".join('"' + " ".join(alt).replace('"', '""') + '"' for alt in _forms(t))
 
     positive = [g for g in groups if not g[0].negated]
     negative = [g[0] for g in groups if g[0].negated]
-    expr = " AND ".join("(" + " OR ".join(quote(t) for t in g) + ")" for g in positive)
+    expr = " AND ".join("(" + " OR ".join(term(t) for t in g) + ")" for g in positive)
     for t in negative:
-        expr += " NOT " + quote(t)
+        expr += " NOT (" + term(t) + ")"
     return expr
+
+
+def pg_tsquery(groups: list[list[Term]]) -> str:
+    """The same query as tsquery text: ``('a' | 'b') & !('c' <-> 'd')``; words are \\w only."""
+
+    def term(t: Term) -> str:
+        return " | ".join("(" + " <-> ".join(f"'{w}'" for w in alt) + ")" for alt in _forms(t))
+
+    parts = [("!" if g[0].negated else "") + "(" + " | ".join(term(t) for t in g) + ")" for g in groups]
+    return " & ".join(parts)
+
+
+@lru_cache(maxsize=256)
+def highlight_forms(raw_query: str) -> frozenset[str]:
+    """Every indexed word form the query looks for (not the excluded ones), for highlighting."""
+    try:
+        groups = parse_query(raw_query)
+    except InvalidInput:
+        return frozenset()
+    return frozenset(w for g in groups if not g[0].negated for t in g for alt in _forms(t) for w in alt)
 
 
 def apply_text_search(session: Session, stmt: Select, raw_query: str) -> Select:
@@ -124,22 +160,67 @@ def search_newest_first(session: Session, stmt: Select, raw_query: str) -> Selec
     return stmt.where(Interaction.id.in_(select(_fts_matches(expr).subquery().c.rowid))).order_by(*order)
 
 
-def _pg_match(groups: list[list[Term]]) -> Any:
-    """``search_vector @@ (g1 && g2 && !!g3)``: one websearch_to_tsquery per AND-group.
+def search_by_relevance(session: Session, stmt: Select, raw_query: str) -> Select:
+    """Like :func:`apply_text_search`, best match first (ts_rank_cd / bm25), then newest.
 
-    A single websearch_to_tsquery over the whole text would bind AND tighter than OR
-    (``a OR b c`` as ``a | (b & c)``); the parsed groups say ``(a | b) & c``, as on SQLite.
+    Ranking reads every candidate, so a common word ranks only its :data:`RANKED` most
+    recently collected matches (highest ids): a ranked page stays fast at any size.
     """
-    parts: list[str] = []
-    params: list[Any] = []
-    for i, g in enumerate(groups):
-        name = f"q{i}"
-        negated = g[0].negated
-        rendered = " OR ".join(f'"{t.text}"' if " " in t.text else t.text for t in g)
-        parts.append(("!!" if negated else "") + f"websearch_to_tsquery('simple'::regconfig, :{name})")
-        params.append(bindparam(name, value=rendered, unique=True))
+    groups = parse_query(raw_query)
+    if session.get_bind().dialect.name == "postgresql":
+        tsq = pg_tsquery(groups)
+        if _pg_estimate(session, groups) > RANKED:
+            # The newest RANKED matches by id (a backward primary-key scan that stops early),
+            # then rank those: ranking every match of a common word read 150,000 rows.
+            recent = (
+                select(Interaction.id).where(_pg_match(groups)).order_by(Interaction.id.desc()).limit(RANKED)
+            )
+            stmt = stmt.where(Interaction.id.in_(recent))
+        else:
+            stmt = stmt.where(_pg_match(groups))
+        rank = text(
+            "ts_rank_cd(interactions.search_vector, to_tsquery('simple'::regconfig, :rankq)) DESC"
+        ).bindparams(rankq=tsq)
+        return stmt.order_by(rank, Interaction.occurred_at.desc())
+    ranked = (
+        text(
+            "SELECT rowid AS rid, rank AS score FROM (SELECT rowid, rank FROM interactions_fts "
+            "WHERE interactions_fts MATCH :rq ORDER BY rowid DESC LIMIT :rn)"
+        )
+        .bindparams(rq=fts5_expression(groups), rn=RANKED)
+        .columns(literal_column("rid"), literal_column("score"))
+        .subquery("ranked")
+    )
+    return stmt.join(ranked, ranked.c.rid == Interaction.id).order_by(
+        ranked.c.score, Interaction.occurred_at.desc()
+    )
+
+
+def count_text_matches(session: Session, raw_query: str) -> int:
+    """How many rows match the text alone: exact up to COUNT_CAP, else COUNT_CAP + 1."""
+    groups = parse_query(raw_query)
+    if session.get_bind().dialect.name == "postgresql":
+        # A word the statistics put far above the cap is "more than": counting its matches
+        # would read thousands of rows for a number nobody reads.
+        if _pg_estimate(session, groups) >= 3 * COUNT_CAP:
+            return COUNT_CAP + 1
+        return int(session.execute(
+            select(literal_column("count(*)")).select_from(
+                select(literal_column("1")).select_from(Interaction).where(_pg_match(groups))
+                .limit(COUNT_CAP + 1).subquery()
+            )
+        ).scalar_one())
+    return int(session.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM interactions_fts WHERE interactions_fts MATCH :q LIMIT :n)"),
+        {"q": fts5_expression(groups), "n": COUNT_CAP + 1},
+    ).scalar_one())
+
+
+def _pg_match(groups: list[list[Term]]) -> Any:
+    """``search_vector @@ to_tsquery('simple', ..)``; the parsed groups keep ``(a OR b) c``."""
+    q: Any = bindparam("tsq", value=pg_tsquery(groups), unique=True)
     return literal_column("interactions.search_vector").op("@@")(
-        text("(" + " && ".join(parts) + ")").bindparams(*params)
+        text("to_tsquery('simple'::regconfig, :tsq)").bindparams(q)
     )
 
 
@@ -155,8 +236,34 @@ def _pg_is_common(session: Session, groups: list[list[Term]]) -> bool:
     ANALYZE keeps the most common lexemes of search_vector with their frequencies; a word not
     among them is rarer than all of them. Counting matches instead would cost a scan.
     """
+    estimate = _pg_estimate(session, groups)
+    rows = session.info["pg_rows"]
+    # Lower than SQLite's threshold: PostgreSQL's own plan is right for mid-frequency terms
+    # (the ordered scan reads ~2 µs a row), and a bitmap scan's heap reads cost ~8 µs a match.
+    return estimate >= max(1_000, int(math.sqrt(12 * rows)))
+
+
+def _pg_estimate(session: Session, groups: list[list[Term]]) -> float:
+    """How many rows the query matches, by the statistics; asked once per query and session
+    (the page's search and its count both need it)."""
+    cache = session.info.setdefault("pg_match_estimates", {})
+    key = pg_tsquery(groups)
+    if key not in cache:
+        session.info["pg_rows"] = _pg_rows(session)
+        cache[key] = _pg_share(session, groups) * session.info["pg_rows"]
+    return float(cache[key])
+
+
+def _pg_rows(session: Session) -> int:
+    return int(session.execute(
+        text("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'interactions'::regclass")
+    ).scalar() or 0)
+
+
+def _pg_share(session: Session, groups: list[list[Term]]) -> float:
+    """The share of rows the query matches, from the column statistics (an upper estimate)."""
     positive = [g for g in groups if not g[0].negated]
-    words = sorted({w.lower() for g in positive for t in g for w in t.text.split()})
+    lexemes = sorted({w for g in positive for t in g for alt in _forms(t) for w in alt})
     freq: dict[str, float] = dict(
         session.execute(
             text(
@@ -164,19 +271,14 @@ def _pg_is_common(session: Session, groups: list[list[Term]]) -> bool:
                 "WHERE schemaname = current_schema() AND tablename = 'interactions' "
                 "AND attname = 'search_vector' AND e = ANY(:words)"
             ),
-            {"words": words},
+            {"words": lexemes},
         ).all()
     )
-    # AND of groups: the rarest group; OR within a group: the sum; a phrase: its rarest word.
-    share = min(
-        sum(min(freq.get(w.lower(), 0.0) for w in t.text.split()) for t in g) for g in positive
+    # AND of groups: the rarest group; OR within a group and between a word's forms: the sum;
+    # a phrase: its rarest word.
+    return min(
+        sum(min(freq.get(w, 0.0) for w in alt) for t in g for alt in _forms(t)) for g in positive
     )
-    rows = session.execute(
-        text("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'interactions'::regclass")
-    ).scalar() or 0
-    # Lower than SQLite's threshold: PostgreSQL's own plan is right for mid-frequency terms
-    # (the ordered scan reads ~2 µs a row), and a bitmap scan's heap reads cost ~8 µs a match.
-    return share * rows >= max(1_000, int(math.sqrt(12 * rows)))
 
 
 def _common_threshold(session: Session) -> int:

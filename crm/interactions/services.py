@@ -6,14 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.errors import InvalidInput
 from crm.interactions.models import SENTIMENT_LABELS, Interaction
-from crm.interactions.search import search_newest_first
+from crm.interactions.search import (
+    COUNT_CAP,
+    count_text_matches,
+    search_by_relevance,
+    search_newest_first,
+)
 
 MAX_PAGE_SIZE = 200
+SORTS = ("newest", "relevance")
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class InteractionFilter:
     until: datetime | None = None
     member_id: int | None = None
     source_id: int | None = None
+    sort: str = "newest"  # or "relevance" (with a text query)
 
     def validate(self) -> None:
         """Raise InvalidInput naming the field that is wrong."""
@@ -34,6 +41,16 @@ class InteractionFilter:
             raise InvalidInput(f"sentiment must be one of {', '.join(SENTIMENT_LABELS)}", field="sentiment")
         if self.since and self.until and self.since > self.until:
             raise InvalidInput("The start date is after the end date.", field="since")
+        if self.sort not in SORTS:
+            raise InvalidInput(f"sort must be one of {', '.join(SORTS)}", field="sort")
+
+    @property
+    def text_only(self) -> bool:
+        """Only a text query narrows the search (its count can come from the text index alone)."""
+        return bool(self.q.strip()) and not any(
+            (self.platform, self.sentiment, self.since, self.until, self.member_id is not None,
+             self.source_id is not None)
+        )
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,11 @@ class Page:
     page: int
     per_page: int
     has_next: bool
+    total: int | None = None  # exact up to COUNT_CAP; COUNT_CAP + 1 means "more than"
+
+    @property
+    def more_than(self) -> bool:
+        return self.total is not None and self.total > COUNT_CAP
 
     @property
     def has_prev(self) -> bool:
@@ -67,22 +89,46 @@ def filtered(session: Session, f: InteractionFilter) -> Select:
     if f.until:
         stmt = stmt.where(Interaction.occurred_at < f.until)
     if f.q.strip():
+        if f.sort == "relevance":
+            return search_by_relevance(session, stmt, f.q)
         return search_newest_first(session, stmt, f.q)
     return stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
 
 
-def search_interactions(session: Session, f: InteractionFilter, *, page: int = 1, per_page: int = 50) -> Page:
-    """Newest-first interactions matching the filter, one page, with identity and member loaded."""
+def search_interactions(
+    session: Session, f: InteractionFilter, *, page: int = 1, per_page: int = 50, count: bool = False
+) -> Page:
+    """Interactions matching the filter, one page, with identity and member loaded.
+
+    Newest first, or by relevance; with ``count`` the page carries how many match (exact up to
+    COUNT_CAP).
+    """
     page = max(1, page)
     per_page = max(1, min(per_page, MAX_PAGE_SIZE))
-    stmt = (
-        filtered(session, f)
-        .options(joinedload(Interaction.identity), joinedload(Interaction.member))
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
-    )
-    rows = list(session.scalars(stmt).unique())
-    return Page(rows[:per_page], page, per_page, len(rows) > per_page)
+    # Ids first, then the rows: sorting ids (and occurred_at) instead of whole rows keeps a
+    # search with hundreds of matches cheap (541 matches on SQLite: 7.7 -> 1.9 ms).
+    ids = list(session.scalars(
+        filtered(session, f).with_only_columns(Interaction.id).limit(per_page + 1).offset((page - 1) * per_page)
+    ))
+    by_id = {
+        r.id: r
+        for r in session.scalars(
+            select(Interaction)
+            .options(joinedload(Interaction.identity), joinedload(Interaction.member))
+            .where(Interaction.id.in_(ids))
+        ).unique()
+    } if ids else {}
+    rows = [by_id[i] for i in ids if i in by_id]
+    total = count_matches(session, f) if count else None
+    return Page(rows[:per_page], page, per_page, len(rows) > per_page, total)
+
+
+def count_matches(session: Session, f: InteractionFilter) -> int:
+    """How many interactions match: exact up to COUNT_CAP, else COUNT_CAP + 1."""
+    if f.text_only:
+        return count_text_matches(session, f.q)
+    inner = filtered(session, f).order_by(None).with_only_columns(Interaction.id).limit(COUNT_CAP + 1)
+    return int(session.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
 
 
 def parents_of(session: Session, items: Sequence[Interaction]) -> dict[int, Interaction]:

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.errors import InvalidInput
 from crm.interactions.models import Interaction
+from crm.locale import translations
 from crm.members.models import Identity, Member, MemberTag
 from crm.segments import engagement
 from crm.segments.compile import member_filter, planner_hints
@@ -90,10 +91,11 @@ _MEMBER_FIELDS = (
 PLATFORM_LABELS = {"handle": "Handle on {}", "profile_url": "Profile on {}", "followers": "Followers on {}"}
 
 
-def label(key: str) -> str:
-    """The header of a column."""
+def label(key: str, language: str | None = None) -> str:
+    """The header of a column, in ``language`` (the exporting user's; English by default)."""
+    tr = translations(language).gettext
     m = PLATFORM_COLUMN.match(key)
-    return PLATFORM_LABELS[m.group(1)].format(m.group(2)) if m else COLUMNS[key][0]
+    return tr(PLATFORM_LABELS[m.group(1)]).format(m.group(2)) if m else tr(COLUMNS[key][0])
 
 
 def validate_columns(keys: Iterable[str]) -> list[str]:
@@ -255,13 +257,13 @@ class _Base:
 class CSVWriter(_Base):
     """UTF-8 with a BOM (Excel detects the encoding by it); ';' and decimal commas for German Excel."""
 
-    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",", language: str | None = None) -> None:
         super().__init__(path, columns)
         self.decimal_comma = delimiter == ";"
         # "replace": a lone surrogate (which no database stores) would not stop the export.
         self._file: IO[str] = open(path, "w", encoding="utf-8-sig", newline="", errors="replace")  # noqa: SIM115
         self._csv = csv.writer(self._file, delimiter=delimiter, quoting=csv.QUOTE_ALL)
-        self._csv.writerow([neutralise_parts(label(c)) for c in columns])
+        self._csv.writerow([neutralise_parts(label(c, language)) for c in columns])
 
     def _cell(self, value: Any) -> Any:
         # Dispatch on the exact type, most frequent first: this runs once per cell.
@@ -288,15 +290,15 @@ class CSVWriter(_Base):
 class XLSXWriter(_Base):
     """openpyxl in write-only mode: rows go to a temporary file, never all into memory."""
 
-    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",", language: str | None = None) -> None:
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
 
         super().__init__(path, columns)
         self._text_cell = WriteOnlyCell
         self._book = Workbook(write_only=True)
-        self._sheet = self._book.create_sheet("Members")
-        self._sheet.append([self._cell(label(c)) for c in columns])
+        self._sheet = self._book.create_sheet(translations(language).gettext("Members"))
+        self._sheet.append([self._cell(label(c, language)) for c in columns])
 
     def _cell(self, value: Any) -> Any:
         if type(value) is str:
@@ -322,8 +324,8 @@ class XLSXWriter(_Base):
 class JSONLWriter(_Base):
     """One JSON object per member, keyed by column; dates as ISO 8601 UTC."""
 
-    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",") -> None:
-        super().__init__(path, columns)
+    def __init__(self, path: Path, columns: Sequence[str], delimiter: str = ",", language: str | None = None) -> None:
+        super().__init__(path, columns)  # keys, not labels: JSON Lines are read by programs
         self._file: IO[str] = open(path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
@@ -347,6 +349,9 @@ def _clean_xml(value: str) -> str:
     return value if value.isprintable() else _ILLEGAL_XML.sub("", value)
 
 
-def open_writer(fmt: str, path: Path, columns: Sequence[str], delimiter: str = ",") -> CSVWriter | XLSXWriter | JSONLWriter:
-    """A writer for ``fmt`` that has written the header; call ``write(rows)`` then ``close()``."""
-    return WRITERS[fmt](path, columns, delimiter)
+def open_writer(
+    fmt: str, path: Path, columns: Sequence[str], delimiter: str = ",", language: str | None = None
+) -> CSVWriter | XLSXWriter | JSONLWriter:
+    """A writer for ``fmt`` that has written the header (in ``language``); call ``write(rows)``
+    then ``close()``."""
+    return WRITERS[fmt](path, columns, delimiter, language)

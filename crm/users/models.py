@@ -29,6 +29,10 @@ class User(Base):
     # everywhere", a new password) ends every session signed with the old one. None until the
     # first sign-in after migration 0011, so cookies from before it carry no valid token.
     session_token: Mapped[str | None] = mapped_column(String(64))
+    # The UI language ('en', 'de'; None: the browser's Accept-Language) and the IANA time zone
+    # every time is shown in (None: the site's DEFAULT_TIMEZONE).
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     # Flask-Login's protocol, written out so crm does not import Flask.
     @property

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from crm.db import as_id, utcnow
 from crm.errors import Conflict, InvalidInput
+from crm.locale import Speaker
 from crm.users.models import ROLES, User
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
@@ -128,3 +129,31 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
         raise InvalidInput("The new password must be at most 500 characters.", field="new_password")
     user.password_hash = hash_password(new)
     rotate_session_token(user)
+LANGUAGES = ("en", "de")
+
+
+def update_preferences(session: Session, user: User, *, language: str | None, timezone: str | None) -> User:
+    """Set the user's UI language and time zone (None or '' for the defaults); validate both."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    language = (language or "").strip().lower() or None
+    timezone = (timezone or "").strip() or None
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}", field="language")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"{timezone[:64]!r} is not a time zone like Europe/Berlin.", field="timezone") from None
+    user.language, user.timezone = language, timezone
+    session.flush()
+    return user
+
+
+def speaker_for(session: Session, email: str, *, language: str, timezone: str) -> Speaker:
+    """Words and times for an e-mail to ``email``: the user's own settings if a user has that
+    address, else the site's defaults (``language``, ``timezone``)."""
+    user = session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    if user is None:
+        return Speaker(language, timezone)
+    return Speaker(user.language or language, user.timezone or timezone)

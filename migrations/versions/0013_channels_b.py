@@ -8,7 +8,7 @@ Written by hand.
   ten minutes are deleted as new ones arrive.
 
 Revision ID: 0013_channels_b
-Revises: 0010
+Revises: 0011_security
 """
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from alembic import op
 import crm.db
 
 revision = "0013_channels_b"
-down_revision = "0010"
+down_revision = "0011_security"
 branch_labels = None
 depends_on = None
 

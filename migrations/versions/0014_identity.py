@@ -5,14 +5,14 @@ Written by hand.
   ``display_name``). Existing members get none until their next merge or new identity.
 
 Revision ID: 0014_identity
-Revises: 0010
+Revises: 0013_channels_b
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_identity"
-down_revision = "0010"
+down_revision = "0013_channels_b"
 branch_labels = None
 depends_on = None
 

@@ -99,3 +99,39 @@ def test_downgrade_to_base_and_upgrade_again(scratch_url: str) -> None:
                 assert "search_vector" in cols
     finally:
         eng.dispose()
+
+
+def test_0015_reindexes_existing_rows_and_folds_the_quarantine(scratch_url: str) -> None:
+    """Rows written before the search_terms column exist are found by word form after upgrade;
+    duplicate quarantine rows are folded into one; inbox notes become member notes."""
+    from crm.engine import make_session_factory
+    from crm.interactions.services import InteractionFilter, search_interactions
+
+    upgrade(scratch_url, "0010")
+    eng = make_engine(scratch_url)
+    now = "2026-01-01 10:00:00"
+    try:
+        with eng.begin() as conn:
+            p = {"now": now}
+            conn.execute(text(
+                "INSERT INTO members (id, display_name, search_name, platforms, created_at, updated_at) "
+                "VALUES (1, 'J', 'j', 'reddit', :now, :now)"), p)
+            conn.execute(text(
+                "INSERT INTO identities (id, member_id, platform, external_id, handle, display_name, created_at, "
+                "updated_at) VALUES (1, 1, 'reddit', 'u1', 'juergen_b', 'J', :now, :now)"), p)
+            conn.execute(text(
+                "INSERT INTO interactions (id, platform, external_id, kind, text, occurred_at, language, sentiment, "
+                "sentiment_label, identity_id, member_id, created_at, label_corrected) VALUES "
+                "(1, 'reddit', 'e1', 'post', 'Schon wieder Störungen beim Login', :now, 'de', 0, 'neutral', 1, 1, "
+                ":now, false)"), p)
+            for _ in range(2):
+                conn.execute(text(
+                    "INSERT INTO quarantine (origin, reason, raw_text, created_at) VALUES "
+                    "('import:a.jsonl:line 3', 'not JSON', '{oops', :now)"), p)
+        upgrade(scratch_url)
+        with make_session_factory(eng)() as s:
+            for query in ("stoerung", "Störung", "Jürgen"):
+                assert [i.id for i in search_interactions(s, InteractionFilter(q=query)).items] == [1], query
+            assert s.execute(text("SELECT count(*) FROM quarantine")).scalar() == 1
+    finally:
+        eng.dispose()

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 PALETTE = ("#4f46e5", "#ef4444", "#22c55e", "#f59e0b", "#0ea5e9", "#a855f7", "#64748b", "#14b8a6", "#ec4899")
@@ -33,14 +34,16 @@ def plain(value: float) -> str:
 
 
 def duration(seconds: float) -> str:
-    """Seconds as '45 s', '12 min', '3.5 h', '2.1 d'."""
+    """Seconds as '45 s', '12 min', '3.5 h', '2.1 d' (the decimal in the user's locale)."""
+    from flask_babel import format_decimal  # noqa: PLC0415 - beside the one use
+
     if seconds < 60:
         return f"{seconds:.0f} s"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     if seconds < 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+        return f"{format_decimal(round(seconds / 3600, 1), format='0.0')} h"
+    return f"{format_decimal(round(seconds / 86400, 1), format='0.0')} d"
 
 
 def nice_max(value: float) -> float:
@@ -94,14 +97,21 @@ class _Frame:
         parts.append(f'<line x1="{self.left}" x2="{self.w - self.right}" y1="{base:.1f}" y2="{base:.1f}" stroke="#9aa3bd"/>')
         return parts
 
-    def legend(self, series: Sequence[Series]) -> list[str]:
-        parts, x = [], float(self.left)
+    def legend(self, series: Sequence[Series]) -> tuple[list[str], int]:
+        """The legend below the plot, wrapped onto more lines when it is wider than the chart
+        (six series of "reddit median" overflowed one line); also the height it adds."""
+        parts, x, line = [], float(self.left), 0
         for idx, s in enumerate(series):
+            name = _short(s.name, 24)
+            item_w = 26 + 7 * len(name)
+            if x > self.left and x + item_w - 12 > self.w - self.right:
+                x, line = float(self.left), line + 1
+            y = self.h - 14 + 16 * line
             color = escape(s.color or PALETTE[idx % len(PALETTE)])
-            parts.append(f'<rect x="{x:.0f}" y="{self.h - 14}" width="10" height="10" rx="2" fill="{color}"/>')
-            parts.append(f'<text x="{x + 14:.0f}" y="{self.h - 5}" font-size="11" fill="#1d2433">{escape(_short(s.name, 24))}</text>')
-            x += 26 + 7 * min(len(s.name), 24)
-        return parts
+            parts.append(f'<rect x="{x:.0f}" y="{y}" width="10" height="10" rx="2" fill="{color}"/>')
+            parts.append(f'<text x="{x + 14:.0f}" y="{y + 9}" font-size="11" fill="#1d2433">{escape(name)}</text>')
+            x += item_w
+        return parts, 16 * line
 
 
 def _short(text: str, limit: int) -> str:
@@ -116,7 +126,8 @@ def _svg(title: str, width: int, height: int, parts: list[str]) -> Markup:
 
 def _empty(title: str, width: int, height: int) -> Markup:
     return _svg(title, width, height, [
-        f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="13" fill="#6b7385">No data yet</text>'
+        f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="13" fill="#6b7385">'
+        f"{escape(gettext('No data yet'))}</text>"
     ])
 
 
@@ -144,7 +155,8 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, f
                 tip = f"{s.name} · {labels[i]}: {fmt(v)}"
                 parts.append(f'<circle cx="{f.x_center(i):.1f}" cy="{f.y(v):.1f}" r="3" fill="{color}">'
                              f"<title>{escape(tip)}</title></circle>")
-    return _svg(title, width, height, parts + f.legend(series))
+    legend, extra = f.legend(series)
+    return _svg(title, width, height + extra, parts + legend)
 
 
 def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, fmt: Formatter = plain,
@@ -168,7 +180,8 @@ def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series
             parts.append(f'<rect x="{f.x_center(i) - bar_w / 2:.1f}" y="{y_top:.1f}" width="{bar_w:.1f}" '
                          f'height="{max(0.5, y_bottom - y_top):.1f}" fill="{color}"><title>{escape(tip)}</title></rect>')
             base += v
-    return _svg(title, width, height, parts + (f.legend(series) if len(series) > 1 else []))
+    legend, extra = f.legend(series) if len(series) > 1 else ([], 0)
+    return _svg(title, width, height + extra, parts + legend)
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *, fmt: Formatter = plain,

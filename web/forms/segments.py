@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -30,9 +32,9 @@ from crm.segments.export import COLUMNS, DEFAULT_COLUMNS, label
 from crm.segments.rules import CONDITIONS
 
 OPS = {
-    "any": "any of", "all": "all of", "at_least": "at least", "at_most": "at most",
-    "within_days": "within the last … days", "older_than_days": "more than … days ago",
-    "before": "before (date)", "after": "after (date)", "top": "top", "is": "is",
+    "any": _l("any of"), "all": _l("all of"), "at_least": _l("at least"), "at_most": _l("at most"),
+    "within_days": _l("within the last … days"), "older_than_days": _l("more than … days ago"),
+    "before": _l("before (date)"), "after": _l("after (date)"), "top": _l("top"), "is": _l("is"),
 }
 # Which operators each field offers (the first is the default); the JS shows only these.
 FIELD_OPS = {
@@ -49,20 +51,20 @@ WINDOWED = {"interactions", "sentiment", "mentioned"}
 class RowForm(Form):
     """One condition: [not] field operator value [in the last N days]."""
 
-    negate = BooleanField("not")
-    field = SelectField("Condition", choices=[(k, v[2]) for k, v in CONDITIONS.items()])
-    op = SelectField("Operator", choices=list(OPS.items()))
-    value = StringField("Value", validators=[Length(max=500)])
-    days = StringField("Days", validators=[Optional(), Length(max=10)])
+    negate = BooleanField(lazy_gettext("not"))
+    field = SelectField(lazy_gettext("Condition"), choices=[(k, v[2]) for k, v in CONDITIONS.items()])
+    op = SelectField(lazy_gettext("Operator"), choices=list(OPS.items()))
+    value = StringField(lazy_gettext("Value"), validators=[Length(max=500)])
+    days = StringField(lazy_gettext("Days"), validators=[Optional(), Length(max=10)])
 
 
 class SegmentForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField("Description", validators=[Length(max=2000)])
-    match = SelectField("Match", choices=[("and", "all of the conditions"), ("or", "any of the conditions")])
+    name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(lazy_gettext("Description"), validators=[Length(max=2000)])
+    match = SelectField(lazy_gettext("Match"), choices=[("and", _l("all of the conditions")), ("or", _l("any of the conditions"))])
     mode = HiddenField(default="rows")
     rows = FieldList(FormField(RowForm), min_entries=1, max_entries=40)
-    rule_json = TextAreaField("Rule (JSON)", validators=[Length(max=20_000)])
+    rule_json = TextAreaField(lazy_gettext("Rule (JSON)"), validators=[Length(max=20_000)])
 
 
 def _number(raw: str) -> Any:
@@ -166,9 +168,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ExportForm(FlaskForm):
-    format = SelectField("Format", choices=[("csv", "CSV (UTF-8)"), ("xlsx", "Excel (XLSX)"), ("jsonl", "JSON Lines")])
-    delimiter = SelectField("CSV delimiter", choices=[(",", "Comma ,"), (";", "Semicolon ; (German Excel, decimal comma)")])
-    columns = MultiCheckboxField("Columns", default=DEFAULT_COLUMNS)
+    format = SelectField(lazy_gettext("Format"), choices=[("csv", "CSV (UTF-8)"), ("xlsx", "Excel (XLSX)"), ("jsonl", "JSON Lines")])
+    delimiter = SelectField(lazy_gettext("CSV delimiter"), choices=[(",", _l("Comma ,")), (";", _l("Semicolon ; (German Excel, decimal comma)"))])
+    columns = MultiCheckboxField(lazy_gettext("Columns"), default=DEFAULT_COLUMNS)
 
 
 def column_choices(platforms: list[str]) -> list[tuple[str, str, str]]:
@@ -177,3 +179,13 @@ def column_choices(platforms: list[str]) -> list[tuple[str, str, str]]:
     for p in platforms:
         out += [(f"{kind}:{p}", label(f"{kind}:{p}"), "Identities per platform") for kind in ("handle", "profile_url", "followers")]
     return out
+
+
+def fit_rows(form: SegmentForm) -> None:
+    """For rendering: field names in the user's language, and each row's operator list only
+    the operators its field offers (segments.js keeps it so when the field changes)."""
+    fields = [(k, gettext(v[2])) for k, v in CONDITIONS.items()]
+    for row in form.rows:
+        row.field.choices = fields
+        ops = FIELD_OPS.get(row.field.data or next(iter(CONDITIONS)), ("is",))
+        row.op.choices = [(o, str(OPS[o])) for o in ops]

@@ -4,13 +4,15 @@
 (function () {
   "use strict";
 
-  function fmt(n) { return Number(n).toLocaleString(); }
+  // Numbers as the page's language writes them (1.234 in German), not the browser's.
+  function fmt(n) { return Number(n).toLocaleString(document.documentElement.lang || undefined); }
 
   // --- the rule editor ------------------------------------------------------------------
   var form = document.getElementById("segment-form");
   if (form) {
     var fieldOps = JSON.parse(form.dataset.fieldOps);
     var windowed = JSON.parse(form.dataset.windowed);
+    var opLabels = JSON.parse(form.dataset.opLabels || "{}");
     var rowsBox = document.getElementById("rows");
     var mode = form.querySelector("input[name=mode]");
     var details = document.getElementById("json-mode");
@@ -31,8 +33,12 @@
       var field = row.querySelector(".cond-field").value;
       var op = row.querySelector(".cond-op");
       var allowed = fieldOps[field] || [];
-      Array.prototype.forEach.call(op.options, function (o) { o.hidden = allowed.indexOf(o.value) < 0; });
-      if (allowed.indexOf(op.value) < 0) op.value = allowed[0];
+      // Rebuilt rather than hidden: browsers differ on hidden <option>s, and a field offers
+      // only its own operators.
+      var current = op.value;
+      while (op.options.length) op.remove(0);
+      allowed.forEach(function (k) { op.add(new Option(opLabels[k] || k, k)); });
+      op.value = allowed.indexOf(current) >= 0 ? current : allowed[0];
       row.querySelector(".cond-days").hidden = windowed.indexOf(field) < 0;
     }
 
@@ -80,7 +86,7 @@
 
     function showError(data) {
       countEl.textContent = "—";
-      errorEl.textContent = data.message || "The rule is not valid yet.";
+      errorEl.textContent = data.message || form.dataset.msgInvalid;
       errorEl.hidden = false;
       listEl.textContent = "";
       rows().forEach(function (r) { r.classList.toggle("invalid", String(data.row) === r.dataset.row); });
@@ -97,7 +103,9 @@
         a.href = m.url; a.textContent = m.name; a.className = "strong";
         var small = document.createElement("div");
         small.className = "muted small";
-        small.textContent = m.handles.join(" · ") + " · " + fmt(m.interactions) + " interactions";
+        // "# interactions" in the page's language, singular or plural (German and English agree on n != 1).
+        var words = m.interactions === 1 ? form.dataset.interactionsOne : form.dataset.interactionsMany;
+        small.textContent = m.handles.join(" · ") + " · " + words.replace("#", fmt(m.interactions));
         li.appendChild(a); li.appendChild(small); listEl.appendChild(li);
       });
     }
@@ -112,7 +120,7 @@
           if (mine !== seq) return;  // an older answer arriving late
           if (res.ok) render(res.data); else showError(res.data);
         })
-        .catch(function () { if (mine === seq) showError({ message: "The preview is not reachable." }); });
+        .catch(function () { if (mine === seq) showError({ message: form.dataset.msgUnreachable }); });
     }
 
     form.addEventListener("input", schedule);

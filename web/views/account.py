@@ -1,39 +1,73 @@
-"""The signed-in user's account: a new password, and "sign out everywhere"."""
+"""The signed-in user's account: UI language and time zone, a new password, "sign out everywhere"."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext, lazy_gettext, refresh
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from crm.errors import InvalidInput
 from crm.users.models import User
-from crm.users.services import change_password, rotate_session_token
+from crm.users.services import change_password, rotate_session_token, update_preferences
 from web.db import session
+from web.i18n import select_timezone, timezone_choices
 from web.views.auth import requires
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
+class PreferencesForm(FlaskForm):
+    language = SelectField(lazy_gettext("Language"))
+    timezone = SelectField(lazy_gettext("Time zone"))
+
+
 class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=500)])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=500)])
-    confirm = PasswordField("New password again",
-                            validators=[DataRequired(), EqualTo("new_password", "The two new passwords differ.")])
+    current_password = PasswordField(lazy_gettext("Current password"), validators=[DataRequired(), Length(max=500)])
+    new_password = PasswordField(lazy_gettext("New password"), validators=[DataRequired(), Length(min=8, max=500)])
+    confirm = PasswordField(
+        lazy_gettext("New password again"),
+        validators=[DataRequired(), EqualTo("new_password", lazy_gettext("The two new passwords differ."))],
+    )
 
 
-def _render(form: PasswordForm) -> Any:
-    return render_template("account/index.html", form=form, everywhere=FlaskForm()), (422 if form.errors else 200)
+def _preferences() -> PreferencesForm:
+    form = PreferencesForm()
+    form.language.choices = [
+        ("", gettext("As my browser asks")), ("en", "English"), ("de", "Deutsch"),
+    ]
+    form.timezone.choices = [("", gettext("The site's default"))] + [(z, z.replace("_", " ")) for z in timezone_choices()]
+    return form
 
 
-@bp.route("/")
+def _render(form: PreferencesForm, password: PasswordForm) -> Any:
+    if not form.is_submitted():
+        form.language.data = current_user.language or ""
+        form.timezone.data = current_user.timezone or ""
+    status = 422 if form.errors or password.errors else 200
+    return render_template(
+        "account/index.html", form=form, password=password, everywhere=FlaskForm(), zone=select_timezone()
+    ), status
+
+
+@bp.route("/", methods=["GET", "POST"])
 @requires("view")
 def index() -> Any:
-    return _render(PasswordForm())
+    form = _preferences()
+    if form.validate_on_submit():
+        db = session()
+        user = db.get(User, current_user.id)
+        assert user is not None  # signed in, so the row exists
+        update_preferences(db, user, language=form.language.data, timezone=form.timezone.data)
+        db.commit()
+        refresh()  # the message below in the language just chosen
+        flash(gettext("Your settings are saved."), "success")
+        return redirect(url_for("account.index"))
+    return _render(form, PasswordForm(formdata=None))
 
 
 @bp.route("/password", methods=["POST"])
@@ -42,18 +76,18 @@ def password() -> Any:
     """A new password ends every other session; this browser stays signed in with the new token."""
     form = PasswordForm()
     if not form.validate_on_submit():
-        return _render(form)
+        return _render(_preferences(), form)
     db = session()
     user = db.get(User, current_user.id)
-    assert user is not None  # signed in, so the row exists
+    assert user is not None
     try:
         change_password(db, user, current=form.current_password.data or "", new=form.new_password.data or "")
     except InvalidInput as exc:
         getattr(form, exc.field or "current_password").errors.append(exc.message)
-        return _render(form)
+        return _render(_preferences(), form)
     db.commit()
     login_user(user)  # this session carries the new token; every other one is over
-    flash("Your password is changed. Every other session and device is signed out.", "success")
+    flash(gettext("Your password is changed. Every other session and device is signed out."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -63,7 +97,7 @@ def sign_out_everywhere() -> Any:
     """Rotate the session token: every session and remember-me cookie of this user ends."""
     form = FlaskForm()
     if not form.validate_on_submit():
-        flash("The form expired. Try again.", "error")
+        flash(gettext("The form expired. Try again."), "error")
         return redirect(url_for("account.index"))
     db = session()
     user = db.get(User, current_user.id)
@@ -71,5 +105,5 @@ def sign_out_everywhere() -> Any:
     rotate_session_token(user)
     db.commit()
     logout_user()
-    flash("You are signed out on every device and browser.", "info")
+    flash(gettext("You are signed out on every device and browser."), "info")
     return redirect(url_for("auth.login"))

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -64,21 +65,21 @@ UNITS = {
 
 
 class RuleForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    scope_kind = SelectField("Watch", choices=list(SCOPE_LABELS.items()), validators=[DataRequired()])
-    scope_value = StringField("Platform, source id, search or segment id", validators=[Length(max=300)])
-    signal = SelectField("Signal", choices=[(s, SIGNAL_LABELS[s]) for s in SIGNALS])
-    sensitivity = SelectField("Sensitivity", choices=[(s, s.title()) for s in SENSITIVITIES], default="medium")
-    min_volume = IntegerField("Minimum mentions in 30 minutes", default=30,
+    name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=120)])
+    scope_kind = SelectField(lazy_gettext("Watch"), choices=[(k, lazy_gettext(v)) for k, v in SCOPE_LABELS.items()], validators=[DataRequired()])
+    scope_value = StringField(lazy_gettext("Platform, source id, search or segment id"), validators=[Length(max=300)])
+    signal = SelectField(lazy_gettext("Signal"), choices=[(s, lazy_gettext(SIGNAL_LABELS[s])) for s in SIGNALS])
+    sensitivity = SelectField(lazy_gettext("Sensitivity"), choices=[(s, lazy_gettext(s)) for s in SENSITIVITIES], default="medium")
+    min_volume = IntegerField(lazy_gettext("Minimum mentions in 30 minutes"), default=30,
                               validators=[InputRequired("Enter a number."), NumberRange(min=1, max=100_000)])
-    recipients = TextAreaField("E-mail recipients (one per line; empty: all admins and managers)",
+    recipients = TextAreaField(lazy_gettext("E-mail recipients (one per line; empty: all admins and managers)"),
                                validators=[Length(max=5000)])
-    channels = SelectMultipleField("Channels besides in-app", choices=[("email", "E-mail"), ("webhook", "Webhook")],
+    channels = SelectMultipleField(lazy_gettext("Channels besides in-app"), choices=[("email", "E-mail"), ("webhook", "Webhook")],
                                    option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
-    webhook_url = StringField("Webhook URL", validators=[Optional(), URL(require_tld=False), Length(max=2000)])
-    webhook_format = SelectField("Webhook body", choices=[("slack", "Slack-compatible"), ("json", "Plain JSON")])
-    enabled = BooleanField("Enabled", default=True)
-    detect_silence = BooleanField("Alert on silence")
+    webhook_url = StringField(lazy_gettext("Webhook URL"), validators=[Optional(), URL(require_tld=False), Length(max=2000)])
+    webhook_format = SelectField(lazy_gettext("Webhook body"), choices=[("slack", lazy_gettext("Slack-compatible")), ("json", lazy_gettext("Plain JSON"))])
+    enabled = BooleanField(lazy_gettext("Enabled"), default=True)
+    detect_silence = BooleanField(lazy_gettext("Alert on silence"))
 
     def validate_webhook_url(self, field: Any) -> None:
         """The SSRF guard at form time: no loopback, private, link-local ... address."""
@@ -90,19 +91,19 @@ class RuleForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    text = TextAreaField("Note", validators=[DataRequired(), Length(max=services.MAX_NOTE)])
+    text = TextAreaField(lazy_gettext("Note"), validators=[DataRequired(), Length(max=services.MAX_NOTE)])
 
 
 class ResolveForm(FlaskForm):
-    reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+    reason = StringField(lazy_gettext("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
 class AssignForm(FlaskForm):
-    assignee_id = SelectField("Assign to", coerce=int)
+    assignee_id = SelectField(lazy_gettext("Assign to"), coerce=int)
 
 
 class MuteForm(FlaskForm):
-    hours = IntegerField("For (hours; 0 = until unmuted)", default=24,
+    hours = IntegerField(lazy_gettext("For (hours; 0 = until unmuted)"), default=24,
                          validators=[InputRequired(), NumberRange(min=0, max=24 * 365)])
 
 
@@ -143,7 +144,7 @@ def show(alert_id: int) -> Any:
     alert = services.get_alert(db, alert_id)
     now = utcnow()
     assign = AssignForm(assignee_id=alert.assignee_id or 0)
-    assign.assignee_id.choices = [(0, "Nobody")] + [(u.id, u.name or u.email) for u in services.active_users(db)]
+    assign.assignee_id.choices = [(0, gettext("Nobody"))] + [(u.id, u.name or u.email) for u in services.active_users(db)]
     return render_template(
         "alerts/show.html", alert=alert, rule=alert.rule,
         chart=alert_chart(explain.chart_data(db, alert, now), unit=UNITS[alert.signal]),
@@ -166,7 +167,7 @@ def acknowledge(alert_id: int) -> Any:
     if ActionForm().validate_on_submit():
         services.acknowledge(session(), alert_id, current_user)
         session().commit()
-        flash("Acknowledged: the team sees you are on it.", "success")
+        flash(gettext("Acknowledged: the team sees you are on it."), "success")
     return _back(alert_id)
 
 
@@ -174,13 +175,13 @@ def acknowledge(alert_id: int) -> Any:
 @requires("curate")
 def assign(alert_id: int) -> Any:
     form = AssignForm()
-    form.assignee_id.choices = [(0, "Nobody")] + [(u.id, u.name) for u in services.active_users(session())]
+    form.assignee_id.choices = [(0, gettext("Nobody"))] + [(u.id, u.name or u.email) for u in services.active_users(session())]
     if form.validate_on_submit():
         services.assign(session(), alert_id, form.assignee_id.data or None, current_user)
         session().commit()
-        flash("Assignment saved.", "success")
+        flash(gettext("Assignment saved."), "success")
     else:
-        flash("Choose someone to assign the alert to.", "warning")
+        flash(gettext("Choose someone to assign the alert to."), "warning")
     return _back(alert_id)
 
 
@@ -191,9 +192,9 @@ def note(alert_id: int) -> Any:
     if form.validate_on_submit():
         services.add_note(session(), alert_id, form.text.data or "", current_user)
         session().commit()
-        flash("Note added.", "success")
+        flash(gettext("Note added."), "success")
     else:
-        flash("Write a note first.", "warning")
+        flash(gettext("Write a note first."), "warning")
     return _back(alert_id)
 
 
@@ -204,9 +205,9 @@ def resolve(alert_id: int) -> Any:
     if form.validate_on_submit():
         services.resolve(session(), alert_id, form.reason.data or "", current_user)
         session().commit()
-        flash("Resolved. The same spike will not re-open it; a new rise opens a new alert.", "success")
+        flash(gettext("Resolved. The same spike will not re-open it; a new rise opens a new alert."), "success")
     else:
-        flash("Say why the alert is resolved.", "warning")
+        flash(gettext("Say why the alert is resolved."), "warning")
     return _back(alert_id)
 
 
@@ -217,7 +218,7 @@ def retry_delivery(alert_id: int, delivery_id: int) -> Any:
         notify.retry_delivery(session(), delivery_id, alert_id)
         session().commit()
         send_deliveries([delivery_id])
-        flash("Sending again now: the status below shows how it went.", "success")
+        flash(gettext("Sending again now: the status below shows how it went."), "success")
     return _back(alert_id)
 
 
@@ -259,7 +260,7 @@ def new_rule() -> Any:
     if request.method == "GET":
         form.channels.data = ["email"]
     if form.validate_on_submit() and (rule := _save(form, None)) is not None:
-        flash(f"Rule “{rule.name}” saved.", "success")
+        flash(gettext("Rule “%(rule_name)s” saved.", rule_name=rule.name), "success")
         return redirect(url_for("alerts.rules"))
     return render_template("alerts/rule_form.html", form=form, rule=None, **_scope_help()), (422 if form.errors else 200)
 
@@ -272,7 +273,7 @@ def edit_rule(rule_id: int) -> Any:
     if request.method == "GET":
         form.recipients.data = "\n".join(rule.recipients or [])
     if form.validate_on_submit() and _save(form, rule_id) is not None:
-        flash("Rule saved.", "success")
+        flash(gettext("Rule saved."), "success")
         return redirect(url_for("alerts.rules"))
     return render_template("alerts/rule_form.html", form=form, rule=rule, **_scope_help()), (422 if form.errors else 200)
 
@@ -283,7 +284,7 @@ def delete_rule(rule_id: int) -> Any:
     if ActionForm().validate_on_submit():
         services.delete_rule(session(), rule_id)
         session().commit()
-        flash("Rule deleted with its alerts.", "info")
+        flash(gettext("Rule deleted with its alerts."), "info")
     return redirect(url_for("alerts.rules"))
 
 
@@ -296,7 +297,7 @@ def mute_rule(rule_id: int) -> Any:
         until = utcnow() + timedelta(hours=hours) if hours else utcnow() + timedelta(days=3650)
         services.mute_rule(session(), rule_id, until)
         session().commit()
-        flash("Rule muted for everyone: alerts still show here, nothing is sent.", "info")
+        flash(gettext("Rule muted for everyone: alerts still show here, nothing is sent."), "info")
     return redirect(url_for("alerts.rules"))
 
 
@@ -306,7 +307,7 @@ def unmute_rule(rule_id: int) -> Any:
     if ActionForm().validate_on_submit():
         services.mute_rule(session(), rule_id, None)
         session().commit()
-        flash("Rule unmuted.", "success")
+        flash(gettext("Rule unmuted."), "success")
     return redirect(url_for("alerts.rules"))
 
 
@@ -320,7 +321,7 @@ def mute_me() -> Any:
         hours = form.hours.data or 0
         services.mute_for_user(session(), current_user.id, rule_id, utcnow() + timedelta(hours=hours) if hours else None)
         session().commit()
-        flash("Muted for you.", "info")
+        flash(gettext("Muted for you."), "info")
     return redirect(url_for("alerts.rules"))
 
 
@@ -330,7 +331,7 @@ def unmute_me() -> Any:
     if ActionForm().validate_on_submit():
         services.unmute_for_user(session(), current_user.id, arg_id("rule_id", request.form))
         session().commit()
-        flash("Unmuted for you.", "success")
+        flash(gettext("Unmuted for you."), "success")
     return redirect(url_for("alerts.rules"))
 
 

@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
@@ -40,9 +41,9 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "views.health", "api_inbou
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
-    remember = BooleanField("Keep me signed in")
+    email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired(), Email(), Length(max=320)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=500)])
+    remember = BooleanField(lazy_gettext("Keep me signed in"))
 
 
 @login_manager.user_loader
@@ -59,7 +60,7 @@ def requires(permission: str) -> Callable[[F], F]:
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not can(current_user, permission):
-                raise PermissionDenied(f"Your role ({current_user.role}) may not do this.")
+                raise PermissionDenied(gettext("Your role (%(role)s) may not do this.", role=current_user.role))
             return view(*args, **kwargs)
 
         wrapped.permission = permission  # type: ignore[attr-defined]
@@ -95,15 +96,16 @@ def login() -> Any:
         wait = throttle.blocked(email, address)
         if wait:
             minutes = math.ceil(wait / 60)
-            form.password.errors.append(
-                f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-            )
+            form.password.errors.append(ngettext(
+                "Too many failed sign-ins. Try again in %(num)d minute.",
+                "Too many failed sign-ins. Try again in %(num)d minutes.", minutes,
+            ))
             status = 429
         else:
             user = authenticate(db, email, form.password.data or "")
             if user is None:
                 throttle.failed(email, address)
-                form.password.errors.append("The e-mail or the password is wrong.")
+                form.password.errors.append(gettext("The e-mail or the password is wrong."))
             else:
                 db.commit()
                 throttle.succeeded(email)
@@ -127,7 +129,7 @@ def logout() -> Any:
         rotate_session_token(user)
         db.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -137,8 +139,8 @@ def unauthorized() -> Any:
     from web.errors import wants_json
 
     if wants_json():
-        return jsonify(error="Unauthorized", message="Sign in first."), 401
-    flash("Please sign in to see this page.", "info")
+        return jsonify(error="Unauthorized", message="Sign in first."), 401  # the API stays English
+    flash(gettext("Please sign in to see this page."), "info")
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
@@ -25,28 +26,28 @@ bp = Blueprint("identity", __name__, url_prefix="/identity")
 
 
 class DecideForm(FlaskForm):
-    keep_id = IntegerField("Keep", validators=[Optional(), id_range()])
-    lead_identity_id = IntegerField("Name and picture from", validators=[Optional(), id_range()])
-    reason = TextAreaField("Why", validators=[Optional(), Length(max=2000)])
+    keep_id = IntegerField(lazy_gettext("Keep"), validators=[Optional(), id_range()])
+    lead_identity_id = IntegerField(lazy_gettext("Name and picture from"), validators=[Optional(), id_range()])
+    reason = TextAreaField(lazy_gettext("Why"), validators=[Optional(), Length(max=2000)])
 
 
 class SnoozeForm(FlaskForm):
-    days = IntegerField("Days", default=30, validators=[DataRequired(), NumberRange(1, 365)])
+    days = IntegerField(lazy_gettext("Days"), default=30, validators=[DataRequired(), NumberRange(1, 365)])
 
 
 class MergeForm(FlaskForm):
-    keep_id = IntegerField("Keep member", validators=[DataRequired(), id_range()])
-    merge_ids = StringField("Merge members (ids)", validators=[DataRequired(), Length(max=1000)])
-    reason = TextAreaField("Why", validators=[Optional(), Length(max=2000)])
+    keep_id = IntegerField(lazy_gettext("Keep member"), validators=[DataRequired(), id_range()])
+    merge_ids = StringField(lazy_gettext("Merge members (ids)"), validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(lazy_gettext("Why"), validators=[Optional(), Length(max=2000)])
 
 
 class UnmergeForm(FlaskForm):
-    reason = TextAreaField("Why", validators=[Optional(), Length(max=2000)])
-    not_same = BooleanField("Remember: not the same person", default=True)
+    reason = TextAreaField(lazy_gettext("Why"), validators=[Optional(), Length(max=2000)])
+    not_same = BooleanField(lazy_gettext("Remember: not the same person"), default=True)
 
 
 class RuleForm(FlaskForm):
-    enabled = BooleanField("On")
+    enabled = BooleanField(lazy_gettext("On"))
 
 
 @bp.route("/suggestions")
@@ -68,14 +69,15 @@ def _back() -> Any:
 def merge_suggestion(suggestion_id: int) -> Any:
     form = DecideForm()
     if not form.validate_on_submit():
-        raise InvalidInput("The form is incomplete or expired; reload the page.")
+        raise InvalidInput(gettext("The form is incomplete or expired; reload the page."))
     db = session()
     audit = services.merge_suggestion(
         db, suggestion_id, actor_id=current_user.id, keep_id=form.keep_id.data, reason=form.reason.data or "",
         lead_identity_id=form.lead_identity_id.data,
     )
     db.commit()
-    flash(f"Merged into member {audit.kept_member_id}. You can undo this from the merge log.", "success")
+    flash(gettext("Merged into member %(id)s. You can undo this from the merge log.", id=audit.kept_member_id),
+          "success")
     return _back()
 
 
@@ -84,11 +86,11 @@ def merge_suggestion(suggestion_id: int) -> Any:
 def dismiss_suggestion(suggestion_id: int) -> Any:
     form = DecideForm()
     if not form.validate_on_submit():
-        raise InvalidInput("The form is incomplete or expired; reload the page.")
+        raise InvalidInput(gettext("The form is incomplete or expired; reload the page."))
     db = session()
     services.dismiss_suggestion(db, suggestion_id, actor_id=current_user.id, reason=form.reason.data or "")
     db.commit()
-    flash("Noted: not the same person. This pair will not be suggested again.", "info")
+    flash(gettext("Noted: not the same person. This pair will not be suggested again."), "info")
     return _back()
 
 
@@ -97,18 +99,18 @@ def dismiss_suggestion(suggestion_id: int) -> Any:
 def snooze_suggestion(suggestion_id: int) -> Any:
     form = SnoozeForm()
     if not form.validate_on_submit():
-        raise InvalidInput("Snooze for 1 to 365 days.", field="days")
+        raise InvalidInput(gettext("Snooze for 1 to 365 days."), field="days")
     db = session()
     services.snooze_suggestion(db, suggestion_id, days=form.days.data or 30)
     db.commit()
-    flash(f"Snoozed for {form.days.data} days.", "info")
+    flash(ngettext("Snoozed for %(num)s day.", "Snoozed for %(num)s days.", form.days.data or 30), "info")
     return _back()
 
 
 def _ids(raw: str) -> list[int]:
     parts = [p for p in re.split(r"[\s,;]+", raw or "") if p]
     if not parts or not all(p.isascii() and p.isdigit() for p in parts):
-        raise InvalidInput("List member ids separated by commas, e.g. 12, 45.", field="merge_ids")
+        raise InvalidInput(gettext("List member ids separated by commas, e.g. 12, 45."), field="merge_ids")
     return [parse_id(p, "merge_ids") or 0 for p in parts]
 
 
@@ -117,14 +119,16 @@ def _ids(raw: str) -> list[int]:
 def merge() -> Any:
     form = MergeForm()
     if not form.validate_on_submit():
-        raise InvalidInput("Give the member to keep and the ids to merge into it.", field="merge_ids")
+        raise InvalidInput(gettext("Give the member to keep and the ids to merge into it."), field="merge_ids")
     db = session()
     audit = services.merge(
         db, keep_id=form.keep_id.data or 0, merge_ids=_ids(form.merge_ids.data or ""),
         actor_id=current_user.id, reason=form.reason.data or "",
     )
     db.commit()
-    flash(f"Merged {len(audit.merged_member_ids)} member(s) into this one. Undo it from the merge log.", "success")
+    flash(ngettext("Merged %(num)s member into this one. Undo it from the merge log.",
+                   "Merged %(num)s members into this one. Undo it from the merge log.",
+                   len(audit.merged_member_ids)), "success")
     return redirect(url_for("members.show", member_id=audit.kept_member_id))
 
 
@@ -150,13 +154,16 @@ def merge_show(audit_id: int) -> Any:
 def unmerge(audit_id: int) -> Any:
     form = UnmergeForm()
     if not form.validate_on_submit():
-        raise InvalidInput("The form is incomplete or expired; reload the page.")
+        raise InvalidInput(gettext("The form is incomplete or expired; reload the page."))
     db = session()
     undo = services.unmerge(
         db, audit_id, actor_id=current_user.id, reason=form.reason.data or "", not_same=bool(form.not_same.data)
     )
     db.commit()
-    flash(f"Unmerged: {len(undo.merged_member_ids) + 1} members are separate again, as they were.", "success")
+    flash(gettext("Unmerged: %(num)s members are separate again, as they were.",
+                  num=len(undo.merged_member_ids) + 1), "success")
+    if request.args.get("back") == "log":  # the one-click unmerge of the merge log
+        return redirect(url_for("identity.merges"))
     return redirect(url_for("identity.merge_show", audit_id=audit_id))
 
 
@@ -168,10 +175,11 @@ def rules() -> Any:
         name = request.form.get("name", "")
         form = RuleForm()
         if not form.validate_on_submit() or name not in RULES:
-            raise InvalidInput("Unknown rule or expired form; reload the page.", field="name")
+            raise InvalidInput(gettext("Unknown rule or expired form; reload the page."), field="name")
         services.set_rule(db, name, bool(form.enabled.data), actor_id=current_user.id)
         db.commit()
-        flash(f"Rule “{name}” is now {'on' if form.enabled.data else 'off'}.", "success")
+        flash(gettext("Rule “%(name)s” is now on.", name=name) if form.enabled.data
+              else gettext("Rule “%(name)s” is now off.", name=name), "success")
         return redirect(url_for("identity.rules"))
     return render_template("identity/rules.html", rules=services.rules(db), descriptions=RULES, form=RuleForm(),
                            threshold=DEFAULT_THRESHOLD)

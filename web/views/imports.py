@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -28,9 +29,8 @@ MAX_STORED_NAME = 120
 
 
 class UploadForm(FlaskForm):
-    file = FileField("File", validators=[FileRequired("Choose a .jsonl or .csv file.")])
-    format = SelectField(
-        "Format", choices=[("", "From the file name"), ("jsonl", "JSON Lines"), ("csv", "CSV")], default=""
+    file = FileField(lazy_gettext("File"), validators=[FileRequired("Choose a .jsonl or .csv file.")])
+    format = SelectField(lazy_gettext("Format"), choices=[("", lazy_gettext("From the file name")), ("jsonl", "JSON Lines"), ("csv", "CSV")], default=""
     )
 
     def validate_file(self, field: Any) -> None:
@@ -77,10 +77,10 @@ def upload() -> Any:
     db.commit()
     try:
         jobs.enqueue_import(current_app.extensions["job_queue"], run.id)
-        flash(f"Importing {upload.filename}.", "info")
+        flash(gettext("Importing %(filename)s.", filename=upload.filename), "info")
     except Exception:  # noqa: BLE001 - the run is saved as queued; the scheduler enqueues it again
         current_app.logger.warning("could not enqueue import run %s", run.id, exc_info=True)
-        flash(f"{upload.filename} is saved; the import starts as soon as the job queue is reachable.", "warning")
+        flash(gettext("%(filename)s is saved; the import starts as soon as the job queue is reachable.", filename=upload.filename), "warning")
     return redirect(url_for("imports.show", run_id=run.id))
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -25,17 +26,12 @@ from web.params import arg_count, arg_int
 from web.views.auth import requires
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
-SNOOZE_CHOICES = [(1, "1 hour"), (4, "4 hours"), (24, "1 day"), (72, "3 days"), (168, "1 week")]
-LEVEL_CHOICES = [(0, "None")] + [(k, f"{k}: {v}") for k, v in ESCALATION_LEVELS.items()]
-BULK_ACTIONS = [("handle", "Mark handled"), ("reopen", "Reopen"), ("assign", "Assign to"),
-                ("snooze", "Snooze for"), ("escalate", "Escalate to")]
-# The permission each bulk action needs (crm/users/services.py): the bar offers only these.
-BULK_PERMISSION = {"handle": "handle", "reopen": "handle", "assign": "assign", "snooze": "handle",
-                   "escalate": "escalate"}
-
-
-def _bulk_actions() -> list[tuple[str, str]]:
-    return [(key, text) for key, text in BULK_ACTIONS if can(current_user, BULK_PERMISSION[key])]
+SNOOZE_CHOICES = [(1, lazy_gettext("1 hour")), (4, lazy_gettext("4 hours")), (24, lazy_gettext("1 day")),
+                  (72, lazy_gettext("3 days")), (168, lazy_gettext("1 week"))]
+LEVEL_CHOICES = [(0, lazy_gettext("None"))] + [(k, f"{k}: {v}") for k, v in ESCALATION_LEVELS.items()]
+BULK_ACTIONS = [("handle", lazy_gettext("Mark handled")), ("reopen", lazy_gettext("Reopen")),
+                ("assign", lazy_gettext("Assign to")), ("snooze", lazy_gettext("Snooze for")),
+                ("escalate", lazy_gettext("Escalate to"))]
 
 
 class ActionForm(FlaskForm):
@@ -43,34 +39,49 @@ class ActionForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    assignee_id = SelectField("Assign to", coerce=int, validators=[Optional()])
+    assignee_id = SelectField(lazy_gettext("Assign to"), coerce=int, validators=[Optional()])
 
 
 class SnoozeForm(FlaskForm):
-    hours = SelectField("Snooze for", coerce=int, choices=SNOOZE_CHOICES)
+    hours = SelectField(lazy_gettext("Snooze for"), coerce=int, choices=SNOOZE_CHOICES)
 
 
 class EscalateForm(FlaskForm):
-    level = SelectField("Level", coerce=int, choices=LEVEL_CHOICES)
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
+    level = SelectField(lazy_gettext("Level"), coerce=int, choices=LEVEL_CHOICES)
+    reason = TextAreaField(lazy_gettext("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
 class ItemNoteForm(FlaskForm):
-    body = TextAreaField("Note", validators=[DataRequired(), Length(max=10_000)])
+    body = TextAreaField(lazy_gettext("Note"), validators=[DataRequired(), Length(max=10_000)])
 
 
 class BulkForm(FlaskForm):
-    ids = SelectMultipleField("Items", coerce=int, validate_choice=False, validators=[DataRequired()])
-    action = SelectField("Action", choices=BULK_ACTIONS)
+    ids = SelectMultipleField(lazy_gettext("Items"), coerce=int, validate_choice=False, validators=[DataRequired()])
+    action = SelectField(lazy_gettext("Action"), choices=BULK_ACTIONS)
     # Defaults: the fields an action does not use may be left out of the POST.
-    assignee_id = SelectField("Assign to", coerce=int, validators=[Optional()])
-    hours = SelectField("Snooze for", coerce=int, choices=SNOOZE_CHOICES, default=4)
-    level = SelectField("Level", coerce=int, choices=LEVEL_CHOICES, default=1)
-    reason = TextAreaField("Reason", validators=[Length(max=2000)])
+    assignee_id = SelectField(lazy_gettext("Assign to"), coerce=int, validators=[Optional()])
+    hours = SelectField(lazy_gettext("Snooze for"), coerce=int, choices=SNOOZE_CHOICES, default=4)
+    level = SelectField(lazy_gettext("Level"), coerce=int, choices=LEVEL_CHOICES, default=1)
+    reason = TextAreaField(lazy_gettext("Reason"), validators=[Length(max=2000)])
 
 
 def _assignee_choices() -> list[tuple[int, str]]:
-    return [(0, "Nobody")] + [(u.id, u.name or u.email) for u in actions.assignable_users(session())]
+    return [(0, gettext("Nobody"))] + [(u.id, u.name or u.email) for u in actions.assignable_users(session())]
+
+
+# Which permission each bulk action needs (crm/inbox/actions checks the same).
+BULK_PERMISSIONS = {"handle": "handle", "reopen": "handle", "snooze": "handle", "assign": "assign",
+                    "escalate": "escalate"}
+
+
+def _level_choices() -> list[tuple[int, str]]:
+    """Escalation levels in the user's language."""
+    return [(0, gettext("None"))] + [(k, f"{k}: {gettext(v)}") for k, v in ESCALATION_LEVELS.items()]
+
+
+def _bulk_choices() -> list[tuple[str, str]]:
+    """The bulk actions the user's role may do: none for a viewer, escalate only for a marketer."""
+    return [(k, str(v)) for k, v in BULK_ACTIONS if can(current_user, BULK_PERMISSIONS[k])]
 
 
 def _filter_from_args() -> InboxFilter:
@@ -116,11 +127,12 @@ def index() -> Any:
         page = list_inbox(db, f, user_id=current_user.id)
     bulk = BulkForm()
     bulk.assignee_id.choices = _assignee_choices()
-    bulk.action.choices = _bulk_actions()  # a viewer gets none: no bar, no checkboxes
+    bulk.action.choices = _bulk_choices()
+    bulk.level.choices = _level_choices()
     sources = db.execute(select(Source.id, Source.name).order_by(Source.name)).all()
     return render_template(
         "inbox/index.html", page=page, f=f, error=error, bulk=bulk, sources=sources, levels=MEMBER_LEVELS,
-        reasons=REASONS, assignees=bulk.assignee_id.choices,
+        reasons=REASONS, assignees=bulk.assignee_id.choices, bulk_actions=bulk.action.choices,
     ), (422 if error else 200)
 
 
@@ -141,9 +153,15 @@ def show(item_id: int) -> Any:
         thread=thread_of(db, interaction), team_ids=team_ids, recent=[r for r in recent if r.id != interaction.id][:5],
         history=actions.history(db, item.id), member_reminders=reminders.open_for_member(db, member.id),
         action_form=ActionForm(), assign_form=assign_form, snooze_form=SnoozeForm(),
-        escalate_form=EscalateForm(level=min(item.escalation_level + 1, 3)), note_form=ItemNoteForm(),
-        escalation_levels=ESCALATION_LEVELS,
+        escalate_form=_escalate_form(item.escalation_level), note_form=ItemNoteForm(),
+        escalation_levels={k: gettext(v) for k, v in ESCALATION_LEVELS.items()},
     )
+
+
+def _escalate_form(current: int) -> EscalateForm:
+    form = EscalateForm(level=min(current + 1, 3))
+    form.level.choices = _level_choices()
+    return form
 
 
 def _back(item_id: int) -> Any:
@@ -162,7 +180,7 @@ def handle(item_id: int) -> Any:
         db = session()
         actions.mark_handled(db, [item_id], actor=current_user)
         db.commit()
-        flash("Marked handled.", "success")
+        flash(gettext("Marked handled."), "success")
     if request.form.get("next") == "index":
         return redirect(url_for("inbox.index"))
     return _back(item_id)
@@ -175,7 +193,7 @@ def reopen(item_id: int) -> Any:
         db = session()
         actions.reopen(db, [item_id], actor=current_user)
         db.commit()
-        flash("Reopened.", "info")
+        flash(gettext("Reopened."), "info")
     return _back(item_id)
 
 
@@ -188,7 +206,7 @@ def assign(item_id: int) -> Any:
         db = session()
         actions.assign(db, [item_id], assignee_id=form.assignee_id.data or None, actor=current_user)
         db.commit()
-        flash("Assignment saved.", "success")
+        flash(gettext("Assignment saved."), "success")
     else:
         _form_error(form)
     return _back(item_id)
@@ -202,7 +220,7 @@ def snooze(item_id: int) -> Any:
         db = session()
         actions.snooze(db, [item_id], until=utcnow() + timedelta(hours=form.hours.data), actor=current_user)
         db.commit()
-        flash("Snoozed.", "info")
+        flash(gettext("Snoozed."), "info")
     else:
         _form_error(form)
     return _back(item_id)
@@ -216,7 +234,7 @@ def escalate(item_id: int) -> Any:
         db = session()
         actions.escalate(db, [item_id], level=form.level.data, reason=form.reason.data or "", actor=current_user)
         db.commit()
-        flash("Escalation saved.", "success")
+        flash(gettext("Escalation saved."), "success")
     else:
         _form_error(form)
     return _back(item_id)
@@ -230,7 +248,7 @@ def note(item_id: int) -> Any:
         db = session()
         actions.add_note(db, item_id, body=form.body.data or "", actor=current_user)
         db.commit()
-        flash("Note added.", "success")
+        flash(gettext("Note added."), "success")
     else:
         _form_error(form)
     return _back(item_id)
@@ -239,8 +257,12 @@ def note(item_id: int) -> Any:
 @bp.route("/bulk", methods=["POST"])
 @requires("view")
 def bulk() -> Any:
+    requested = request.form.get("action", "")
+    if requested in BULK_PERMISSIONS and not can(current_user, BULK_PERMISSIONS[requested]):
+        raise PermissionDenied(gettext("Your role (%(role)s) may not do this.", role=current_user.role))
     form = BulkForm()
     form.assignee_id.choices = _assignee_choices()
+    form.action.choices = _bulk_choices()
     target = request.form.get("back") or ""
     back = target if target.startswith("/inbox") and not target.startswith("//") else url_for("inbox.index")
     if not form.validate_on_submit():
@@ -248,8 +270,8 @@ def bulk() -> Any:
         return redirect(back)
     db = session()
     ids, action, me = form.ids.data or [], form.action.data or "", current_user
-    if not can(me, BULK_PERMISSION.get(action, "admin")):
-        raise PermissionDenied(f"Your role ({me.role}) may not do this.")
+    if not can(me, BULK_PERMISSIONS.get(action, "admin")):
+        raise PermissionDenied(gettext("Your role (%(role)s) may not do this.", role=me.role))
     if action == "handle":
         n = actions.mark_handled(db, ids, actor=me)
     elif action == "reopen":
@@ -261,15 +283,16 @@ def bulk() -> Any:
     else:
         n = actions.escalate(db, ids, level=form.level.data, reason=form.reason.data or "", actor=me)
     db.commit()
-    flash(f"{dict(BULK_ACTIONS)[action]}: {n} of {len(ids)} items changed.", "success")
+    flash(ngettext("%(action)s: %(changed)s of %(num)s item changed.", "%(action)s: %(changed)s of %(num)s items changed.",
+                   len(ids), action=dict(BULK_ACTIONS)[action], changed=n), "success")
     return redirect(back)
 
 
 # --- team accounts -----------------------------------------------------------------------
 class TeamAccountForm(FlaskForm):
-    platform = SelectField("Platform", choices=[("reddit", "Reddit"), ("x", "X"), ("mastodon", "Mastodon"),
+    platform = SelectField(lazy_gettext("Platform"), choices=[("reddit", "Reddit"), ("x", "X"), ("mastodon", "Mastodon"),
                                                 ("bluesky", "Bluesky"), ("forum", "Forum")])
-    handle = StringField("Handle", validators=[DataRequired(), Length(max=255)])
+    handle = StringField(lazy_gettext("Handle"), validators=[DataRequired(), Length(max=255)])
 
 
 @bp.route("/team", methods=["GET", "POST"])
@@ -284,7 +307,8 @@ def team() -> Any:
             form.handle.errors = [exc.message]
         else:
             db.commit()
-            flash(f"@{account.handle} on {account.platform} is a team account now.", "success")
+            flash(gettext("%(handle)s on %(platform)s is a team account now.", handle="@" + account.handle.lstrip("@"),
+                          platform=account.platform), "success")
             return redirect(url_for("inbox.team"))
     return render_template("inbox/team.html", form=form, accounts=services.list_team_accounts(db),
                            remove_form=ActionForm()), (422 if form.errors else 200)
@@ -297,6 +321,6 @@ def remove_team(account_id: int) -> Any:
         db = session()
         services.remove_team_account(db, account_id)
         db.commit()
-        flash("Team account removed.", "info")
+        flash(gettext("Team account removed."), "info")
     return redirect(url_for("inbox.team"))
 

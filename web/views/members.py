@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -24,11 +25,11 @@ bp = Blueprint("members", __name__, url_prefix="/members")
 
 
 class NoteForm(FlaskForm):
-    body = TextAreaField("Note", validators=[DataRequired(), Length(max=10_000)])
+    body = TextAreaField(lazy_gettext("Note"), validators=[DataRequired(), Length(max=10_000)])
 
 
 class TagForm(FlaskForm):
-    tag = StringField("Tag", validators=[DataRequired(), Length(max=64)])
+    tag = StringField(lazy_gettext("Tag"), validators=[DataRequired(), Length(max=64)])
 
 
 @bp.route("/")
@@ -56,7 +57,7 @@ def show(member_id: int) -> Any:
     member = services.get_member(db, member_id)
     if member.merged_into_id is not None:
         target = merged_into(db, member.id)
-        flash(f"Member {member.id} was merged into member {target}; showing that profile.", "info")
+        flash(gettext("Member %(id)s was merged into member %(target)s; showing that profile.", id=member.id, target=target), "info")
         return redirect(url_for("members.show", member_id=target))
     error = None
     try:
@@ -81,9 +82,9 @@ def add_note(member_id: int) -> Any:
     if form.validate_on_submit():
         services.add_note(db, member_id, body=form.body.data or "", author_id=current_user.id)
         db.commit()
-        flash("Note added.", "success")
+        flash(gettext("Note added."), "success")
     else:
-        flash("A note needs some text (at most 10,000 characters).", "error")
+        flash(gettext("A note needs some text (at most 10,000 characters)."), "error")
     return redirect(url_for("members.show", member_id=member_id) + "#notes")
 
 
@@ -95,9 +96,9 @@ def add_tag(member_id: int) -> Any:
     if form.validate_on_submit():
         tag = services.add_tag(db, member_id, form.tag.data or "")
         db.commit()
-        flash(f"Tagged “{tag}”.", "success")
+        flash(gettext("Tagged “%(tag)s”.", tag=tag), "success")
     else:
-        flash("A tag is 1 to 64 characters.", "error")
+        flash(gettext("A tag is 1 to 64 characters."), "error")
     return redirect(url_for("members.show", member_id=member_id))
 
 
@@ -108,5 +109,5 @@ def remove_tag(member_id: int, tag: str) -> Any:
     db = session()
     services.remove_tag(db, member_id, tag)
     db.commit()
-    flash(f"Removed the tag “{tag}”.", "info")
+    flash(gettext("Removed the tag “%(tag)s”.", tag=tag), "info")
     return redirect(url_for("members.show", member_id=member_id))

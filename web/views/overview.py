@@ -27,16 +27,19 @@ def health() -> Any:
 
 def _trend_chart(db: Any) -> Any:
     """Daily volume over 30 days, stacked by sentiment (team accounts left out)."""
+    from flask_babel import format_date, gettext
+
     from crm.inbox.metrics import volume_by_day
     from web.charts.svg import SENTIMENT_COLORS, Series, stacked_bar_chart
+    from web.filters import SENTIMENT_NAMES
 
     until = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     by_label = volume_by_day(db, until - timedelta(days=30), until)
-    labels = [d.strftime("%d %b") for d, _ in by_label["positive"]]
+    labels = [format_date(d, "d MMM") for d, _ in by_label["positive"]]
     series = [
-        Series(label, [n for _, n in points], SENTIMENT_COLORS[label]) for label, points in by_label.items()
+        Series(str(SENTIMENT_NAMES[label]), [n for _, n in points], SENTIMENT_COLORS[label]) for label, points in by_label.items()
     ]
-    return stacked_bar_chart("Mentions per day by sentiment, last 30 days", labels, series, height=220, width=900)
+    return stacked_bar_chart(gettext("Mentions per day by sentiment, last 30 days"), labels, series, height=220, width=900)
 
 
 @bp.route("/")

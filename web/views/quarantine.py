@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
+from crm.errors import InvalidInput
 from crm.interactions.models import QuarantinedItem
+from listeners.quarantine import delete_item, retry_item
 from web.db import session
 from web.params import arg_int
 from web.views.auth import requires
@@ -33,5 +37,43 @@ def index() -> Any:
     pages = max(1, -(-total // PER_PAGE))
     return render_template(
         "quarantine/index.html", items=items, total=total, page=page, pages=pages, origin=origin,
-        pretty=lambda raw: json.dumps(raw, ensure_ascii=False, indent=2)[:5000],
+        pretty=lambda raw: json.dumps(raw, ensure_ascii=False, indent=2)[:5000], action=ActionForm(),
     )
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: retry, delete."""
+
+
+def _back() -> Any:
+    return redirect(request.referrer if (request.referrer or "").split("?")[0].endswith("/quarantine/")
+                    else url_for("quarantine.index"))
+
+
+@bp.route("/<int:item_id>/retry", methods=["POST"])
+@requires("admin")
+def retry(item_id: int) -> Any:
+    """Ingest an import line again after the cause was fixed (admins)."""
+    if not ActionForm().validate_on_submit():
+        raise InvalidInput(gettext("The form is incomplete or expired; reload the page."))
+    db = session()
+    ok, reason = retry_item(db, item_id)
+    db.commit()
+    if ok:
+        flash(gettext("Imported: the item left the quarantine."), "success")
+    else:
+        flash(gettext("Still not valid: %(reason)s", reason=reason), "warning")
+    return _back()
+
+
+@bp.route("/<int:item_id>/delete", methods=["POST"])
+@requires("admin")
+def delete(item_id: int) -> Any:
+    """Remove a quarantined item for good (admins)."""
+    if not ActionForm().validate_on_submit():
+        raise InvalidInput(gettext("The form is incomplete or expired; reload the page."))
+    db = session()
+    delete_item(db, item_id)
+    db.commit()
+    flash(gettext("Deleted from the quarantine."), "info")
+    return _back()

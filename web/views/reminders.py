@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
@@ -21,12 +22,12 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
 class RemindForm(FlaskForm):
-    days = IntegerField("In days", default=7, validators=[NumberRange(min=1, max=365)])
-    note = StringField("Note", validators=[Optional(), Length(max=2000)])
+    days = IntegerField(lazy_gettext("In days"), default=7, validators=[NumberRange(min=1, max=365)])
+    note = StringField(lazy_gettext("Note"), validators=[Optional(), Length(max=2000)])
 
 
 class PostponeForm(FlaskForm):
-    days = IntegerField("Days", default=1, validators=[NumberRange(min=1, max=365)])
+    days = IntegerField(lazy_gettext("Days"), default=1, validators=[NumberRange(min=1, max=365)])
 
 
 @bp.route("/")
@@ -51,9 +52,10 @@ def remind(member_id: int) -> Any:
             note=form.note.data or "",
         )
         db.commit()
-        flash(f"We will remind you in {form.days.data} days. It is on your tasks page.", "success")
+        flash(ngettext("We will remind you in %(num)s day. It is on your tasks page.",
+                       "We will remind you in %(num)s days. It is on your tasks page.", form.days.data or 7), "success")
     else:
-        flash("A reminder is 1 to 365 days ahead with a note of at most 2,000 characters.", "error")
+        flash(gettext("A reminder is 1 to 365 days ahead with a note of at most 2,000 characters."), "error")
     back = request.referrer or ""
     if back.startswith(request.host_url):
         return redirect(back)
@@ -67,7 +69,7 @@ def done(reminder_id: int) -> Any:
         db = session()
         reminders.complete_reminder(db, reminder_id, user=current_user)
         db.commit()
-        flash("Done. Nice follow-up.", "success")
+        flash(gettext("Done. Nice follow-up."), "success")
     return redirect(url_for("tasks.index"))
 
 
@@ -79,7 +81,7 @@ def postpone(reminder_id: int) -> Any:
         db = session()
         reminders.postpone_reminder(db, reminder_id, user=current_user, days=form.days.data or 1)
         db.commit()
-        flash(f"Postponed by {form.days.data} days.", "info")
+        flash(ngettext("Postponed by %(num)s day.", "Postponed by %(num)s days.", form.days.data or 1), "info")
     else:
-        flash("Postpone by 1 to 365 days.", "error")
+        flash(gettext("Postpone by 1 to 365 days."), "error")
     return redirect(url_for("tasks.index"))

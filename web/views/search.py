@@ -23,7 +23,7 @@ def index() -> Any:
     if any(request.args.get(k) for k in ("q", "platform", "sentiment", "since", "until")):
         try:
             f = filter_from_args()
-            results = search_interactions(db, f, page=arg_int("page", 1), per_page=50)
+            results = search_interactions(db, f, page=arg_int("page", 1), per_page=50, count=bool(f.q.strip()))
         except InvalidInput as exc:
             error = exc
     parents = parents_of(db, results.items) if results else {}

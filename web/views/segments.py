@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -32,6 +33,7 @@ from web.forms.segments import (
     SegmentForm,
     column_choices,
     fill,
+    fit_rows,
     row_of_error,
     rule_from_form,
 )
@@ -58,9 +60,10 @@ def index() -> Any:
 
 def _editor(form: SegmentForm, segment: Segment | None, error: InvalidInput | None = None) -> Any:
     segments = [s for s in services.list_segments(session()) if segment is None or s.id != segment.id]
+    fit_rows(form)
     return render_template(
         "segments/form.html", form=form, segment=segment, error=error, error_row=row_of_error(error.field) if error else None,
-        field_ops=FIELD_OPS, ops=OPS, windowed=sorted(WINDOWED), levels=engagement.levels(), others=segments,
+        field_ops=FIELD_OPS, ops=OPS, op_labels={k: str(v) for k, v in OPS.items()}, windowed=sorted(WINDOWED), levels=engagement.levels(), others=segments,
     ), (422 if error or form.errors else 200)
 
 
@@ -98,7 +101,7 @@ def _save(form: SegmentForm, segment: Segment | None) -> Any:
         form.name.errors = [*form.name.errors, exc.message]
         return _editor(form, segment)
     db.commit()
-    flash(f"Saved “{segment.name}”.", "success")
+    flash(gettext("Saved “%(segment_name)s”.", segment_name=segment.name), "success")
     return redirect(url_for("segments.show", segment_id=segment.id))
 
 
@@ -162,7 +165,7 @@ def delete(segment_id: int) -> Any:
     name = services.get_segment(db, segment_id).name
     services.delete_segment(db, segment_id)
     db.commit()
-    flash(f"Deleted “{name}”.", "info")
+    flash(gettext("Deleted “%(name)s”.", name=name), "info")
     return redirect(url_for("segments.index"))
 
 
@@ -173,7 +176,7 @@ def reset(segment_id: int) -> Any:
     db = session()
     segment = services.reset_builtin(db, segment_id)
     db.commit()
-    flash(f"“{segment.name}” has its built-in rule again.", "info")
+    flash(gettext("“%(segment_name)s” has its built-in rule again.", segment_name=segment.name), "info")
     return redirect(url_for("segments.show", segment_id=segment_id))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -22,19 +23,20 @@ from web.views.auth import requires
 bp = Blueprint("sources", __name__, url_prefix="/sources")
 
 
-def _page_kinds() -> dict[str, str]:
+def all_kind_labels() -> dict[str, str]:
+    """Every source kind with its label, the inbound API included (for pages and the catalogue)."""
     # Inbound API sources are pushed to (web/views/inbound.py), not polled: no connector kind.
     return {**kind_labels(), "inbound": "Inbound API: pushed by a plugin, Zapier or n8n"}
 
 
 class SourceForm(FlaskForm):
-    name = StringField("Name", validators=[Length(max=200)])
-    platform = SelectField("Platform", validators=[DataRequired()])
-    kind = SelectField("What to listen to", validators=[DataRequired()])
-    query = StringField("Subreddit, search, #tag, account or feed URL", validators=[Length(max=1000)])
-    interval_seconds = IntegerField("Poll every (seconds)", default=300,
+    name = StringField(lazy_gettext("Name"), validators=[Length(max=200)])
+    platform = SelectField(lazy_gettext("Platform"), validators=[DataRequired()])
+    kind = SelectField(lazy_gettext("What to listen to"), validators=[DataRequired()])
+    query = StringField(lazy_gettext("Subreddit, search, #tag, account or feed URL"), validators=[Length(max=1000)])
+    interval_seconds = IntegerField(lazy_gettext("Poll every (seconds)"), default=300,
                                     validators=[InputRequired("Enter a number of seconds."), NumberRange(min=1, max=7 * 86400)])
-    backfill_hours = IntegerField("First poll looks back (hours)", default=24,
+    backfill_hours = IntegerField(lazy_gettext("First poll looks back (hours)"), default=24,
                                   validators=[InputRequired("Enter a number of hours."), NumberRange(min=0, max=720)])
 
 
@@ -46,7 +48,7 @@ def _form(obj: Source | None = None) -> SourceForm:
     form = SourceForm(obj=obj)
     statuses = connector_statuses(current_app.extensions["settings"])
     form.platform.choices = [(s.platform, (s.label or s.platform.title()) + ("" if s.enabled else " (disabled)")) for s in statuses]
-    form.kind.choices = list(kind_labels().items())
+    form.kind.choices = [(k, gettext(v)) for k, v in kind_labels().items()]
     return form
 
 
@@ -84,7 +86,7 @@ def index() -> Any:
     items = db.scalars(select(Source).order_by(Source.name)).all()
     return render_template(
         "sources/index.html", sources=items, health=services.health(db, items),
-        statuses=connector_statuses(current_app.extensions["settings"]), kinds=_page_kinds(), action=ActionForm(),
+        statuses=connector_statuses(current_app.extensions["settings"]), kinds=all_kind_labels(), action=ActionForm(),
     )
 
 
@@ -93,7 +95,7 @@ def index() -> Any:
 def new() -> Any:
     form = _form()
     if form.validate_on_submit() and (source := _save(form, None)) is not None:
-        flash(f"Listening to {source.name}. The first poll starts within seconds.", "success")
+        flash(gettext("Listening to %(source_name)s. The first poll starts within seconds.", source_name=source.name), "success")
         return redirect(url_for("sources.index"))
     return render_template("sources/form.html", form=form, source=None), (422 if form.errors else 200)
 
@@ -107,7 +109,7 @@ def edit(source_id: int) -> Any:
         return redirect(url_for("sources.show", source_id=source_id))
     form = _form(source)
     if form.validate_on_submit() and _save(form, source_id) is not None:
-        flash("Source saved.", "success")
+        flash(gettext("Source saved."), "success")
         return redirect(url_for("sources.show", source_id=source_id))
     return render_template("sources/form.html", form=form, source=source), (422 if form.errors else 200)
 
@@ -119,7 +121,7 @@ def show(source_id: int) -> Any:
     source = services.get_source(db, source_id)
     return render_template(
         "sources/show.html", source=source, runs=services.recent_runs(db, source_id),
-        health=services.health(db, [source])[source.id], action=ActionForm(), kinds=_page_kinds(),
+        health=services.health(db, [source])[source.id], action=ActionForm(), kinds=all_kind_labels(),
     )
 
 
@@ -128,7 +130,7 @@ def show(source_id: int) -> Any:
 def pause(source_id: int) -> Any:
     services.set_enabled(session(), source_id, False)
     session().commit()
-    flash("Source paused.", "info")
+    flash(gettext("Source paused."), "info")
     return redirect(url_for("sources.show", source_id=source_id))
 
 
@@ -137,7 +139,7 @@ def pause(source_id: int) -> Any:
 def resume(source_id: int) -> Any:
     services.set_enabled(session(), source_id, True)
     session().commit()
-    flash("Source resumed; it polls within seconds.", "success")
+    flash(gettext("Source resumed; it polls within seconds."), "success")
     return redirect(url_for("sources.show", source_id=source_id))
 
 
@@ -146,7 +148,7 @@ def resume(source_id: int) -> Any:
 def delete(source_id: int) -> Any:
     services.delete_source(session(), source_id)
     session().commit()
-    flash("Source deleted. The interactions it collected stay.", "info")
+    flash(gettext("Source deleted. The interactions it collected stay."), "info")
     return redirect(url_for("sources.index"))
 
 
@@ -156,7 +158,7 @@ def poll(source_id: int) -> Any:
     services.get_source(session(), source_id)
     session().close()
     if poll_now(current_app.extensions["job_queue"], source_id):
-        flash("Polling now.", "success")
+        flash(gettext("Polling now."), "success")
     else:
-        flash("A poll of this source is already running, or the source is paused.", "warning")
+        flash(gettext("A poll of this source is already running, or the source is paused."), "warning")
     return redirect(url_for("sources.show", source_id=source_id))
