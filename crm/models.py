@@ -23,11 +23,15 @@ from crm.inbox.models import InboxEvent, InboxItem, Reminder, TeamAccount
 from crm.interactions.models import Interaction, LabelCorrection, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.outbox.models import OutboxEntry
+from crm.privacy.models import PrivacyAudit, RetentionPolicy, Suppression
 from crm.segments.models import ExportRun, Segment
 from crm.sources.models import PollRun, Source
+from crm.tokens.models import ApiToken, IdempotencyRecord
 from crm.users.models import User
+from crm.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "ApiToken",
     "Alert",
     "AlertEvent",
     "AlertMute",
@@ -38,6 +42,7 @@ __all__ = [
     "VolumeBucket",
     "ExportRun",
     "ImportRun",
+    "IdempotencyRecord",
     "Identity",
     "InboxEvent",
     "InboxItem",
@@ -53,11 +58,16 @@ __all__ = [
     "Note",
     "OutboxEntry",
     "PollRun",
+    "PrivacyAudit",
     "QuarantinedItem",
     "RuleBaseline",
     "Reminder",
+    "RetentionPolicy",
     "Segment",
     "Source",
+    "Suppression",
     "TeamAccount",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

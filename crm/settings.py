@@ -120,6 +120,10 @@ class Settings:
     # Delivery of alerts and reminders.
     smtp_url: str | None = None
     mail_from: str = "crm@localhost"
+    # Outgoing webhooks may target loopback and private networks (tests, an internal receiver).
+    webhooks_allow_private: bool = False
+    # REST API: requests per minute per token unless the token says otherwise.
+    api_rate_limit: int = 600
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -169,6 +173,10 @@ class Settings:
             x_api_url=_get(env, "X_API_URL", _parse_url("X_API_URL", http), cls.x_api_url),
             smtp_url=_get(env, "SMTP_URL", _parse_url("SMTP_URL", ("smtp", "smtps")), None),
             mail_from=_get(env, "MAIL_FROM", _parse_str("MAIL_FROM"), "crm@localhost"),
+            webhooks_allow_private=_get(
+                env, "WEBHOOKS_ALLOW_PRIVATE", _parse_bool("WEBHOOKS_ALLOW_PRIVATE"), False
+            ),
+            api_rate_limit=_get(env, "API_RATE_LIMIT", _parse_int("API_RATE_LIMIT", 1, 100_000), 600),
         )
 
     def resolved_secret_key(self) -> str:

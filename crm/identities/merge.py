@@ -224,6 +224,8 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
         raise NotFound(f"There is no merge {audit_id}.")
     if audit.undone_by_id is not None:
         raise Conflict(f"Merge {audit_id} was already undone (entry {audit.undone_by_id}).")
+    if audit.snapshot and "erased_by_audit" in audit.snapshot:
+        raise Conflict(f"Merge {audit_id} involved a member who was erased: there is nothing left to undo.")
     blockers = blocking_merges(session, audit)
     if blockers:
         ids = ", ".join(f"#{a.id}" for a in blockers)
