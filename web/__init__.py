@@ -23,11 +23,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         members,
         metrics,
         overview,
+        privacy,
         quarantine,
         reminders,
         search,
         sentiment,
         sources,
+        tokens,
+        webhooks,
     )
 
     app = Flask(__name__)
@@ -55,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     filters.init_app(app)
     for module in (overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
-                   sentiment):
+                   sentiment, privacy, webhooks, tokens):
         app.register_blueprint(module.bp)
     from web.api import members as api_members
     from web.api import segments as api_segments
