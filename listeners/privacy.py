@@ -13,7 +13,7 @@ from listeners.runtime import transaction
 log = logging.getLogger(__name__)
 RETENTION_JOB_ID = "privacy-retention"
 # A breath between batches so a waiting ingest transaction gets the (SQLite) write lock.
-PAUSE_SECONDS = 0.01
+PAUSE_SECONDS = 0.05
 
 
 def run_retention(*, force: bool = False, batch: int = retention.BATCH) -> dict[str, int]:

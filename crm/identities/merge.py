@@ -23,6 +23,7 @@ from crm.identities.models import MergeAudit
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.members.profiles import refresh_member_profiles
+from crm.webhooks import events as webhook_events
 
 CHUNK = 500
 MAX_MERGE = 50
@@ -201,6 +202,7 @@ def merge_members(
     )
     session.add(audit)
     session.flush()
+    webhook_events.member_merged(session, audit)
     session.expire_all()
     return audit
 
@@ -265,6 +267,7 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
     session.flush()
     audit.undone_by_id = undo.id
     session.flush()
+    webhook_events.member_merged(session, undo)
     session.expire_all()
     return undo
 

@@ -28,7 +28,7 @@ from crm.sources.models import Source
 
 MIN_DAYS = 1
 MAX_DAYS = 36_500
-BATCH = 5_000
+BATCH = 2_000
 # A policy runs once a day; the job may be started more often (it is cheap when nothing is due).
 RUN_EVERY = timedelta(hours=20)
 
