@@ -23,7 +23,15 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
-from bench.common import BACKENDS, START, Result, TextMaker, at_most, postgres_available, say, scratch_database
+from bench.common import (
+    BACKENDS,
+    Result,
+    TextMaker,
+    at_most,
+    postgres_available,
+    say,
+    scratch_database,
+)
 
 TARGET_ERASE_S = 2.0
 TARGET_RETENTION_S = 60.0
