@@ -60,11 +60,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
                    sentiment, privacy, webhooks, tokens):
         app.register_blueprint(module.bp)
-    from web.api import members as api_members
     from web.api import segments as api_segments
+    from web.api import v1 as api_v1
     from web.views import exports, segments
 
-    app.register_blueprint(api_members.bp)
+    api_v1.init_app(app)
     for module in (segments, exports, api_segments):
         app.register_blueprint(module.bp)
     from web.views import alerts

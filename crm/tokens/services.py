@@ -79,3 +79,4 @@ def revoke_token(session: Session, token_id: int, *, actor: User) -> ApiToken:
         token.revoked_at = utcnow()
     session.flush()
     return token
+

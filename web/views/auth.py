@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length
 from crm.errors import PermissionDenied
 from crm.users.models import User
 from crm.users.services import authenticate, can
+from web.api.v1.auth import require_json_for_session_writes, scope_for
 from web.db import session
 
 bp = Blueprint("auth", __name__)
@@ -23,7 +24,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
 # Endpoints reachable without a login. A test walks the URL map against this list.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "views.health"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "views.health", "api-docs.openapi_json", "api_docs"})
 
 
 class LoginForm(FlaskForm):
@@ -49,6 +50,10 @@ def requires(permission: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not can(current_user, permission):
                 raise PermissionDenied(f"Your role ({current_user.role}) may not do this.")
+            token = g.get("api_token")
+            if token is not None and scope_for(permission) not in token.scopes:
+                raise PermissionDenied(f"This token lacks the '{scope_for(permission)}' scope.")
+            require_json_for_session_writes()
             return view(*args, **kwargs)
 
         wrapped.permission = permission  # type: ignore[attr-defined]
@@ -100,6 +105,10 @@ def unauthorized() -> Any:
     """The API answers 401 JSON; pages redirect to the login form."""
     from web.errors import wants_json
 
+    if request.path.startswith("/api/"):
+        from web.errors import _respond
+
+        return _respond(401, "Unauthorized", "Sign in first, or send 'Authorization: Bearer crm_...'.")
     if wants_json():
         return jsonify(error="Unauthorized", message="Sign in first."), 401
     flash("Please sign in to see this page.", "info")
