@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField
@@ -37,7 +37,8 @@ def index() -> Any:
             flash("Name the token and pick at least one scope.", "error")
         else:
             _token, secret = tokens.create_token(db, current_user, name=form.name.data or "",
-                                                 scopes=form.scopes.data or [], rate_limit=form.rate_limit.data)
+                                                 scopes=form.scopes.data or [],
+                                                 rate_limit=form.rate_limit.data or current_app.extensions["settings"].api_rate_limit)
             db.commit()
             flash("Token created. Copy it now: it is not shown again.", "success")
     mine = tokens.list_tokens(db, None if current_user.role == "admin" else current_user)
