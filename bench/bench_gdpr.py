@@ -4,6 +4,8 @@ The dataset (not timed) is loaded straight into the tables: ``TOTAL`` interactio
 quick: 100,000) by 20,000 members over 120 days on four platforms, one member with 10,000 of
 them (with inbox items and notes), plus quarantine rows. Then:
 
+* ``api``: the v1 list endpoints (members, interactions, search) with a token, 40 pages in a
+  row following ``next_cursor``; p95 per endpoint. Target <= 50 ms at 1M.
 * ``erase``: ``erase_member`` on that member and the commit. Target <= 2 s.
 * ``retention``: a policy "reddit: keep 30 days" (about 3/16 of the table goes), applied by the
   job in batches of 2,000, each its own transaction. Target <= 60 s for the 1M table. Meanwhile
@@ -35,6 +37,7 @@ from bench.common import (
 
 TARGET_ERASE_S = 2.0
 TARGET_RETENTION_S = 60.0
+TARGET_API_P95_MS = 50.0
 VICTIM_ITEMS = 10_000
 MEMBERS = 20_000
 PLATFORMS = ("reddit", "x", "mastodon", "forum")
@@ -110,6 +113,36 @@ def _ingest_while(stop: threading.Event, factory: Any, latencies: list[float]) -
         stop.wait(0.2)
 
 
+def _api_p95(url: str, factory: Any, tmp: Path) -> dict[str, tuple[float, int]]:
+    """p95 of the v1 list endpoints (first page and 20 pages deep), in-process with a token."""
+    from crm.settings import Settings
+    from crm.tokens.models import SCOPES
+    from crm.tokens.services import create_token
+    from crm.users.services import create_user
+    from listeners.queue import InlineQueue
+    from web import create_app
+
+    with factory.begin() as s:
+        user = create_user(s, email="bench@example.com", password="bench password 1", role="admin")
+        _t, raw = create_token(s, user, name="bench", scopes=SCOPES, rate_limit=100_000)
+    app = create_app({"SETTINGS": Settings(data_dir=tmp, database_url=url, secret_key="bench-secret-key-0123456789"),
+                      "SESSION_FACTORY": factory, "JOB_QUEUE": InlineQueue()})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {raw}"}
+    out = {}
+    for path in ("/api/v1/members?limit=50", "/api/v1/interactions?limit=50", "/api/v1/search?q=support&limit=50"):
+        times, cursor = [], None
+        for _ in range(40):
+            t0 = time.perf_counter()
+            resp = client.get(path + (f"&cursor={cursor}" if cursor else ""), headers=headers)
+            times.append(time.perf_counter() - t0)
+            assert resp.status_code == 200, resp.data[:200]
+            cursor = resp.get_json()["next_cursor"]
+        times.sort()
+        out[path] = (times[int(len(times) * 0.95) - 1], len(times))
+    return out
+
+
 def run_backend(backend: str, total: int) -> list[Result]:
     from crm.engine import make_engine, make_session_factory
     from crm.privacy import retention
@@ -132,6 +165,12 @@ def run_backend(backend: str, total: int) -> list[Result]:
             with engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")
                 conn.commit()
+        tmp = Path(tempfile.mkdtemp(prefix="crm_bench_gdpr_"))
+        for path, (p95, n) in _api_p95(url, factory, tmp).items():
+            target, ok = at_most(p95 * 1000, TARGET_API_P95_MS)
+            out.append(Result("gdpr", f"API {path.split('?')[0]} p95 ({n} pages in a row)", backend,
+                              round(p95 * 1000, 1), "ms", target, ok if total >= 1_000_000 else None,
+                              f"at {total:,} interactions, 50 a page, following next_cursor"))
         t0 = time.perf_counter()
         with factory.begin() as s:
             report = erase_member(s, victim, actor="bench")
@@ -144,7 +183,6 @@ def run_backend(backend: str, total: int) -> list[Result]:
             retention.set_policy(s, scope_kind="platform", scope_value="reddit", days=30, actor="bench")
         with factory() as s:
             due = sum(p.count for p in retention.preview(s))
-        tmp = Path(tempfile.mkdtemp(prefix="crm_bench_gdpr_"))
         runtime.configure(Settings(data_dir=tmp, database_url=url, secret_key="bench-secret-key-0123456789"),
                           factory, InlineQueue())
         stop, latencies = threading.Event(), []
@@ -173,10 +211,10 @@ def run_backend(backend: str, total: int) -> list[Result]:
     return out
 
 
-def main(quick: bool = False) -> list[Result]:
+def main(quick: bool = False, backends: tuple[str, ...] = BACKENDS) -> list[Result]:
     total = 100_000 if quick else 1_000_000
     results: list[Result] = []
-    for backend in BACKENDS:
+    for backend in backends:
         if backend == "postgresql" and (why := postgres_available()):
             results.append(Result("gdpr", "erase", backend, None, "", "", False, why))
             continue
@@ -187,4 +225,5 @@ def main(quick: bool = False) -> list[Result]:
 if __name__ == "__main__":
     import sys
 
-    main(quick="--quick" in sys.argv)
+    chosen = tuple(b for b in BACKENDS if f"--{b}" in sys.argv) or BACKENDS
+    main(quick="--quick" in sys.argv, backends=chosen)

@@ -192,6 +192,9 @@ def erase(body: dict[str, Any], member_id: int) -> Any:
     report = erase_member(db, member_id, actor=_actor(), actor_id=current_user.id, channel="api", reason=body["reason"])
     db.commit()
     delete_files(report.files)
+    from listeners.webhooks import kick_deliveries
+
+    kick_deliveries()  # member.erased
     return {"member_id": member_id, "privacy_log_id": report.audit_id, "counts": report.counts}
 
 
