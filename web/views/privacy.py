@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -104,7 +105,7 @@ def retention_page() -> Any:
             db.commit()
             flash("Retention saved. The daily job applies it; the table shows what it would delete now.", "success")
             return redirect(url_for("privacy.retention_page"))
-    sources = db.query(Source).order_by(Source.name).all()
+    sources = db.scalars(select(Source).order_by(Source.name)).all()
     return render_template("privacy/retention.html", previews=retention.preview(db), form=form, sources=sources)
 
 
