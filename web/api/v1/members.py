@@ -8,11 +8,13 @@ from typing import Any
 from flask import Response
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import literal, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, literal, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
+from crm.errors import InvalidInput
 from crm.identities import services as identities
-from crm.interactions.services import InteractionFilter, search_interactions
+from crm.interactions.models import Interaction
+from crm.interactions.services import InteractionFilter, filtered
 from crm.members import services as members
 from crm.members.models import Member, MemberTag
 from crm.privacy.access import export_access
@@ -45,9 +47,23 @@ def _filter(args: dict[str, Any], **fixed: Any) -> InteractionFilter:
 
 
 def _interactions_page(f: InteractionFilter, args: dict[str, Any]) -> dict[str, Any]:
-    page_no = pagination.page_number(args.get("cursor"))
-    page = search_interactions(session(), f, page=page_no, per_page=args["limit"])
-    return pagination.page_body([interaction_json(i) for i in page.items], {"p": page_no + 1} if page.has_next else None)
+    """Newest first, keyset on (occurred_at, id): page 1,000 costs what page 1 costs."""
+    stmt = filtered(session(), f)
+    after = pagination.decode(args.get("cursor"))
+    if after:
+        try:
+            t, last = datetime.fromisoformat(after["t"]), int(after["i"])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidInput("The cursor is not one this API returned.", field="cursor") from None
+        if t.tzinfo is None:
+            raise InvalidInput("The cursor is not one this API returned.", field="cursor")
+        stmt = stmt.where(or_(Interaction.occurred_at < t, and_(Interaction.occurred_at == t, Interaction.id < last)))
+    rows = list(session().scalars(stmt.options(joinedload(Interaction.identity), joinedload(Interaction.member))
+                                  .limit(args["limit"] + 1)).unique())
+    more = len(rows) > args["limit"]
+    rows = rows[: args["limit"]]
+    nxt = {"t": rows[-1].occurred_at.isoformat(), "i": rows[-1].id} if more else None
+    return pagination.page_body([interaction_json(i) for i in rows], nxt)
 
 
 @blp.route("/members")

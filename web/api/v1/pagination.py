@@ -41,14 +41,6 @@ def after_id(cursor: str | None) -> int | None:
     return value
 
 
-def page_number(cursor: str | None) -> int:
-    """The page inside a cursor for lists ordered by relevance or time (search, timelines)."""
-    value = decode(cursor).get("p", 1)
-    if not isinstance(value, int) or not 1 <= value <= 10_000:
-        raise InvalidInput("The cursor is not one this API returned.", field="cursor")
-    return value
-
-
 def page_body(items: list[Any], next_value: dict[str, Any] | None) -> dict[str, Any]:
     """``{"items": [...], "next_cursor": ...}``; a Link header points at the next page too."""
     cursor = encode(next_value) if next_value else None
