@@ -24,11 +24,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         members,
         metrics,
         overview,
+        privacy,
         quarantine,
         reminders,
         search,
         sentiment,
         sources,
+        tokens,
+        webhooks,
     )
 
     app = edge.App(__name__)
@@ -61,15 +64,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     filters.init_app(app)
     for module in (account, overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
-                   sentiment):
+                   sentiment, privacy, webhooks, tokens):
         app.register_blueprint(module.bp)
     from web.api import inbound as api_inbound
-    from web.api import members as api_members
     from web.api import segments as api_segments
+    from web.api import v1 as api_v1
     from web.views import exports, segments
     from web.views import inbound as inbound_views
 
-    app.register_blueprint(api_members.bp)
+    api_v1.init_app(app)
     app.register_blueprint(api_inbound.bp)
     app.register_blueprint(inbound_views.bp)
     for module in (segments, exports, api_segments):
