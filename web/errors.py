@@ -92,6 +92,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> Any:
+        if exc.description and exc.description != RequestEntityTooLarge.description:
+            return _respond(413, "Too large", exc.description)  # a limit of its own (the inbound API)
         limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024**2
         return _respond(413, "Too large", f"The upload is larger than the limit of {limit:,} MB "
                         "(MAX_UPLOAD_MB). Split the file and import the parts.")
