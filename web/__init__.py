@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     security.init_app(app, settings)
     app.before_request(lambda: edge.refuse_json_outside_the_api(request))
+    app.before_request(lambda: edge.check_api_json(request))
     app.config.update({k: v for k, v in test_config.items() if k.isupper()})
     app.extensions["settings"] = settings
     job_queue = test_config.get("JOB_QUEUE") or make_queue(
