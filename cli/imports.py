@@ -49,7 +49,7 @@ def import_command(path: Path, fmt: str | None, quiet: bool) -> None:
             click.echo(f"  … and more: see the quarantine ({run.quarantined_count} in all)", err=True)
         click.echo(
             f"{run.status}: {run.lines_read} lines, {run.new_count} new, {run.duplicate_count} duplicates, "
-            f"{run.quarantined_count} quarantined"
+            f"{run.quarantined_count} quarantined, {run.suppressed_count} suppressed"
         )
         if run.failure:
             raise click.ClickException(run.failure)

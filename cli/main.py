@@ -14,6 +14,7 @@ from cli.files import files
 from cli.imports import import_command
 from cli.inbox import inbox
 from cli.members import members
+from cli.privacy import privacy
 from cli.processes import demo, scheduler, serve, worker
 from cli.segments import export_command, segments
 from cli.sources import sources
@@ -25,7 +26,7 @@ def cli() -> None:
 
 
 for command in (db, users, import_command, export_command, segments, sources, serve, demo, worker, scheduler,
-                alerts, inbox, members, files):
+                alerts, inbox, members, files, privacy):
     cli.add_command(command)
 
 

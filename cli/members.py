@@ -262,3 +262,62 @@ def snooze_command(suggestion_id: int, days: int) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Snoozed suggestion #{suggestion_id} until {until:%Y-%m-%d}")
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+@members.command("erase")
+@click.argument("member_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--reason", default="", help="Kept in the privacy log (e.g. the request's reference; no personal data).")
+def erase(member_id: int, yes: bool, reason: str) -> None:
+    """Erase MEMBER_ID and everything about them (GDPR Art. 17); they are suppressed from then on."""
+    from crm.errors import DomainError
+    from crm.privacy.erase import delete_files, erase_member, plan_erasure
+    from listeners.webhooks import kick_deliveries
+
+    try:
+        with _transaction() as s:
+            plan = plan_erasure(s, member_id)
+        accounts = ", ".join(f"{p}:{h or x}" for p, x, h in plan.identities) or "no accounts"
+        click.echo(f"Member {member_id} ({plan.display_name}): {accounts}; {plan.interactions:,} interactions, "
+                   f"{plan.notes:,} notes, {plan.inbox_items:,} inbox items, {plan.merge_logs:,} merge log entries.")
+        if not yes:
+            click.confirm("Erase all of it for good?", abort=True)
+        with _transaction() as s:
+            report = erase_member(s, member_id, actor=_cli_actor(), channel="cli", reason=reason)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    removed = delete_files(report.files)
+    kick_deliveries()
+    c = report.counts
+    click.echo(f"Erased member {member_id}: {c['interactions']:,} interactions, {c['identities']:,} accounts "
+               f"({c['suppressed']:,} suppression entries), {c['quarantine']:,} quarantine rows, "
+               f"{removed:,} files; privacy log #{report.audit_id}")
+
+
+@members.command("access")
+@click.argument("member_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["json", "zip"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (else stdout for JSON).")
+def access(member_id: int, fmt: str, output: Path | None) -> None:
+    """Export everything held about MEMBER_ID (GDPR Art. 15) as JSON or a ZIP (JSON + CSV)."""
+    from crm.errors import DomainError
+    from crm.privacy.access import export_access
+
+    if fmt == "zip" and output is None:
+        raise click.ClickException("A ZIP needs --output FILE.")
+    try:
+        with _transaction() as s:
+            data, _mime, name = export_access(s, member_id, fmt=fmt, actor=_cli_actor(), channel="cli")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if output is None:
+        click.echo(data.decode("utf-8"))
+    else:
+        output.write_bytes(data)
+        click.echo(f"Wrote {output} ({len(data):,} bytes; suggested name {name})", err=True)

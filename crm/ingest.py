@@ -35,6 +35,7 @@ from crm.interactions.terms import index_terms
 from crm.members.models import Identity, Member
 from crm.members.profiles import refresh_member_profiles, search_name
 from crm.outbox import services as outbox
+from crm.privacy import suppression as privacy
 from crm.upsert import bulk_insert, bulk_update, insert_ignore, insert_returning_ids
 
 MAX_TEXT = 40_000
@@ -51,6 +52,8 @@ class IngestResult:
     new: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    # Items by accounts on the suppression list (erased people): dropped, never stored.
+    suppressed: int = 0
     new_members: int = 0
     new_ids: list[int] = field(default_factory=list)
     member_ids: set[int] = field(default_factory=set)
@@ -60,6 +63,7 @@ class IngestResult:
         self.new += other.new
         self.duplicate += other.duplicate
         self.quarantined += other.quarantined
+        self.suppressed += other.suppressed
         self.new_members += other.new_members
         self.new_ids.extend(other.new_ids)
         self.member_ids |= other.member_ids
@@ -218,6 +222,7 @@ def ingest_batch(
     now = utcnow()
     bad: list[Rejected] = list(rejected)
     valid: dict[tuple[str, str], Mention] = {}
+    mentions = _drop_suppressed(session, mentions, result)
     for m in mentions:
         reason = validation_error(m, now)
         if reason:
@@ -297,6 +302,32 @@ def ingest_batch(
     # batch and drained by a job after the commit: a crash in between loses none of them.
     outbox.add_ingest_followups(session, result.new_ids, result.member_ids)
     return result
+
+
+def _author_keys(m: Any) -> list[tuple[str, str, str]]:
+    """The suppression keys of an item's author: (platform, "id", id) and (platform, "handle", h)."""
+    platform, author = getattr(m, "platform", None), getattr(m, "author", None)
+    if not isinstance(platform, str) or author is None:
+        return []
+    keys = []
+    if isinstance(author.id, str) and author.id.strip():
+        keys.append((platform, "id", author.id.strip()))
+    if isinstance(getattr(author, "handle", None), str) and author.handle.strip():
+        keys.append((platform, "handle", author.handle))
+    return keys
+
+
+def _drop_suppressed(session: Session, mentions: Sequence[Mention], result: IngestResult) -> Sequence[Mention]:
+    """Leave out items by suppressed (erased) accounts, counting them; even bad ones never land."""
+    if not mentions or not privacy.any_suppressed(session):
+        return mentions
+    keys = {k for m in mentions for k in _author_keys(m)}
+    hits = privacy.suppressed_keys(session, sorted(keys))
+    if not hits:
+        return mentions
+    kept = [m for m in mentions if not any(k in hits for k in _author_keys(m))]
+    result.suppressed += len(mentions) - len(kept)
+    return kept
 
 
 def _resolve_identities(

@@ -24,11 +24,15 @@ from crm.inbox.models import InboxEvent, InboxItem, Reminder, TeamAccount
 from crm.interactions.models import Interaction, LabelCorrection, QuarantinedItem
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.outbox.models import OutboxEntry
+from crm.privacy.models import PrivacyAudit, RetentionPolicy, Suppression
 from crm.segments.models import ExportRun, Segment
 from crm.sources.models import PollRun, Source
+from crm.tokens.models import ApiToken, IdempotencyRecord
 from crm.users.models import User
+from crm.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "ApiToken",
     "Alert",
     "AlertEvent",
     "AlertMute",
@@ -40,6 +44,7 @@ __all__ = [
     "ExportRun",
     "ImportRun",
     "InboundCredential",
+    "IdempotencyRecord",
     "Identity",
     "InboxEvent",
     "InboxItem",
@@ -55,12 +60,17 @@ __all__ = [
     "Note",
     "OutboxEntry",
     "PollRun",
+    "PrivacyAudit",
     "QuarantinedItem",
     "RuleBaseline",
     "Reminder",
+    "RetentionPolicy",
     "Segment",
     "Source",
+    "Suppression",
     "TeamAccount",
     "UsedSignature",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -171,6 +171,10 @@ class Settings:
     # Users who have not chosen: times in this zone; the UI in the browser's language, else this.
     default_timezone: str = "Europe/Berlin"
     default_language: str = "en"
+    # Outgoing webhooks may target loopback and private networks (tests, an internal receiver).
+    webhooks_allow_private: bool = False
+    # REST API: requests per minute per token unless the token says otherwise.
+    api_rate_limit: int = 600
     extra: dict[str, str] = field(default_factory=dict)
     # The environment as read, for connector settings: each connector class names and parses
     # its own variables (connectors/base.py ``Setting``), so a new channel needs no field here.
@@ -239,6 +243,10 @@ class Settings:
             connector_env={k: v for k, v in env.items() if k.isupper() and v.strip()},
             default_timezone=_get(env, "DEFAULT_TIMEZONE", _parse_timezone, cls.default_timezone),
             default_language=_get(env, "DEFAULT_LANGUAGE", _parse_language, cls.default_language),
+            webhooks_allow_private=_get(
+                env, "WEBHOOKS_ALLOW_PRIVATE", _parse_bool("WEBHOOKS_ALLOW_PRIVATE"), False
+            ),
+            api_rate_limit=_get(env, "API_RATE_LIMIT", _parse_int("API_RATE_LIMIT", 1, 100_000), 600),
         )
 
     @property

@@ -7,7 +7,8 @@ merges their work (one step covers many small batches) and runs every follow-up:
 
 1. inbox triage of the new interactions (listeners.inbox);
 2. alert counters for the touched scopes and buckets, and evaluation of their rules;
-3. identity keys and merge suggestions for the members involved.
+3. identity keys and merge suggestions for the members involved;
+4. mention.created webhook deliveries, in batches (listeners.webhooks).
 
 Each follow-up is idempotent (upserts, recounts, UNIQUE keys), so a drain that dies half way
 and is repeated changes nothing twice. A failing drain gives its rows back with a back-off and
@@ -26,6 +27,7 @@ from listeners.identity import update_suggestions_for
 from listeners.inbox import triage_interactions
 from listeners.queue import RetryPolicy
 from listeners.runtime import transaction
+from listeners.webhooks import emit_mentions
 
 log = logging.getLogger(__name__)
 DRAIN_JOB_ID = "drain-followups"
@@ -41,6 +43,7 @@ def run_followups(interaction_ids: list[int], member_ids: list[int]) -> dict[str
         "inbox": triage_interactions(interaction_ids),
         "alerts": evaluate_after_ingest(interaction_ids),
         "identity": update_suggestions_for(member_ids),
+        "webhooks": emit_mentions(interaction_ids),
     }
 
 

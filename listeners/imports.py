@@ -78,6 +78,7 @@ def apply_batch(
     run.new_count += result.new
     run.duplicate_count += result.duplicate
     run.quarantined_count += result.quarantined
+    run.suppressed_count += result.suppressed
     run.lines_read = last_line
     run.processed_bytes = bytes_read
     return result

@@ -154,6 +154,7 @@ def _ingest(
             src.items_collected += res.new
             run.fetched = len(result.mentions)
             run.new, run.duplicates, run.quarantined = total.new, total.duplicate, total.quarantined
+            run.suppressed = total.suppressed
             if last:
                 same_target = (src.platform, src.kind, src.query) == target
                 cursor: Mapping[str, Any] | None = dict(result.next_cursor.values) if same_target else None
@@ -170,7 +171,7 @@ def _ingest(
         if res.new:
             kick()
     return {"fetched": len(result.mentions), "new": total.new, "duplicates": total.duplicate,
-            "quarantined": total.quarantined, "exhausted": result.exhausted}
+            "quarantined": total.quarantined, "suppressed": total.suppressed, "exhausted": result.exhausted}
 
 
 def connector_statuses(settings: Settings) -> list[registry.ConnectorStatus]:

@@ -24,11 +24,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         members,
         metrics,
         overview,
+        privacy,
         quarantine,
         reminders,
         search,
         sentiment,
         sources,
+        tokens,
+        webhooks,
     )
 
     app = edge.App(__name__)
@@ -43,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     security.init_app(app, settings)
     app.before_request(lambda: edge.refuse_json_outside_the_api(request))
+    app.before_request(lambda: edge.check_api_json(request))
     app.config.update({k: v for k, v in test_config.items() if k.isupper()})
     app.extensions["settings"] = settings
     job_queue = test_config.get("JOB_QUEUE") or make_queue(
@@ -61,15 +65,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     filters.init_app(app)
     for module in (account, overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
-                   sentiment):
+                   sentiment, privacy, webhooks, tokens):
         app.register_blueprint(module.bp)
     from web.api import inbound as api_inbound
-    from web.api import members as api_members
     from web.api import segments as api_segments
+    from web.api import v1 as api_v1
     from web.views import exports, segments
     from web.views import inbound as inbound_views
 
-    app.register_blueprint(api_members.bp)
+    api_v1.init_app(app)
     app.register_blueprint(api_inbound.bp)
     app.register_blueprint(inbound_views.bp)
     for module in (segments, exports, api_segments):

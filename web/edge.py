@@ -80,6 +80,15 @@ def refuse_json_outside_the_api(request: Request) -> None:
                                    "multipart/form-data); the JSON API is under /api/v1.")
 
 
+def check_api_json(request: Request) -> None:
+    """Parse an API body once through the safe provider, so an API library that parses JSON
+    itself (webargs) never sees one nested past MAX_JSON_DEPTH or with a lone surrogate (400).
+    The inbound API reads and answers for its raw body itself."""
+    if (request.path.startswith("/api/") and request.is_json and request.method not in ("GET", "HEAD")
+            and request.endpoint != "api_inbound.receive_mentions" and request.content_length != 0):
+        request.get_json()
+
+
 class App(Flask):
     """Our Flask: the safe request and JSON provider above."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEntityTooLarge
 
 from crm.errors import DomainError
 
@@ -23,13 +23,33 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def _respond(status: int, title: str, message: str, field: str | None = None) -> Any:
+def _respond(status: int, title: str, message: str, field: str | None = None,
+             errors: dict[str, Any] | None = None) -> Any:
+    if request.path.startswith("/api/"):
+        # RFC 9457 problem details; "error" and "message" stay for clients of the first API.
+        problem: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": message,
+                                   "error": title, "message": message}
+        if field:
+            problem["field"] = field
+        if errors:
+            problem["errors"] = errors
+        resp = jsonify(problem)
+        resp.status_code = status
+        resp.mimetype = "application/problem+json"
+        return resp
     if wants_json():
         body: dict[str, Any] = {"error": title, "message": message}
         if field:
             body["field"] = field
         return jsonify(body), status
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _refuse_huge_ids() -> None:
+    """A path id beyond a 64-bit integer names nothing: 404, not a database overflow (500)."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise NotFound("There is no such record.")
 
 
 def _refuse_nul_bytes() -> None:
@@ -40,8 +60,24 @@ def _refuse_nul_bytes() -> None:
                 raise BadRequest(f"The value of {key.replace(chr(0), '')[:40]!r} contains a NUL character.")
 
 
+def respond_http(exc: HTTPException) -> Any:
+    """An HTTP error as a page or a problem; webargs' validation messages name the field."""
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if messages:
+        # {"query": {"sort": ["Must be one of ..."]}}: the first field and its first message.
+        location = next(iter(messages.values()))
+        if isinstance(location, dict) and location:
+            field, problems = next(iter(location.items()))
+            text = problems[0] if isinstance(problems, list) and problems else str(problems)
+            if isinstance(text, dict):
+                text = "; ".join(f"{k}: {v}" for k, v in text.items())
+            return _respond(422, "Invalid input", f"{field}: {text}", str(field), messages)
+    return _respond(exc.code or 500, exc.name, exc.description or "")
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_bytes)
+    app.before_request(_refuse_huge_ids)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
@@ -64,7 +100,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
-        return _respond(exc.code or 500, exc.name, exc.description or "")
+        return respond_http(exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

@@ -48,6 +48,7 @@ from crm.alerts.types import (
     bucket_number,
 )
 from crm.db import dialect_name
+from crm.webhooks import events as webhook_events
 
 MAX_CATCHUP = DAY_BUCKETS  # after downtime, re-read at most the last day of buckets
 MAX_CACHED = 12  # cached baselines are kept for an hour
@@ -159,6 +160,8 @@ def _apply(
         row.severity = alert.severity
     if previous is not None and previous.status == "resolved" and previous.resolution_reason != AUTO_RESOLVED:
         _link(session, previous, alert, when)
+    session.flush()
+    webhook_events.alert_changed(session, alert, row.kind, event_id=row.id)
     return alert, row
 
 

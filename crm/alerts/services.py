@@ -31,6 +31,7 @@ from crm.errors import Conflict, InvalidInput, NotFound
 from crm.interactions.search import parse_query
 from crm.users.models import User
 from crm.users.services import EMAIL, can
+from crm.webhooks import events as webhook_events
 
 MAX_NOTE = 5_000
 COUNTER_HISTORY = timedelta(days=22)  # enough for every seasonal lag of the detector
@@ -192,6 +193,7 @@ def _history(
     )
     session.add(row)
     session.flush()
+    webhook_events.alert_changed(session, alert, kind, event_id=row.id)
     return row
 
 

@@ -24,6 +24,7 @@ from crm.identities.normalise import fold_handle, handle_local, name_tokens
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.members.profiles import refresh_member_profiles
+from crm.webhooks import events as webhook_events
 
 CHUNK = 500
 MAX_MERGE = 50
@@ -266,6 +267,7 @@ def merge_members(
     )
     session.add(audit)
     session.flush()
+    webhook_events.member_merged(session, audit)
     session.expire_all()
     return audit
 
@@ -289,6 +291,8 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
         raise NotFound(f"There is no merge {audit_id}.")
     if audit.undone_by_id is not None:
         raise Conflict(f"Merge {audit_id} was already undone (entry {audit.undone_by_id}).")
+    if audit.snapshot and "erased_by_audit" in audit.snapshot:
+        raise Conflict(f"Merge {audit_id} involved a member who was erased: there is nothing left to undo.")
     blockers = blocking_merges(session, audit)
     if blockers:
         ids = ", ".join(f"#{a.id}" for a in blockers)
@@ -329,6 +333,7 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
     session.flush()
     audit.undone_by_id = undo.id
     session.flush()
+    webhook_events.member_merged(session, undo)
     session.expire_all()
     return undo
 

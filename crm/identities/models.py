@@ -94,7 +94,10 @@ class MergeAudit(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     action: Mapped[str] = mapped_column(String(16))  # "merge" | "unmerge"
-    kept_member_id: Mapped[int] = mapped_column(BigId, ForeignKey("members.id"), index=True)
+    # NULL once the kept member was erased (crm/privacy/erase.py): the entry stays as a tombstone.
+    kept_member_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
     merged_member_ids: Mapped[list] = mapped_column(JSON)
     actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     # "manual", "suggestion", or "rule:<name>" for automatic merges.

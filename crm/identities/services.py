@@ -162,10 +162,12 @@ def unmerge(
 ) -> MergeAudit:
     """Undo a merge exactly; with ``not_same`` also remember the members as different people."""
     undo = merging.unmerge(session, audit_id, actor_id=actor_id, reason=reason)
-    members = [undo.kept_member_id, *undo.merged_member_ids]
+    kept = undo.kept_member_id
+    assert kept is not None  # an unmerge of a merge with an erased member is refused
+    members = [kept, *undo.merged_member_ids]
     if not_same:
         for m in undo.merged_member_ids:
-            _record_different(session, (undo.kept_member_id, m), actor_id, reason or "Unmerged")
+            _record_different(session, (kept, m), actor_id, reason or "Unmerged")
     _after_change(session, members)
     return undo
 

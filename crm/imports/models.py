@@ -26,6 +26,8 @@ class ImportRun(Base):
     new_count: Mapped[int] = mapped_column(Integer, default=0)
     duplicate_count: Mapped[int] = mapped_column(Integer, default=0)
     quarantined_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Items by erased people on the suppression list: dropped, never stored.
+    suppressed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The first errors, [{"line": 12, "reason": "..."}]; all of them are in the quarantine.
     errors: Mapped[list | None] = mapped_column(JSON)
     failure: Mapped[str | None] = mapped_column(Text)

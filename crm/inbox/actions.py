@@ -20,6 +20,7 @@ from crm.inbox.models import ESCALATION_LEVELS, InboxEvent, InboxItem
 from crm.inbox.services import record_first_response
 from crm.users.models import User
 from crm.users.services import can
+from crm.webhooks import events as webhook_events
 
 MAX_BULK = 500
 MAX_SNOOZE = timedelta(days=90)
@@ -73,6 +74,7 @@ def mark_handled(session: Session, item_ids: Sequence[int], *, actor: User, now:
         item.status, item.handled_at, item.handled_by_id, item.handled_via = "handled", now, actor.id, "manual"
         item.snoozed_until = None
         _log(session, item, actor, "handled")
+        webhook_events.inbox_item_handled(session, item, member_id=item.interaction.member_id, via="manual")
         changed += 1
     session.flush()
     return changed

@@ -21,6 +21,7 @@ from crm.inbox.models import InboxEvent, InboxItem, TeamAccount
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member
 from crm.upsert import insert_ignore
+from crm.webhooks import events as webhook_events
 
 CHUNK = 500
 
@@ -178,8 +179,19 @@ def _triage_chunk(session: Session, ids: Sequence[int], result: TriageResult) ->
     if items:
         table = InboxItem.__table__
         assert isinstance(table, Table)
-        stmt = insert_ignore(session, table, ["interaction_id"]).returning(table.c.id)
-        result.created += len(session.execute(stmt, items).all())
+        stmt = insert_ignore(session, table, ["interaction_id"]).returning(table.c.id, table.c.interaction_id)
+        created = session.execute(stmt, items).all()
+        result.created += len(created)
+        member_of = {r.id: r.member_id for r in people}
+        by_interaction = {it["interaction_id"]: it for it in items}
+        webhook_events.inbox_items_created(session, [
+            {"item_id": c.id, "interaction_id": c.interaction_id, "member_id": member_of.get(c.interaction_id),
+             "platform": by_interaction[c.interaction_id]["platform"],
+             "reasons": by_interaction[c.interaction_id]["reasons"].split(","),
+             "priority": by_interaction[c.interaction_id]["priority"],
+             "occurred_at": by_interaction[c.interaction_id]["occurred_at"]}
+            for c in created
+        ])
     for r in team_rows:
         result.auto_handled += _handle_by_team_reply(session, r)
 
@@ -243,6 +255,7 @@ def _handle_by_team_reply(session: Session, reply: Any) -> int:
             handled += 1
             session.add(InboxEvent(item_id=item.id, kind="auto_handled",
                                    detail=f"answered by @{reply.handle} ({reply.platform})"))
+            webhook_events.inbox_item_handled(session, item, member_id=parent_member, via="team_reply")
     session.flush()
     return handled
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from crm.db import utcnow
 from crm.errors import NotFound
 from crm.segments.export import validate_columns, validate_format
 from crm.segments.models import ExportRun, Segment
 from crm.segments.services import validate_rule
+from crm.webhooks import events as webhook_events
 
 
 def create_export(
@@ -57,6 +58,9 @@ def mark_done(run: ExportRun, *, rows: int, path: str, size: int) -> None:
     """Finished: how many rows went out, and where the file is."""
     run.status, run.row_count, run.file_path, run.file_size = "done", rows, path, size
     run.finished_at = utcnow()
+    session = object_session(run)
+    if session is not None:
+        webhook_events.export_finished(session, run)
 
 
 def mark_failed(run: ExportRun, failure: str) -> None:

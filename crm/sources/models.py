@@ -58,6 +58,7 @@ class PollRun(Base):
     new: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    suppressed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_poll_runs_source_started", "source_id", "started_at"),)

@@ -226,4 +226,6 @@ def test_the_dispatcher_runs_alert_and_inbox_timers() -> None:
         def enqueue(self, func: Any, *args: Any, **options: Any) -> Any:  # type: ignore[override]
             return None
 
-    assert PeriodicJobs.default().tick(Recorder(), now=0.0) == ["alerts-evaluate", "inbox-due", "purge-old-files"]
+    assert PeriodicJobs.default().tick(Recorder(), now=0.0) == [
+        "alerts-evaluate", "inbox-due", "purge-old-files", "privacy-retention", "webhooks-sweep"
+    ]

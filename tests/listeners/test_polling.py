@@ -112,7 +112,7 @@ def test_first_poll_backfills_the_window_then_only_new_items_are_fetched(listeni
     assert poll_source(recent)["new"] == 6
     assert sorted(external_ids(listening, recent)) == sorted(d["name"] for d in fresh)
     # The other source looks back 48 hours: it also finds the old posts (the rest are known).
-    assert poll_source(deep) == {"fetched": 9, "new": 3, "duplicates": 6, "quarantined": 0, "exhausted": True}
+    assert poll_source(deep) == {"fetched": 9, "new": 3, "duplicates": 6, "quarantined": 0, "suppressed": 0, "exhausted": True}
     assert sorted(external_ids(listening, deep)) == sorted(d["name"] for d in old)
 
     source = listening.source(recent)
@@ -125,7 +125,7 @@ def test_first_poll_backfills_the_window_then_only_new_items_are_fetched(listeni
     # Something new arrives: the next poll fetches exactly that, nothing twice.
     newer = [data.add_post("python", title="Newer", selftext="Breaking"),
              data.add_comment(fresh[1], body="Another comment")]
-    assert poll_source(recent) == {"fetched": 2, "new": 2, "duplicates": 0, "quarantined": 0, "exhausted": True}
+    assert poll_source(recent) == {"fetched": 2, "new": 2, "duplicates": 0, "quarantined": 0, "suppressed": 0, "exhausted": True}
     assert poll_source(recent)["fetched"] == 0
     ids = external_ids(listening, recent)
     assert len(ids) == len(set(ids)) == 8
@@ -157,7 +157,7 @@ def test_x_cursor_advances_with_since_id(listening: Listening) -> None:
     assert source.cursor == {"since_id": newest}
 
     newer = data.add_tweet(users[0], "widget news, just now")
-    assert poll_source(sid) == {"fetched": 1, "new": 1, "duplicates": 0, "quarantined": 0, "exhausted": True}
+    assert poll_source(sid) == {"fetched": 1, "new": 1, "duplicates": 0, "quarantined": 0, "suppressed": 0, "exhausted": True}
     assert listening.x.requests[-1].query["since_id"] == newest
     assert listening.source(sid).cursor == {"since_id": newer["id"]}
     ids = external_ids(listening, sid)

@@ -62,7 +62,7 @@ def test_mastodon_hashtag_polls_into_the_database(listening: Listening, mastodon
 
     outcome = poll_source(source_id)
 
-    assert outcome == {"fetched": 45, "new": 45, "duplicates": 0, "quarantined": 0, "exhausted": True}
+    assert outcome == {"fetched": 45, "new": 45, "duplicates": 0, "quarantined": 0, "suppressed": 0, "exhausted": True}
     stored = _stored(listening, source_id)
     assert [i.external_id for i in stored] == [s["id"] for s in first]
     assert stored[0].text.startswith("@nimbus_team@127.0.0.1 Die Größe 0 passt nicht 😡")
@@ -112,7 +112,7 @@ def test_rss_feed_polls_into_the_database_with_conditional_get(listening: Listen
     feeds.publish("/feed.xml", rss_document(list(reversed(entries))))
     source_id = listening.add_source("rss", "feed", feeds.url + "/feed.xml")
 
-    assert poll_source(source_id) == {"fetched": 30, "new": 30, "duplicates": 0, "quarantined": 0, "exhausted": True}
+    assert poll_source(source_id) == {"fetched": 30, "new": 30, "duplicates": 0, "quarantined": 0, "suppressed": 0, "exhausted": True}
     stored = _stored(listening, source_id)
     assert [i.external_id for i in stored] == [e["guid"] for e in entries]
     assert stored[0].title == "Größe 0" and stored[0].text == "Text 0 ✅" and stored[0].channel == "Nimbus Blog"

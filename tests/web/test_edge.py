@@ -36,9 +36,10 @@ def test_ids_past_a_bigint_are_not_found(client, login, path: str) -> None:  # t
 @pytest.mark.parametrize(("query", "field"), [({"until": "9999-12-31"}, "until"), ({"since": "0001-01-01"}, "since")])
 def test_dates_out_of_range_are_a_422(client, login, query: dict[str, str], field: str) -> None:  # type: ignore[no-untyped-def]
     login("admin")
-    resp = client.get("/api/v1/search", query_string=query)
-    assert resp.status_code == 422 and resp.get_json()["field"] == field
-    assert "between the years 1900 and 9998" in resp.get_json()["message"]
+    # The search page reads its dates through web/params.py (the v1 API validates its own).
+    resp = client.get("/search/", query_string={"q": "x", **query})
+    assert resp.status_code == 422, field
+    assert "between the years 1900 and 9998" in resp.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("query", "message"), [

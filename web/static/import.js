@@ -8,7 +8,7 @@
     document.getElementById("bar").style.width = s.percent + "%";
     document.getElementById("pct").textContent = s.percent + "%";
     document.getElementById("lines").textContent = fmt(s.lines);
-    ["new", "duplicate", "quarantined"].forEach(function (k) { document.getElementById(k).textContent = fmt(s[k]); });
+    ["new", "duplicate", "quarantined", "suppressed"].forEach(function (k) { document.getElementById(k).textContent = fmt(s[k]); });
     var st = document.getElementById("status");
     st.textContent = s.status; st.className = "status status-" + s.status;
     if (s.failure) { var f = document.getElementById("failure"); f.textContent = s.failure; f.hidden = false; }

@@ -13,6 +13,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -28,6 +29,7 @@ from wtforms.validators import DataRequired, Email, Length
 from crm.errors import PermissionDenied
 from crm.users.models import User
 from crm.users.services import authenticate, can, rotate_session_token, user_for_session
+from web.api.v1.auth import require_json_for_session_writes, scope_for
 from web.db import session
 from web.throttle import LoginThrottle
 
@@ -36,8 +38,11 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
 # Endpoints reachable without a login. A test walks the URL map against this list.
-# The inbound API authenticates each request with its own token or signature.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "views.health", "api_inbound.receive_mentions"})
+# The inbound API authenticates each request with its own token or signature; the API's
+# document and docs page are public.
+PUBLIC_ENDPOINTS = frozenset({
+    "auth.login", "static", "views.health", "api_inbound.receive_mentions", "api-docs.openapi_json", "api_docs",
+})
 
 
 class LoginForm(FlaskForm):
@@ -61,6 +66,10 @@ def requires(permission: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not can(current_user, permission):
                 raise PermissionDenied(gettext("Your role (%(role)s) may not do this.", role=current_user.role))
+            token = g.get("api_token")
+            if token is not None and scope_for(permission) not in token.scopes:
+                raise PermissionDenied(gettext("This token lacks the '%(scope)s' scope.", scope=scope_for(permission)))
+            require_json_for_session_writes()
             return view(*args, **kwargs)
 
         wrapped.permission = permission  # type: ignore[attr-defined]
@@ -138,6 +147,10 @@ def unauthorized() -> Any:
     """The API answers 401 JSON; pages redirect to the login form."""
     from web.errors import wants_json
 
+    if request.path.startswith("/api/"):
+        from web.errors import _respond
+
+        return _respond(401, "Unauthorized", "Sign in first, or send 'Authorization: Bearer crm_...'.")
     if wants_json():
         return jsonify(error="Unauthorized", message="Sign in first."), 401  # the API stays English
     flash(gettext("Please sign in to see this page."), "info")

@@ -145,7 +145,7 @@ def merge_show(audit_id: int) -> Any:
     db = session()
     audit = services.get_audit(db, audit_id)
     blockers = blocking_merges(db, audit) if audit.action == "merge" and not audit.undone_by_id else []
-    kept = live_member(db, audit.kept_member_id)
+    kept = live_member(db, audit.kept_member_id) if audit.kept_member_id else None
     return render_template("identity/merge_show.html", audit=audit, blockers=blockers, kept=kept, form=UnmergeForm())
 
 

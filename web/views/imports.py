@@ -104,6 +104,7 @@ def status(run_id: int) -> Any:
     pct = 100.0 if run.status == "done" else (100.0 * run.processed_bytes / run.total_bytes if run.total_bytes else 0.0)
     return jsonify(
         id=run.id, status=run.status, percent=round(pct, 1), lines=run.lines_read, new=run.new_count,
-        duplicate=run.duplicate_count, quarantined=run.quarantined_count, failure=run.failure,
+        duplicate=run.duplicate_count, quarantined=run.quarantined_count,
+        suppressed=run.suppressed_count, failure=run.failure,
         errors=(run.errors or [])[:200],
     )

@@ -1,0 +1,95 @@
+"""Outgoing webhooks: subscriptions per event, the delivery log with "redeliver", on/off (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from crm.webhooks import services as hooks
+from crm.webhooks.models import EVENTS
+from web.db import session
+from web.views.auth import requires
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+class SubscriptionForm(FlaskForm):
+    name = StringField("Name", validators=[Length(max=120)])
+    url = StringField("Endpoint URL", validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField("Events", choices=[(e, e) for e in EVENTS], validators=[DataRequired()],
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+
+
+def _allow_private() -> bool:
+    return bool(current_app.extensions["settings"].webhooks_allow_private)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires("admin")
+def index() -> Any:
+    db = session()
+    form = SubscriptionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash("Give an endpoint URL and pick at least one event.", "error")
+        else:
+            sub = hooks.create_subscription(db, url=form.url.data or "", events=form.events.data or [],
+                                            name=form.name.data or "", actor_id=current_user.id,
+                                            allow_private=_allow_private())
+            db.commit()
+            flash("Webhook created. Copy its signing secret now: it verifies every delivery.", "success")
+            return redirect(url_for("webhooks.show", sub_id=sub.id, new=1))
+    return render_template("webhooks/index.html", subs=hooks.list_subscriptions(db), form=form)
+
+
+@bp.route("/<int:sub_id>")
+@requires("admin")
+def show(sub_id: int) -> Any:
+    db = session()
+    sub = hooks.get_subscription(db, sub_id)
+    return render_template("webhooks/show.html", sub=sub, deliveries=hooks.list_deliveries(db, sub_id),
+                           counts=hooks.counts_by_status(db, sub_id), show_secret=bool(request.args.get("new")),
+                           form=FlaskForm())
+
+
+@bp.route("/<int:sub_id>/toggle", methods=["POST"])
+@requires("admin")
+def toggle(sub_id: int) -> Any:
+    FlaskForm().validate_on_submit()
+    db = session()
+    sub = hooks.set_enabled(db, sub_id, request.form.get("enabled") == "1")
+    db.commit()
+    flash(f"Webhook {'switched on' if sub.enabled else 'switched off'}.", "success")
+    return redirect(url_for("webhooks.show", sub_id=sub_id))
+
+
+@bp.route("/<int:sub_id>/delete", methods=["POST"])
+@requires("admin")
+def delete(sub_id: int) -> Any:
+    FlaskForm().validate_on_submit()
+    db = session()
+    hooks.delete_subscription(db, sub_id)
+    db.commit()
+    flash("Webhook deleted with its delivery log.", "info")
+    return redirect(url_for("webhooks.index"))
+
+
+@bp.route("/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
+@requires("admin")
+def redeliver(delivery_id: int) -> Any:
+    FlaskForm().validate_on_submit()
+    db = session()
+    d = hooks.redeliver(db, delivery_id)
+    sub_id = d.subscription_id
+    db.commit()
+    from listeners.webhooks import kick_deliveries
+
+    kick_deliveries()
+    flash(f"Delivery {delivery_id} queued again.", "success")
+    return redirect(url_for("webhooks.show", sub_id=sub_id))
