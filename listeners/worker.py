@@ -35,11 +35,13 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     while True:
         connection = Redis.from_url(settings.redis_url or "", socket_connect_timeout=5, health_check_interval=10)
         queues = [Queue(name, connection=connection) for name in QUEUES]
-        worker = Worker(
-            queues, connection=connection, job_monitoring_interval=settings.worker_heartbeat_seconds,
-            maintenance_interval=60,
-        )
         try:
+            # Building the worker talks to Redis too (CLIENT SETNAME): while Redis is still down
+            # after a restart, that is an outage to wait out like any other, not an exit.
+            worker = Worker(
+                queues, connection=connection, job_monitoring_interval=settings.worker_heartbeat_seconds,
+                maintenance_interval=60,
+            )
             result = worker.work(burst=burst, with_scheduler=True)
             if burst or not _lost(worker):
                 return result
