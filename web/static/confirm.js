@@ -5,3 +5,10 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Selects with data-autosubmit submit their form when changed (instead of an inline onchange).
+document.addEventListener("change", function (event) {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-autosubmit") && event.target.form) {
+    event.target.form.submit();
+  }
+});
