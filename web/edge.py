@@ -16,6 +16,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
 
 from crm.db import MAX_ID
+from web.api.v1.auth import OWN_AUTH_ENDPOINTS
 
 MAX_JSON_DEPTH = 32
 
@@ -85,7 +86,7 @@ def check_api_json(request: Request) -> None:
     itself (webargs) never sees one nested past MAX_JSON_DEPTH or with a lone surrogate (400).
     The inbound API reads and answers for its raw body itself."""
     if (request.path.startswith("/api/") and request.is_json and request.method not in ("GET", "HEAD")
-            and request.endpoint != "api_inbound.receive_mentions" and request.content_length != 0):
+            and request.endpoint not in OWN_AUTH_ENDPOINTS and request.content_length != 0):
         request.get_json()
 
 
