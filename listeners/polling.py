@@ -55,6 +55,11 @@ def poll_source(source_id: int) -> dict[str, Any]:
             platform, kind, query = target = source.platform, source.kind, source.query
             cursor = Cursor(dict(source.cursor)) if source.cursor else None
             backfill = source.backfill_hours
+            # This poll holds the source's lease, so no earlier poll of it is alive: a record
+            # one left open (its finish could not be written, e.g. the database went away) is
+            # closed as crashed here rather than waiting for a healing step to find the source
+            # unleased, which a source polled every second rarely is.
+            sources.close_crashed_runs(s, source_id=source_id)
             run = PollRun(source_id=source_id)
             s.add(run)
             s.flush()

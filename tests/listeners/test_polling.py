@@ -241,6 +241,22 @@ def test_a_crash_mid_poll_loses_and_duplicates_nothing(
     assert (source.status, source.consecutive_failures, source.items_collected) == ("ok", 0, 35)
 
 
+def test_a_poll_record_left_open_is_closed_by_the_next_poll_of_its_source(listening: Listening) -> None:
+    # The finish of a poll could not be written (the database went away after the poll began);
+    # the source was released meanwhile and is polled again every second, so a healing step
+    # rarely finds it unleased. The next poll holds the lease, so the open record is dead.
+    listening.reddit.data = reddit_posts(3)
+    sid = listening.add_source()
+    with listening.session_factory() as s:
+        s.add(PollRun(source_id=sid, started_at=utcnow() - timedelta(minutes=3)))
+        s.commit()
+    poll_source(sid)
+    first, second = runs(listening, sid)
+    assert (first.outcome, first.error) == ("crashed", sources.CRASHED)
+    assert first.finished_at is not None
+    assert (second.outcome, second.new) == ("ok", 3)
+
+
 def test_an_unexpected_connector_error_is_recorded_and_propagates(
     listening: Listening, monkeypatch: pytest.MonkeyPatch
 ) -> None:
