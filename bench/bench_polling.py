@@ -21,7 +21,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -134,11 +133,12 @@ def run(n: int, url: str) -> dict[str, tuple[int, int, float]]:
     load_models()
     out: dict[str, tuple[int, int, float]] = {}
     with _fake_in_child("reddit", n) as reddit, _fake_in_child("x", n) as x:
-        settings = replace(
-            Settings(data_dir=Path("/tmp"), database_url=url, secret_key="bench-secret-key-0123456789"),
-            reddit_client_id=reddit["client_id"], reddit_client_secret=reddit["client_secret"],
-            reddit_oauth_url=reddit["url"], reddit_url=reddit["url"],
-            x_bearer_token=x["bearer_token"], x_api_url=x["url"],
+        settings = Settings(
+            data_dir=Path("/tmp"), database_url=url, secret_key="bench-secret-key-0123456789",
+        ).with_connector_env(
+            REDDIT_CLIENT_ID=reddit["client_id"], REDDIT_CLIENT_SECRET=reddit["client_secret"],
+            REDDIT_OAUTH_URL=reddit["url"], REDDIT_URL=reddit["url"],
+            X_BEARER_TOKEN=x["bearer_token"], X_API_URL=x["url"],
         )
         queue = CountingQueue()
         rt = runtime.configure(settings, None, queue)

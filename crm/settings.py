@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlparse
@@ -139,16 +139,6 @@ class Settings:
     worker_heartbeat_seconds: int = 10
     log_level: str = "INFO"
     base_url: str = "http://127.0.0.1:5000"
-    # Connectors (optional; without credentials a connector is disabled and says why).
-    reddit_client_id: str | None = None
-    reddit_client_secret: str | None = None
-    reddit_user_agent: str = "social-crm/0.1 (self-hosted)"
-    reddit_username: str | None = None
-    reddit_password: str | None = None
-    reddit_oauth_url: str = "https://oauth.reddit.com"
-    reddit_url: str = "https://www.reddit.com"
-    x_bearer_token: str | None = None
-    x_api_url: str = "https://api.twitter.com"
     # Delivery of alerts and reminders.
     smtp_url: str | None = None
     mail_from: str = "crm@localhost"
@@ -202,7 +192,6 @@ class Settings:
         log_level = _get(env, "LOG_LEVEL", _parse_str("LOG_LEVEL", 10), "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
-        opt = lambda name: _get(env, name, _parse_str(name), None)  # noqa: E731
         http = ("http", "https")
         return cls(
             data_dir=data_dir,
@@ -216,15 +205,6 @@ class Settings:
             ),
             log_level=log_level,
             base_url=_get(env, "BASE_URL", _parse_url("BASE_URL", http), "http://127.0.0.1:5000"),
-            reddit_client_id=opt("REDDIT_CLIENT_ID"),
-            reddit_client_secret=opt("REDDIT_CLIENT_SECRET"),
-            reddit_user_agent=_get(env, "REDDIT_USER_AGENT", _parse_str("REDDIT_USER_AGENT"), cls.reddit_user_agent),
-            reddit_username=opt("REDDIT_USERNAME"),
-            reddit_password=opt("REDDIT_PASSWORD"),
-            reddit_oauth_url=_get(env, "REDDIT_OAUTH_URL", _parse_url("REDDIT_OAUTH_URL", http), cls.reddit_oauth_url),
-            reddit_url=_get(env, "REDDIT_URL", _parse_url("REDDIT_URL", http), cls.reddit_url),
-            x_bearer_token=opt("X_BEARER_TOKEN"),
-            x_api_url=_get(env, "X_API_URL", _parse_url("X_API_URL", http), cls.x_api_url),
             smtp_url=_get(env, "SMTP_URL", _parse_url("SMTP_URL", ("smtp", "smtps")), None),
             mail_from=_get(env, "MAIL_FROM", _parse_str("MAIL_FROM"), "crm@localhost"),
             session_cookie_secure=_get(env, "SESSION_COOKIE_SECURE", _parse_bool("SESSION_COOKIE_SECURE"), None),
@@ -257,11 +237,13 @@ class Settings:
         return self.base_url.startswith("https://")
 
     def connector_value(self, name: str) -> str | None:
-        """A connector setting by its variable name: a typed field if there is one, else the env."""
-        field_value = getattr(self, name.lower(), None)
-        if isinstance(field_value, str) and field_value:
-            return field_value
+        """A connector setting by its variable name (the connector class parses and defaults it)."""
         return self.connector_env.get(name)
+
+    def with_connector_env(self, **values: str | None) -> Settings:
+        """These settings with connector variables set (None removes one): for tests and tools."""
+        env = {**self.connector_env, **values}
+        return replace(self, connector_env={k: v for k, v in env.items() if v})
 
     def resolved_secret_key(self) -> str:
         """SECRET_KEY, or a random key kept in DATA_DIR so sessions survive restarts."""

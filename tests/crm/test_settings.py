@@ -19,7 +19,7 @@ def test_defaults_are_safe_and_local(tmp_path: Path) -> None:
     assert s.log_level == "INFO"
     assert s.secret_key == ""
     assert s.base_url == "http://127.0.0.1:5000"
-    assert s.reddit_client_id is None and s.x_bearer_token is None
+    assert s.connector_value("REDDIT_CLIENT_ID") is None and s.connector_value("X_BEARER_TOKEN") is None
 
 
 def test_blank_values_mean_the_default(tmp_path: Path) -> None:

@@ -35,17 +35,16 @@ from listeners.queue import InlineQueue  # noqa: E402
 
 def fake_settings(settings: Settings, reddit: FakeReddit | None, x: FakeX | None, **changes: Any) -> Settings:
     """``settings`` with the connectors pointed at the fakes (a missing fake leaves it disabled)."""
-    values: dict[str, Any] = {}
+    env: dict[str, str | None] = {}
     if reddit is not None:
-        values.update(
-            reddit_client_id=reddit.client_id, reddit_client_secret=reddit.client_secret,
-            reddit_username=reddit.username, reddit_password=reddit.password,
-            reddit_oauth_url=reddit.url, reddit_url=reddit.url,
+        env.update(
+            REDDIT_CLIENT_ID=reddit.client_id, REDDIT_CLIENT_SECRET=reddit.client_secret,
+            REDDIT_USERNAME=reddit.username, REDDIT_PASSWORD=reddit.password,
+            REDDIT_OAUTH_URL=reddit.url, REDDIT_URL=reddit.url,
         )
     if x is not None:
-        values.update(x_bearer_token=x.bearer_token, x_api_url=x.url)
-    values.update(changes)
-    return replace(settings, **values)
+        env.update(X_BEARER_TOKEN=x.bearer_token, X_API_URL=x.url)
+    return replace(settings.with_connector_env(**env), **changes)
 
 
 @pytest.fixture()
@@ -86,6 +85,10 @@ class Listening:
         """Change settings (e.g. ``ingest_batch_size``) for the next polls."""
         self.settings = replace(self.settings, **changes)
         runtime.configure(self.settings, self.session_factory, self.queue)
+
+    def set_connector_env(self, **values: str | None) -> None:
+        """Set connector variables (None removes one) for the next polls."""
+        self.reconfigure(connector_env=self.settings.with_connector_env(**values).connector_env)
 
     def add_source(self, platform: str = "reddit", kind: str = "subreddit", query: str = "python", **fields: Any) -> int:
         """A committed source, due now; returns its id."""

@@ -356,10 +356,10 @@ def test_backoff_is_exponential_jittered_and_capped() -> None:
 @pytest.mark.parametrize("platform", ["reddit", "x"])
 def test_auth_failure_disables_the_source_without_a_retry_storm(listening: Listening, platform: str) -> None:
     if platform == "reddit":
-        listening.reconfigure(reddit_client_secret="wrong-secret")
+        listening.set_connector_env(REDDIT_CLIENT_SECRET="wrong-secret")
         sid = listening.add_source()
     else:
-        listening.reconfigure(x_bearer_token="wrong-token")
+        listening.set_connector_env(X_BEARER_TOKEN="wrong-token")
         sid = listening.add_source("x", "search", "widget")
     fake = listening.reddit if platform == "reddit" else listening.x
 
@@ -379,7 +379,7 @@ def test_auth_failure_disables_the_source_without_a_retry_storm(listening: Liste
 
 
 def test_an_unconfigured_connector_disables_its_sources_and_says_what_to_set(listening: Listening) -> None:
-    listening.reconfigure(reddit_client_id=None, reddit_client_secret=None)
+    listening.set_connector_env(REDDIT_CLIENT_ID=None, REDDIT_CLIENT_SECRET=None)
     sid = listening.add_source()
 
     assert poll_source(sid)["error"] == "ConnectorDisabled"

@@ -33,7 +33,7 @@ def feeds() -> Iterator[FakeFeeds]:
 
 
 def _env(listening: Listening, **values: str) -> None:
-    listening.reconfigure(connector_env={**listening.settings.connector_env, **values})
+    listening.set_connector_env(**values)
 
 
 def _stored(listening: Listening, source_id: int) -> list[Interaction]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,9 +39,9 @@ def fake_reddit() -> Iterator[FakeReddit]:
 def settings(settings: Settings, fake_reddit: FakeReddit, request: pytest.FixtureRequest) -> Settings:
     """The test settings with Reddit pointed at the fake; X stays unconfigured unless marked."""
     x_token = "token" if request.node.get_closest_marker("x_configured") else None
-    return replace(
-        settings, reddit_client_id=fake_reddit.client_id, reddit_client_secret=fake_reddit.client_secret,
-        reddit_oauth_url=fake_reddit.url, reddit_url=fake_reddit.url, x_bearer_token=x_token,
+    return settings.with_connector_env(
+        REDDIT_CLIENT_ID=fake_reddit.client_id, REDDIT_CLIENT_SECRET=fake_reddit.client_secret,
+        REDDIT_OAUTH_URL=fake_reddit.url, REDDIT_URL=fake_reddit.url, X_BEARER_TOKEN=x_token,
     )
 
 
