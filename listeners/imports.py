@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from connectors.base import Mention
-from connectors.files import LineError
+from connectors.import_schema import LineError
 from crm.db import utcnow
 from crm.imports.models import ImportRun
-from crm.ingest import IngestResult, Rejected, _validate, ingest_batch
+from crm.ingest import IngestResult, Rejected, ingest_batch
+from crm.interactions.validation import validation_error
 
 MAX_REPORTED_ERRORS = 1000
 
@@ -44,7 +45,7 @@ def batches(
                 continue
             # ingest_batch's own check, run here where the line number is known, so an item it
             # would reject (a bad kind, a date in the future) is reported by line like a parse error.
-            reason = _validate(mention, utcnow())
+            reason = validation_error(mention, utcnow())
             if reason:
                 rejected.append(
                     Rejected(f"{origin}:line {last}", reason, dict(mention.raw or {}), None,

@@ -13,7 +13,8 @@ import json
 
 from sqlalchemy.orm import Session
 
-from connectors.files import LineError, iter_file
+from connectors.files import iter_file
+from connectors.import_schema import LineError
 from crm.errors import InvalidInput, NotFound
 from crm.ingest import ingest_batch
 from crm.interactions.models import QuarantinedItem

@@ -19,10 +19,11 @@ from flask_babel import (
 )
 from markupsafe import Markup, escape
 
-from crm.ingest import safe_url
 from crm.interactions.search import highlight_forms
-from crm.interactions.terms import WORD, term
 from crm.interactions.terms import fold as fold_word
+from crm.interactions.terms import term
+from crm.interactions.validation import safe_url
+from crm.text import WORD
 
 _KEY = re.compile(r"^[a-z]+(_[a-z]+)+$")  # a stored key like 'team_thread', not free text
 SENTIMENT_NAMES = {"positive": lazy_gettext("positive"), "neutral": lazy_gettext("neutral"),

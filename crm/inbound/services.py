@@ -25,7 +25,8 @@ from connectors.base import Mention
 from crm.db import utcnow
 from crm.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from crm.inbound.models import InboundCredential, UsedSignature
-from crm.ingest import Rejected, ingest_batch, validation_error
+from crm.ingest import Rejected, ingest_batch
+from crm.interactions.validation import validation_error
 from crm.sources.models import PollRun, Source
 
 PLATFORM = KIND = "inbound"

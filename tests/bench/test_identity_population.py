@@ -8,7 +8,8 @@ from collections import Counter
 from bench.identity_eval.metrics import evaluate
 from bench.identity_eval.output import write_all
 from bench.identity_eval.population import POSITIVE_KINDS, build
-from connectors.files import LineError, iter_file
+from connectors.files import iter_file
+from connectors.import_schema import LineError
 
 
 def _generate(tmp_path, seed=7, people=400):

@@ -13,14 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.base import Author, Mention
-from connectors.files import (
-    MAX_LINE_BYTES,
-    ImportFileError,
-    ImportReader,
-    LineError,
-    ParsedLine,
-    iter_file,
-)
+from connectors.files import MAX_LINE_BYTES, ImportFileError, ImportReader, iter_file
+from connectors.import_schema import LineError, ParsedLine
 
 FULL: dict[str, Any] = {
     "platform": "reddit",

@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connectors.files import LineError, iter_file
+from connectors.files import iter_file
+from connectors.import_schema import LineError
 from crm import sentiment
 from crm.ingest import ingest_batch
 from crm.interactions.models import KINDS, Interaction, QuarantinedItem

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from connectors.base import Mention
-from connectors.files import LineError, parse_item
+from connectors.import_schema import LineError, parse_item
 from crm.errors import InvalidInput, Unauthorized
 from crm.inbound import services as inbound
 from crm.ingest import Rejected
