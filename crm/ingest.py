@@ -3,12 +3,12 @@
 One call handles a batch in the caller's transaction, with a fixed number of statements
 per batch, never one per item:
 
-1. validate and normalise (bad items go to the quarantine with the reason);
+1. validate and normalise (crm/interactions/validation.py; bad items go to the quarantine with the reason);
 2. drop duplicates within the batch and against the database (UNIQUE(platform, external_id));
 3. score sentiment for the new items only, so a re-delivery costs almost nothing;
 4. find or create Identity -> Member;
 5. insert interactions (INSERT .. ON CONFLICT DO NOTHING .. RETURNING, batched);
-6. update member and identity aggregates from the rows actually inserted;
+6. fold the rows actually inserted into member and identity aggregates (crm/members/aggregates.py);
 7. write the batch's follow-up work to the outbox (crm.outbox), in the same transaction.
 
 Full-text search indexes are kept by the database (generated column / FTS5 triggers).
@@ -17,32 +17,35 @@ The caller commits; re-ingesting the same batch changes nothing.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.base import Mention
 from crm import sentiment
 from crm.db import chunks, table_of, utcnow
-from crm.interactions.models import KINDS, Interaction, QuarantinedItem, quarantine_fingerprint
+from crm.interactions.models import Interaction, QuarantinedItem, quarantine_fingerprint
 from crm.interactions.terms import index_terms
+from crm.interactions.validation import (
+    MAX_ID,
+    MAX_TEXT,
+    MAX_TITLE,
+    clean_text,
+    safe_url,
+    validation_error,
+    website_url,
+)
+from crm.members import aggregates
 from crm.members.models import Identity, Member
 from crm.members.profiles import refresh_member_profiles, search_name
 from crm.outbox import services as outbox
 from crm.privacy import suppression as privacy
 from crm.upsert import bulk_insert, bulk_update, insert_ignore, insert_returning_ids
-
-MAX_TEXT = 40_000
-MAX_TITLE = 1_000
-MAX_ID = 255
-MAX_URL = 2_000
-PLATFORM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
 
 
 @dataclass
@@ -83,82 +86,6 @@ class Rejected:
     external_id: str | None = None
 
 
-def clean_text(value: str | None, limit: int) -> str | None:
-    """NFC-normalise, drop NUL and other control characters (but keep newlines and tabs)."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        value = str(value)
-    value = unicodedata.normalize("NFC", value)
-    if any(ch < " " and ch not in "\n\t\r" for ch in value) or "\x7f" in value:
-        value = "".join(ch for ch in value if ch >= " " or ch in "\n\t\r").replace("\x7f", "")
-    return value[:limit]
-
-
-def safe_url(value: str | None) -> str | None:
-    """Keep only http(s) URLs: a ``javascript:`` link from a social network must never render."""
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    if len(value) > MAX_URL or any(ch.isspace() or ch < " " for ch in value):
-        return None
-    if not value.lower().startswith(("https://", "http://")):
-        return None
-    return value
-
-
-def _website(value: str | None) -> str | None:
-    """A profile's website field: people write "example.org" without a scheme."""
-    if isinstance(value, str) and value.strip() and "://" not in value and "." in value and " " not in value.strip():
-        value = "https://" + value.strip()
-    return safe_url(value)
-
-
-def _has_control(value: str) -> bool:
-    # Ids are keys: cleaning them would merge distinct items, and PostgreSQL refuses NUL.
-    return any(ch < " " or ch == "\x7f" for ch in value)
-
-
-def validation_error(m: Mention, now: datetime) -> str | None:
-    """The reason an item cannot be ingested (and is quarantined), or None."""
-    if not isinstance(m.platform, str) or not m.platform:
-        return "platform is missing"
-    if len(m.platform) > 32 or not set(m.platform) <= PLATFORM_CHARS:
-        return f"platform {m.platform[:40]!r} must be lower-case letters, digits, '_', '-' or '.'"
-    if not isinstance(m.external_id, str) or not m.external_id.strip():
-        return "external_id is missing"
-    if len(m.external_id) > MAX_ID:
-        return f"external_id is longer than {MAX_ID} characters"
-    if _has_control(m.external_id):
-        return "external_id contains control characters"
-    if m.author is None or not isinstance(m.author.id, str) or not m.author.id.strip():
-        return "author.id is missing"
-    if len(m.author.id) > MAX_ID:
-        return f"author.id is longer than {MAX_ID} characters"
-    if _has_control(m.author.id):
-        return "author.id contains control characters"
-    if not (isinstance(m.text, str) and m.text.strip()) and not (
-        isinstance(m.title, str) and m.title.strip()
-    ):
-        return "text and title are both empty"
-    if m.kind not in KINDS:
-        return f"kind {str(m.kind)[:40]!r} is not one of {', '.join(KINDS)}"
-    if not isinstance(m.created_at, datetime):
-        return "created_at is not a timestamp"
-    if m.created_at.tzinfo is None:
-        return "created_at has no time zone"
-    if m.created_at > now + timedelta(days=1):
-        return "created_at is more than a day in the future"
-    if m.created_at.year < 1990:
-        return "created_at is before 1990"
-    if m.author.followers is not None and (
-        not isinstance(m.author.followers, int) or m.author.followers < 0
-    ):
-        return "author.followers must be a whole number >= 0"
-    return None
-
-
-_validate = validation_error  # the name listeners/imports.py uses
 
 
 def _raw_of(m: Mention) -> dict[str, Any]:
@@ -287,7 +214,7 @@ def ingest_batch(
 
     inserted = bulk_insert(
         session, table_of(Interaction), rows, conflict_cols=("platform", "external_id"),
-        returning=("id", "member_id", "identity_id", "occurred_at", "sentiment", "sentiment_label",
+        returning=("id", "member_id", "identity_id", "kind", "occurred_at", "sentiment", "sentiment_label",
                    "platform", "external_id"),
     )
     result.new = len(inserted)
@@ -296,7 +223,7 @@ def ingest_batch(
     result.new_ids = sorted(r.id for r in inserted)
     result.member_ids = {r.member_id for r in inserted}
     result.new_keys = {(r.platform, r.external_id) for r in inserted}
-    _update_aggregates(session, inserted)
+    aggregates.fold(session, inserted, now)
     refresh_member_profiles(session, sorted(refresh))
     # The follow-ups (inbox triage, alert counters, identity suggestions) are stored with the
     # batch and drained by a job after the commit: a crash in between loses none of them.
@@ -438,69 +365,6 @@ def _profile(a: Any) -> dict[str, Any]:
         "followers": followers,
         # Profile facts for identity matching (crm/identities): the connector's, when it has them.
         "bio": clean_text(getattr(a, "bio", None), 5000) or None,
-        "website": _website(getattr(a, "website", None)),
+        "website": website_url(getattr(a, "website", None)),
         "links": links or None,
     }
-
-
-def _update_aggregates(session: Session, inserted: Sequence[Any]) -> None:
-    """Fold the inserted rows into member and identity aggregates (one executemany each)."""
-    if not inserted:
-        return
-    per_member: dict[int, dict[str, Any]] = {}
-    per_identity: dict[int, list[datetime]] = {}
-    for r in inserted:
-        agg = per_member.setdefault(
-            r.member_id,
-            {"b_id": r.member_id, "n": 0, "s": 0.0, "pos": 0, "neg": 0, "neu": 0, "scored": 0,
-             "first": r.occurred_at, "last": r.occurred_at},
-        )
-        agg["n"] += 1
-        # A text in a language without an analyzer counts as an interaction, not as a mood.
-        if r.sentiment_label != sentiment.NOT_SCORED:
-            agg["s"] += r.sentiment
-            agg["scored"] += 1
-            label = r.sentiment_label
-            agg["pos" if label == "positive" else "neg" if label == "negative" else "neu"] += 1
-        agg["first"] = min(agg["first"], r.occurred_at)
-        agg["last"] = max(agg["last"], r.occurred_at)
-        span = per_identity.setdefault(r.identity_id, [r.occurred_at, r.occurred_at])
-        span[0] = min(span[0], r.occurred_at)
-        span[1] = max(span[1], r.occurred_at)
-    t = table_of(Member)
-    bulk_update(
-        session, t, list(per_member.values()),
-        {"b_id": t.c.id.type, "n": Integer(), "s": Float(), "pos": Integer(), "neg": Integer(),
-         "neu": Integer(), "scored": Integer(), "first": t.c.first_seen.type,
-         "last": t.c.last_seen.type},
-        lambda v: {
-            "interaction_count": t.c.interaction_count + v["n"],
-            "sentiment_sum": t.c.sentiment_sum + v["s"],
-            # The mean over scored interactions only (positive + negative + neutral).
-            "sentiment_mean": (t.c.sentiment_sum + v["s"]) / func.nullif(
-                t.c.positive_count + t.c.negative_count + t.c.neutral_count + v["scored"], 0
-            ),
-            "positive_count": t.c.positive_count + v["pos"],
-            "negative_count": t.c.negative_count + v["neg"],
-            "neutral_count": t.c.neutral_count + v["neu"],
-            "first_seen": case(
-                (t.c.first_seen.is_(None) | (t.c.first_seen > v["first"]), v["first"]), else_=t.c.first_seen
-            ),
-            "last_seen": case(
-                (t.c.last_seen.is_(None) | (t.c.last_seen < v["last"]), v["last"]), else_=t.c.last_seen
-            ),
-        },
-    )
-    it = table_of(Identity)
-    bulk_update(
-        session, it, [{"b_id": k, "first": v[0], "last": v[1]} for k, v in per_identity.items()],
-        {"b_id": it.c.id.type, "first": it.c.first_seen.type, "last": it.c.last_seen.type},
-        lambda v: {
-            "first_seen": case(
-                (it.c.first_seen.is_(None) | (it.c.first_seen > v["first"]), v["first"]), else_=it.c.first_seen
-            ),
-            "last_seen": case(
-                (it.c.last_seen.is_(None) | (it.c.last_seen < v["last"]), v["last"]), else_=it.c.last_seen
-            ),
-        },
-    )

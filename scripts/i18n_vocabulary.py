@@ -20,10 +20,9 @@ def words() -> list[str]:
     from crm.alerts import notices, severity
     from crm.alerts.models import ALERT_STATUSES, CHANNELS, DELIVERY_STATUSES, SENSITIVITIES
     from crm.identities.models import RULES, SUGGESTION_STATUSES
-    from crm.inbox.models import ESCALATION_LEVELS, MEMBER_LEVELS, REASONS, STATUSES
+    from crm.inbox.models import ESCALATION_LEVELS, REASONS, STATUSES
     from crm.interactions.models import KINDS
     from crm.members.engagement import LEVELS
-    from crm.segments.engagement import FALLBACK_LEVELS
     from crm.segments.export import COLUMNS, PLATFORM_LABELS
     from crm.segments.models import EXPORT_STATUSES
     from crm.segments.rules import CONDITIONS
@@ -34,8 +33,8 @@ def words() -> list[str]:
     found: list[str] = []
     groups = [
         ALERT_STATUSES, DELIVERY_STATUSES, SENSITIVITIES, CHANNELS, SUGGESTION_STATUSES, STATUSES,
-        EXPORT_STATUSES, KINDS, REASONS, ROLES, FALLBACK_LEVELS,
-        [name for name, _ in LEVELS], list(MEMBER_LEVELS.values()), list(ESCALATION_LEVELS.values()),
+        EXPORT_STATUSES, KINDS, REASONS, ROLES,
+        [name for name, _ in LEVELS], list(ESCALATION_LEVELS.values()),
         list(RULES.values()), [label for label, _ in COLUMNS.values()], [group for _, group in COLUMNS.values()],
         [v[2] for v in CONDITIONS.values()], list(SIGNAL_LABELS.values()), list(SCOPE_LABELS.values()),
         list(UNITS.values()), list(all_kind_labels().values()), list(notices.SIGNAL_LABELS.values()),

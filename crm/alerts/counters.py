@@ -8,13 +8,15 @@ because interactions are only ever added: a job that counted before a concurrent
 committed must not overwrite the newer, larger count of a job that counted after. A label the
 team corrects leaves the count as it is and recounts the bucket's negatives and sentiment.
 
+Our team's own posts count in the volume (they are part of the conversation the team leads
+watch); the explanations of an alert leave them out (crm/alerts/explain.py).
+
 Scope keys: ``all``, ``platform:<name>``, ``source:<id>`` (always kept), and ``query:<rule id>``,
 ``segment:<id>`` (kept while an enabled rule watches them).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,6 +31,8 @@ from crm.alerts.types import BUCKET_SECONDS
 from crm.db import chunks, dialect_name, table_of
 from crm.interactions.models import Interaction
 from crm.interactions.search import apply_text_search
+from crm.segments.compile import member_ids
+from crm.segments.models import Segment
 from crm.sentiment import NOT_SCORED
 
 CHUNK = 500
@@ -57,31 +61,16 @@ def bucket_start(moment: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def counted(stmt: Select[Any]) -> Select[Any]:
-    """Every counter query goes through here: the place to leave out team accounts.
-
-    Our own replies (crm/inbox TeamAccount) are still counted today; excluding them is one
-    ``where(Interaction.identity_id.not_in(...))`` here, followed by a counter rebuild.
-    """
-    return stmt
-
-
 def segment_member_ids(session: Session, segment_id: int) -> Select[Any] | None:
-    """SELECT of the segment's member ids, or None while segments are not available.
+    """SELECT of the segment's member ids, or None when the segment is gone.
 
     Membership is evaluated lazily, at counting time: a segment is a rule over members, never a
-    stored list. crm/segments is optional here, so a missing module or segment means "skip".
+    stored list.
     """
-    try:
-        compile_module = importlib.import_module("crm.segments.compile")
-        models = importlib.import_module("crm.segments.models")
-    except ImportError:
+    segment = session.get(Segment, segment_id)
+    if segment is None:
         return None
-    segment = session.get(models.Segment, segment_id)
-    builder = getattr(compile_module, "member_ids", None)
-    if segment is None or builder is None:
-        return None
-    return builder(session, segment.rule, segment_id=segment_id)  # type: ignore[no-any-return]
+    return member_ids(session, segment.rule, segment_id=segment_id)
 
 
 def scope_filter(session: Session, key: str) -> Callable[[Select[Any]], Select[Any]] | None:
@@ -146,7 +135,7 @@ def count_scope(
         stmt = stmt.where(
             or_(*(Interaction.occurred_at.between(lo, hi - timedelta(microseconds=1)) for lo, hi in part))
         )
-        stmt = counted(restrict(stmt)).group_by(bucket)
+        stmt = restrict(stmt).group_by(bucket)
         for number, n, neg, summed, with_score in session.execute(stmt):
             rows.append(
                 {
@@ -200,7 +189,7 @@ def _matches_any(session: Session, key: str, ids: Sequence[int]) -> bool:
         return False
     for chunk in chunks(ids, CHUNK):
         stmt = restrict(select(Interaction.id).where(Interaction.id.in_(chunk)))
-        if session.execute(counted(stmt).limit(1)).first() is not None:
+        if session.execute(stmt.limit(1)).first() is not None:
             return True
     return False
 

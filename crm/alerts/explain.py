@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Integer, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from crm.alerts.counters import counted, scope_filter
+from crm.alerts.counters import scope_filter
 from crm.alerts.detector import compute_baseline, seasonal_lags
 from crm.alerts.models import Alert, AlertRule
 from crm.alerts.series import at_bucket, load_counts, needed_ranges, params_for, signal_values
@@ -25,19 +25,12 @@ from crm.alerts.types import BUCKET_SECONDS, bucket_number
 from crm.inbox.services import not_team
 from crm.interactions.models import Interaction
 from crm.members.models import Member
+from crm.text import STOPWORDS, strip_urls
 
 SAMPLE = 3_000
 CHART_BEFORE = timedelta(hours=6)
 CHART_MAX = timedelta(days=2)
 WORD = re.compile(r"[^\W\d_][\w'’-]{2,}", re.UNICODE)
-STOPWORDS = frozenset(
-    """the and for are but not you your with this that have has had was were will would could
-    should what when where which who how why all any can just from they them their there then
-    than its it's i'm i've don't doesn't didn't about into out our ours his her him she he one
-    get got been being also very really more most some such only over again still even much
-    der die das und ist sind war nicht ich du sie wir ihr mit für auf ein eine einen auch wie
-    kann noch schon aber oder wenn dass bei von zu hat habe haben mein dein den dem des im""".split()
-)
 
 
 @dataclass
@@ -92,7 +85,7 @@ def _in_window(session: Session, rule: AlertRule, start: datetime, end: datetime
     if restrict is None:
         return None
     window = (Interaction.occurred_at >= start, Interaction.occurred_at < end)
-    return lambda stmt: counted(restrict(stmt.where(*window)))
+    return lambda stmt: restrict(stmt.where(*window))
 
 
 def people_in_window(session: Session, rule: AlertRule, start: datetime, end: datetime) -> Any:
@@ -109,7 +102,7 @@ def _same_post(interaction: Interaction) -> str:
     return " ".join(WORD.findall(text))
 
 
-def engagement(raw: dict[str, Any] | None) -> int:
+def reactions(raw: dict[str, Any] | None) -> int:
     """Reactions an item got, from what the platform reported (score, likes, reposts, replies)."""
     if not raw:
         return 0
@@ -127,12 +120,12 @@ def engagement(raw: dict[str, Any] | None) -> int:
 @dataclass(frozen=True)
 class TopPost:
     interaction: Interaction
-    engagement: int
+    reactions: int
     reach: int
 
 
 def top_posts(session: Session, alert: Alert, limit: int = 8) -> list[TopPost]:
-    """The posts of the spike with the most engagement, then the widest reach (followers).
+    """The posts of the spike with the most reactions, then the widest reach (followers).
 
     Our team's own posts are left out, and copies of the same words count once."""
     start, end = spike_window(alert)
@@ -141,8 +134,8 @@ def top_posts(session: Session, alert: Alert, limit: int = 8) -> list[TopPost]:
         return []
     stmt = restrict(select(Interaction)).options(joinedload(Interaction.identity))
     rows = session.scalars(stmt.order_by(Interaction.occurred_at.desc()).limit(SAMPLE)).all()
-    posts = [TopPost(i, engagement(i.raw), i.identity.followers or 0) for i in rows]
-    posts.sort(key=lambda p: (p.engagement, p.reach), reverse=True)
+    posts = [TopPost(i, reactions(i.raw), i.identity.followers or 0) for i in rows]
+    posts.sort(key=lambda p: (p.reactions, p.reach), reverse=True)
     seen: set[str] = set()
     unique = []
     for post in posts:  # a copy (cross-post, repost, double import) shows once, its best copy
@@ -188,8 +181,8 @@ def _terms(texts: list[str]) -> Counter[str]:
     """In how many texts each word appears."""
     seen: Counter[str] = Counter()
     for text in texts:
-        words = {w.lower().strip("'’-") for w in WORD.findall(text or "")}
-        seen.update(w for w in words if len(w) > 2 and w not in STOPWORDS and not w.startswith("http"))
+        words = {w.lower().strip("'’-") for w in WORD.findall(strip_urls(text))}
+        seen.update(w for w in words if len(w) > 2 and w not in STOPWORDS)
     return seen
 
 
@@ -208,7 +201,7 @@ def unusual_terms(session: Session, alert: Alert, limit: int = 12) -> list[tuple
         (Interaction.occurred_at >= start - timedelta(days=d)) & (Interaction.occurred_at < end - timedelta(days=d))
         for d in range(1, 8)
     ]
-    stmt = counted(scope(select(Interaction.text).where(or_(*shifted))))
+    stmt = scope(select(Interaction.text).where(or_(*shifted)))
     before_texts = list(session.scalars(stmt.limit(SAMPLE)))
     now_terms, before_terms = _terms(now_texts), _terms(before_texts)
     n_now, n_before = max(len(now_texts), 1), max(len(before_texts), 1)

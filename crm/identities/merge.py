@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.db import UTCDateTime, chunks, utcnow
@@ -22,16 +22,13 @@ from crm.errors import Conflict, InvalidInput, NotFound
 from crm.identities.models import MergeAudit, MergeSuggestion
 from crm.identities.normalise import fold_handle, handle_local, name_tokens
 from crm.interactions.models import Interaction
+from crm.members import aggregates
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.members.profiles import refresh_member_profiles
 from crm.webhooks import events as webhook_events
 
 CHUNK = 500
 MAX_MERGE = 50
-AGGREGATES = (
-    "interaction_count", "sentiment_sum", "sentiment_mean", "positive_count", "negative_count",
-    "neutral_count", "first_seen", "last_seen",
-)
 _M = cast(Table, Member.__table__)
 _I = cast(Table, Identity.__table__)
 _X = cast(Table, Interaction.__table__)
@@ -108,49 +105,6 @@ def _fingerprint(session: Session, member_ids: Sequence[int]) -> dict[int, list[
         ):
             out[r[0]][2].append([r[1], r[2], r[3], r[4], r[5]])
     return out
-
-
-def recompute_aggregates(session: Session, member_ids: Sequence[int]) -> None:
-    """Set member aggregates to what ingest computes for the members' interactions."""
-    stats: dict[int, dict[str, Any]] = {
-        m: {"interaction_count": 0, "sentiment_sum": 0.0, "sentiment_mean": None, "positive_count": 0,
-            "negative_count": 0, "neutral_count": 0, "first_seen": None, "last_seen": None}
-        for m in member_ids
-    }
-    for chunk in chunks(list(member_ids), CHUNK):
-        rows = session.execute(
-            select(_X.c.member_id, _X.c.sentiment_label, func.count(), func.sum(_X.c.sentiment),
-                   func.min(_X.c.occurred_at), func.max(_X.c.occurred_at))
-            .where(_X.c.member_id.in_(chunk)).group_by(_X.c.member_id, _X.c.sentiment_label)
-        )
-        for mid, label, n, total, first, last in rows:
-            s = stats[mid]
-            s["interaction_count"] += n
-            s["sentiment_sum"] += float(total or 0.0)
-            if label != "unscored":  # crm.sentiment.NOT_SCORED: no analyzer for its language
-                s[f"{label}_count" if label in ("positive", "negative") else "neutral_count"] += n
-            first, last = as_utc(first), as_utc(last)
-            s["first_seen"] = first if s["first_seen"] is None else min(s["first_seen"], first)
-            s["last_seen"] = last if s["last_seen"] is None else max(s["last_seen"], last)
-    params = []
-    for mid, s in stats.items():
-        scored = s["positive_count"] + s["negative_count"] + s["neutral_count"]
-        if scored:
-            s["sentiment_mean"] = s["sentiment_sum"] / scored
-        params.append({"b_id": mid, **{f"v_{k}": v for k, v in s.items()}})
-    if params:
-        session.execute(
-            update(_M).where(_M.c.id == bindparam("b_id"))
-            .values({k: bindparam(f"v_{k}", type_=_M.c[k].type) for k in AGGREGATES}),
-            params,
-        )
-
-
-def as_utc(value: Any) -> Any:
-    """An aware UTC datetime from min()/max() results, which come back untyped (text on SQLite)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
 
 
 def _member_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
@@ -250,12 +204,11 @@ def merge_members(
             session.execute(update(_T).where(_T.c.member_id == m).values(member_id=keep_id))
     session.execute(
         update(_M).where(_M.c.id.in_(merge_ids)).values(
-            merged_into_id=keep_id, interaction_count=0, sentiment_sum=0.0, sentiment_mean=None,
-            positive_count=0, negative_count=0, neutral_count=0, first_seen=None, last_seen=None,
+            merged_into_id=keep_id, **aggregates.EMPTY,
             platforms="", search_name="", followers_max=None, updated_at=utcnow(),
         )
     )
-    recompute_aggregates(session, [keep_id])
+    aggregates.recompute(session, [keep_id])
     refresh_member_profiles(session, [keep_id])
     looks = {} if lead is None else {"display_name": (lead.display_name or lead.handle or "")[:300],
                                      "avatar_url": lead.avatar_url or rows[keep_id].avatar_url}
@@ -320,9 +273,11 @@ def unmerge(session: Session, audit_id: int, *, actor_id: int | None, reason: st
         session.execute(update(_M).where(_M.c.id == int(m_key)).values(**values))
     _restore_suggestions(session, snap.get("suggestions") or [])
     now = _fingerprint(session, member_ids)
-    changed = [m for m in member_ids if now[m] != snap["fingerprints"][str(m)]]
+    # A snapshot from before the engagement score was kept restores rows without it.
+    changed = [m for m in member_ids
+               if now[m] != snap["fingerprints"][str(m)] or "engagement" not in snap["members"][str(m)]]
     if changed:
-        recompute_aggregates(session, changed)
+        aggregates.recompute(session, changed)
         refresh_member_profiles(session, changed)
     undo = MergeAudit(
         action="unmerge", kept_member_id=keep_id, merged_member_ids=list(audit.merged_member_ids),

@@ -27,8 +27,9 @@ from crm.identities.suggestions import (
     update_after_ingest,
     update_suggestions,
 )
-from crm.members.engagement import ChannelStat, Engagement, channel_stats, engagement
+from crm.members.engagement import Engagement, engagement
 from crm.members.models import Identity, Member
+from crm.members.services import ChannelStat, channel_stats
 from crm.paging import CountedPage
 
 __all__ = [
@@ -336,9 +337,9 @@ class ProfileFacts:
     merges: Sequence[MergeAudit]
 
 
-def profile_facts(session: Session, member_id: int) -> ProfileFacts:
+def profile_facts(session: Session, member: Member) -> ProfileFacts:
     """Engagement, per-channel first/last seen and the merges that kept this member."""
     return ProfileFacts(
-        engagement(session, member_id), channel_stats(session, member_id),
-        list_audit(session, member_id=member_id, per_page=20).items,
+        engagement(session, member), channel_stats(session, member.id),
+        list_audit(session, member_id=member.id, per_page=20).items,
     )

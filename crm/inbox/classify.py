@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crm.text import strip_urls
+
 # Links often carry "?" in their query string; they never make a text a question.
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUESTION_MARK = re.compile(r"[?¿？]")
 
 # The start of a sentence or clause; @mentions, greetings and filler words may come first.
@@ -195,7 +196,7 @@ def is_question(text: str, language: str | None = None) -> bool:
     ``language`` is the interaction's (given by the platform or detected at ingest): English
     and German have their own phrases; any other or unknown language is tried with both.
     """
-    kept = _URL.sub(" ", text or "")
+    kept = strip_urls(text)
     if "'" in kept or '"' in kept or not kept.isascii():
         kept = _QUOTED.sub(" ", kept)
     body = kept.strip().lower()
@@ -251,21 +252,21 @@ MAX_PRIORITY = 200
 _REASON_WEIGHT = {"negative": 30, "question": 25, "mention": 20, "team_thread": 15}
 
 
-def member_level(interaction_count: int, followers: int | None) -> int:
-    """0 new, 1 occasional, 2 regular, 3 influential (by reach or by long engagement)."""
-    if (followers or 0) >= 10_000 or interaction_count >= 100:
-        return 3
-    if interaction_count >= 10:
-        return 2
-    if interaction_count >= 2:
-        return 1
-    return 0
+# An author this widely followed is answered first, whatever their engagement with us.
+WIDE_REACH = 10_000
 
 
-def priority(reasons: Iterable[str], *, level: int, sentiment: float, escalation: int = 0) -> int:
-    """A 0..200 score: negative and influential and escalated first; age breaks ties in the queue."""
+def priority(
+    reasons: Iterable[str], *, level: int, sentiment: float, escalation: int = 0, followers: int | None = None
+) -> int:
+    """A 0..200 score: negative, engaged or widely followed, and escalated first; age breaks ties.
+
+    ``level`` is the member's engagement rank (0 dormant .. 4 champion, crm/members/engagement.py).
+    """
     score = sum(_REASON_WEIGHT.get(r, 0) for r in set(reasons))
-    score += 10 * level
+    score += 8 * level
+    if (followers or 0) >= WIDE_REACH:
+        score += 20
     if sentiment < 0:
         score += round(-sentiment * 20)
     score += 30 * escalation

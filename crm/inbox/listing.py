@@ -41,7 +41,7 @@ class InboxFilter:
         if self.sentiment and self.sentiment not in SENTIMENT_LABELS:
             raise InvalidInput(f"sentiment must be one of {', '.join(SENTIMENT_LABELS)}", field="sentiment")
         if self.level is not None and self.level not in MEMBER_LEVELS:
-            raise InvalidInput("level must be 0 to 3.", field="level")
+            raise InvalidInput(f"level must be 0 to {max(MEMBER_LEVELS)}.", field="level")
         if self.reason and self.reason not in REASONS:
             raise InvalidInput(f"reason must be one of {', '.join(REASONS)}", field="reason")
         if self.sort not in SORTS:

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import Base, BigId, UTCDateTime, utcnow
+from crm.members import engagement
 
 if TYPE_CHECKING:
     from crm.interactions.models import Interaction
@@ -19,8 +20,9 @@ STATUSES = ("open", "snoozed", "handled")
 REASONS = ("question", "negative", "mention", "team_thread")
 # Escalation levels: 0 = none. Raising one needs a reason; lowering one needs "handle".
 ESCALATION_LEVELS = {1: "Team lead", 2: "Support / engineering", 3: "Crisis: leadership, legal"}
-# Member levels, snapshotted at triage from the member's aggregates (crm/inbox/classify.py).
-MEMBER_LEVELS = {0: "new", 1: "occasional", 2: "regular", 3: "influential"}
+# The member's engagement level (crm/members/engagement.py), snapshotted at triage as its rank:
+# 0 = dormant .. 4 = champion.
+MEMBER_LEVELS = {engagement.rank(name): name for name in engagement.NAMES}
 
 
 class InboxItem(Base):

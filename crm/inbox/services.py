@@ -19,6 +19,7 @@ from crm.errors import Conflict, InvalidInput, NotFound
 from crm.inbox import classify
 from crm.inbox.models import InboxEvent, InboxItem, TeamAccount
 from crm.interactions.models import Interaction
+from crm.members import engagement
 from crm.members.models import Identity, Member
 from crm.upsert import insert_ignore
 from crm.webhooks import events as webhook_events
@@ -139,7 +140,7 @@ def _triage_chunk(session: Session, ids: Sequence[int], result: TriageResult) ->
             Interaction.text, Interaction.title, Interaction.language, Interaction.sentiment,
             Interaction.sentiment_label, Interaction.parent_external_id, Interaction.thread_external_id,
             Interaction.source_id, Interaction.occurred_at, Interaction.identity_id, Interaction.member_id,
-            Identity.handle, Member.interaction_count, Member.followers_max,
+            Identity.handle, Member.engagement, Member.followers_max,
         )
         .join(Identity, Identity.id == Interaction.identity_id)
         .join(Member, Member.id == Interaction.member_id)
@@ -166,13 +167,13 @@ def _triage_chunk(session: Session, ids: Sequence[int], result: TriageResult) ->
         )
         if not reasons:
             continue
-        level = classify.member_level(r.interaction_count or 0, r.followers_max)
+        level = engagement.rank(engagement.level_of(r, now))
         items.append(
             {
                 "interaction_id": r.id, "platform": r.platform, "source_id": r.source_id,
                 "sentiment_label": r.sentiment_label, "member_level": level, "occurred_at": r.occurred_at,
                 "thread_root": _root(r)[:255], "reasons": ",".join(reasons),
-                "priority": classify.priority(reasons, level=level, sentiment=r.sentiment),
+                "priority": classify.priority(reasons, level=level, sentiment=r.sentiment, followers=r.followers_max),
                 "status": "open", "escalation_level": 0, "created_at": now, "updated_at": now,
             }
         )

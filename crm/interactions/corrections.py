@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from crm.alerts.counters import update_counters
 from crm.db import utcnow
 from crm.errors import InvalidInput, NotFound
-from crm.identities.merge import recompute_aggregates
 from crm.inbox import classify
 from crm.inbox.models import REASONS, InboxItem
 from crm.inbox.services import triage
 from crm.interactions.models import SENTIMENT_LABELS, Interaction, LabelCorrection
+from crm.members import aggregates
+from crm.members.models import Member
 from crm.sentiment import NOT_SCORED, label_for
 
 TYPICAL_SCORE = {"positive": 0.5, "neutral": 0.0, "negative": -0.5}
@@ -87,11 +88,12 @@ def _set(session: Session, item: Interaction, label: str, score: float, correcte
         inbox.sentiment_label = label
         inbox.reasons = ",".join(ordered)
         inbox.priority = classify.priority(
-            ordered, level=inbox.member_level, sentiment=score, escalation=inbox.escalation_level
+            ordered, level=inbox.member_level, sentiment=score, escalation=inbox.escalation_level,
+            followers=session.scalar(select(Member.followers_max).where(Member.id == item.member_id)),
         )
     else:
         triage(session, [item.id])  # a text the team calls negative may now need a human
-    recompute_aggregates(session, [item.member_id])
+    aggregates.recompute(session, [item.member_id])
     update_counters(session, [item.id])
     session.flush()
 

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
 from crm.interactions.models import Interaction
-from crm.interactions.terms import phrase_forms, query_forms, words
+from crm.interactions.terms import phrase_forms, query_forms
+from crm.text import words
 
 MAX_QUERY = 300
 COUNT_CAP = 10_000  # counted exactly up to here; beyond, "more than 10,000"

@@ -15,22 +15,17 @@ finds @juergen_b.
 
 from __future__ import annotations
 
-import re
 import threading
 import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
 
+from crm.text import words
+
 STEMMED_LANGUAGES = {"de": "german", "en": "english"}
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = str.maketrans({"ß": "ss", "ä": "ae", "ö": "oe", "ü": "ue", "ẞ": "ss"})
 _local = threading.local()
-
-
-def words(text: str | None) -> list[str]:
-    """The words of a text, in order (letters and digits; anything else separates)."""
-    return WORD.findall(text or "")
 
 
 @lru_cache(maxsize=100_000)

@@ -42,6 +42,8 @@ class Member(Base):
     positive_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     negative_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     neutral_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The engagement score in units of its epoch (crm/members/engagement.py), kept by ingest.
+    engagement: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     followers_max: Mapped[int | None] = mapped_column(BigInteger)
     platforms: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Set when this member was merged into another (crm/identity/merge.py). The row is kept,
@@ -62,6 +64,7 @@ class Member(Base):
         Index("ix_members_last_seen", "last_seen"),
         Index("ix_members_interaction_count", "interaction_count"),
         Index("ix_members_sentiment_mean", "sentiment_mean"),
+        Index("ix_members_engagement", "engagement"),
     )
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
+from crm.db import as_utc
 from crm.errors import InvalidInput, NotFound
-from crm.members.models import Member, MemberTag, Note
+from crm.inbox.services import team_identity_ids
+from crm.interactions.models import Interaction
+from crm.members.models import Identity, Member, MemberTag, Note
 from crm.paging import CountedPage
 
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -35,8 +40,12 @@ def list_members(
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)}", field="sort")
     per_page = max(1, min(per_page, 200))
     page = max(1, page)
-    # A merged member's row is kept (for an exact unmerge) but is no longer a person of its own.
-    stmt = select(Member).where(Member.merged_into_id.is_(None))
+    # A merged member's row is kept (for an exact unmerge) but is no longer a person of its own;
+    # our own team accounts are not community members.
+    stmt = select(Member).where(
+        Member.merged_into_id.is_(None),
+        Member.id.not_in(select(Identity.member_id).where(Identity.id.in_(team_identity_ids()))),
+    )
     if q.strip():
         if len(q) > 200:
             raise InvalidInput("The search is longer than 200 characters.", field="q")
@@ -111,3 +120,23 @@ def add_note(session: Session, member_id: int, *, body: str, author_id: int | No
     session.add(note)
     session.flush()
     return note
+
+
+@dataclass(frozen=True)
+class ChannelStat:
+    """A member's activity on one platform."""
+
+    platform: str
+    interactions: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+def channel_stats(session: Session, member_id: int) -> list[ChannelStat]:
+    """Interactions, first and last seen per platform, most active first."""
+    rows = session.execute(
+        select(Interaction.platform, func.count(), func.min(Interaction.occurred_at), func.max(Interaction.occurred_at))
+        .where(Interaction.member_id == member_id).group_by(Interaction.platform)
+    ).all()
+    stats = [ChannelStat(p, n, as_utc(first), as_utc(last)) for p, n, first, last in rows]
+    return sorted(stats, key=lambda s: -s.interactions)

@@ -34,8 +34,8 @@ from crm.errors import InvalidInput
 from crm.inbox.services import team_identity_ids
 from crm.interactions.models import Interaction
 from crm.interactions.search import apply_text_search
+from crm.members import engagement
 from crm.members.models import Identity, Member, MemberTag
-from crm.segments import engagement
 from crm.sentiment import NOT_SCORED
 
 MAX_SEGMENT_DEPTH = 5

@@ -42,8 +42,8 @@ from crm.db import utcnow
 from crm.errors import InvalidInput
 from crm.interactions.models import Interaction
 from crm.locale import translations
+from crm.members import engagement
 from crm.members.models import Identity, Member, MemberTag
-from crm.segments import engagement
 from crm.segments.compile import member_filter, planner_hints
 from crm.segments.models import EXPORT_FORMATS
 
@@ -86,7 +86,7 @@ DEFAULT_COLUMNS = [
 ]
 _MEMBER_FIELDS = (
     "id", "display_name", "platforms", "interaction_count", "sentiment_mean", "positive_count",
-    "negative_count", "neutral_count", "followers_max", "first_seen", "last_seen", "created_at",
+    "negative_count", "neutral_count", "followers_max", "first_seen", "last_seen", "created_at", "engagement",
 )
 PLATFORM_LABELS = {"handle": "Handle on {}", "profile_url": "Profile on {}", "followers": "Followers on {}"}
 
@@ -220,6 +220,8 @@ def _getter(key: str, now: datetime) -> Getter:
         return lambda m, i, t, last: m.platforms.strip(",").replace(",", ", ")
     if key == "sentiment_mean":
         return lambda m, i, t, last: None if m.sentiment_mean is None else round(m.sentiment_mean, 4)
+    if key == "engagement":
+        return lambda m, i, t, last: engagement.level_of(m, now)
     if key in _MEMBER_FIELDS:
         index = _MEMBER_FIELDS.index(key)
         return lambda m, i, t, last: m[index]
@@ -229,8 +231,6 @@ def _getter(key: str, now: datetime) -> Getter:
         return lambda m, i, t, last: len(i)
     if key == "tags":
         return lambda m, i, t, last: ", ".join(t)
-    if key == "engagement":
-        return lambda m, i, t, last: engagement.level_of(m, now)
     if key == "last_interaction_text":
         return lambda m, i, t, last: None if last is None else " — ".join(x for x in (last.title, last.text) if x)
     if key.startswith("last_interaction_"):

@@ -10,7 +10,7 @@ Conditions (``days`` is always an optional window ending now, 1..3650):
 
     platforms   {"any": ["reddit", "x"]} or {"all": [...]}      accounts on these platforms
     tags        {"any": [...]} or {"all": [...]}                tagged so
-    engagement  {"levels": ["high", "medium"]}                  engagement level (engagement.py)
+    engagement  {"levels": ["champion", "engaged"]}             engagement level (crm/members/engagement.py)
     interactions {"min": 3, "max": 10, "days": 30}              how many interactions
     sentiment   {"min": 0.05, "max": 1, "days": 90}             mean sentiment (-1..1)
     last_active {"within_days" | "older_than_days": N, "before" | "after": "2026-01-31"}
@@ -33,7 +33,7 @@ from datetime import date
 from typing import Any
 
 from crm.errors import InvalidInput
-from crm.segments import engagement
+from crm.members import engagement
 
 MAX_DEPTH = 6
 MAX_CONDITIONS = 40

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crm.interactions.models import Interaction
+from crm.members import engagement
 from crm.members.models import Identity, Member, MemberTag
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -39,6 +40,7 @@ def person(
         neutral_count=sum(-0.05 < s < 0.05 for s in sentiments),
         followers_max=max(followers) if followers else None,
         platforms=",".join(sorted({p for p, _ in accounts})),
+        engagement=sum(engagement.points("comment", t, NOW) for t in times),
     )
     db.add(member)
     db.flush()

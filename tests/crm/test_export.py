@@ -113,6 +113,6 @@ def test_rows_hold_the_chosen_columns(db: Session) -> None:
     assert rows[0][:8] == ["Eve", "reddit:@eve_0", None, None, None, "", 1, None]
     assert rows[1][:9] == ["Ann", "reddit:@ann_0, x:@ann_1", "ann_1", 500, None, "customer, vip", 2,
                            "=1+1 newest", NOW.replace(day=31, month=5)]
-    assert rows[1][9:] == ["low", "reddit, x", 0.125]
+    assert rows[1][9:] == ["occasional", "reddit, x", 0.125]  # two comments this week: 3.7 points
     assert list(collect_member_ids(db, {"field": "platforms", "any": ["reddit"]})) == sorted([ann.id, eve.id])
     assert len(fetch_rows(db, [], DEFAULT_COLUMNS)) == 0

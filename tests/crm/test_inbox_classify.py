@@ -73,22 +73,17 @@ def test_mention_pattern_matches_handles_not_lookalikes() -> None:
     assert classify.TeamHandles(frozenset(), frozenset()).mention_pattern() is None
 
 
-def test_priority_puts_negative_influential_escalated_first() -> None:
+def test_priority_puts_negative_engaged_widely_followed_and_escalated_first() -> None:
     calm = classify.priority(["question"], level=0, sentiment=0.0)
     angry = classify.priority(["question", "negative"], level=0, sentiment=-0.8)
-    angry_influencer = classify.priority(["question", "negative"], level=3, sentiment=-0.8)
+    angry_champion = classify.priority(["question", "negative"], level=4, sentiment=-0.8)
+    angry_and_followed = classify.priority(["question", "negative"], level=0, sentiment=-0.8, followers=50_000)
     escalated = classify.priority(["question"], level=0, sentiment=0.0, escalation=2)
-    assert calm < angry < angry_influencer
+    assert calm < angry < angry_champion
+    assert angry < angry_and_followed
+    assert classify.priority(["question"], level=0, sentiment=0.0, followers=9_999) == calm
     assert escalated > calm
-    assert classify.priority(["negative"] * 3, level=3, sentiment=-1.0, escalation=3) <= classify.MAX_PRIORITY
-
-
-@pytest.mark.parametrize(
-    ("count", "followers", "level"),
-    [(1, None, 0), (2, 10, 1), (10, 0, 2), (100, 0, 3), (1, 10_000, 3)],
-)
-def test_member_level(count: int, followers: int | None, level: int) -> None:
-    assert classify.member_level(count, followers) == level
+    assert classify.priority(["negative"] * 3, level=4, sentiment=-1.0, escalation=3, followers=10**6) <= classify.MAX_PRIORITY
 
 
 def precision_recall(language: str, name: str = "questions_heldout") -> tuple[float, float]:

@@ -50,6 +50,17 @@ def test_search_by_name_and_handle(db: Session, people: dict[str, Member]) -> No
     assert names(services.list_members(db, q="nobody-like-this")) == []
 
 
+def test_our_team_accounts_are_not_community_members(db: Session, people: dict[str, Member]) -> None:
+    from crm.inbox.services import add_team_account
+
+    team = author(handle="nimbus_support", display_name="Nimbus Support")
+    ingest(db, mention(platform="x", by=team, text="We are on it, sorry for the trouble!"))
+    assert "Nimbus Support" in names(services.list_members(db))
+    add_team_account(db, platform="x", handle="nimbus_support")
+    listed = names(services.list_members(db))
+    assert "Nimbus Support" not in listed and sorted(listed) == sorted(m.display_name for m in people.values())
+
+
 @pytest.mark.parametrize("wildcard", ["%", "_", "\\"])
 def test_like_wildcards_are_literal(db: Session, people: dict[str, Member], wildcard: str) -> None:
     page = services.list_members(db, q=wildcard)

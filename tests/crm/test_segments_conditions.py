@@ -82,11 +82,14 @@ def test_identities_and_reach(crowd: Session) -> None:
 
 
 def test_engagement_levels_from_aggregates(crowd: Session) -> None:
-    # the fallback definition (crm/segments/engagement.py): medium = 3+ interactions, last within 90 days
-    assert names(crowd, {"field": "engagement", "levels": ["medium"]}) == {"Ann", "Bob", "Cid"}
-    assert names(crowd, {"field": "engagement", "levels": ["inactive"]}) == {"Eve"}
-    assert names(crowd, {"field": "engagement", "levels": ["low"]}) == {"Dee"}
-    assert names(crowd, {"field": "engagement", "levels": ["high"]}) == set()
+    # crm/members/engagement.py: a comment is 2 points, halved every 30 days. By hand:
+    # Ann 2 x (0.977 + 0.955 + 0.933 + 0.397) = 6.5 (active >= 4); Bob 2 x (0.891 + 0.871 + 0.010)
+    # = 3.5, Cid 2 x (0.250 + 0.198 + 0.157 + 0.125) = 1.5, Dee 2 x 0.933 = 1.9 (occasional >= 0.5)
+    assert names(crowd, {"field": "engagement", "levels": ["active"]}) == {"Ann"}
+    assert names(crowd, {"field": "engagement", "levels": ["occasional"]}) == {"Bob", "Cid", "Dee"}
+    assert names(crowd, {"field": "engagement", "levels": ["dormant"]}) == {"Eve"}
+    assert names(crowd, {"field": "engagement", "levels": ["champion", "engaged"]}) == set()
+    assert names(crowd, {"op": "not", "condition": {"field": "engagement", "levels": ["occasional"]}}) == {"Ann", "Eve"}
 
 
 def test_groups_and_not(crowd: Session) -> None:

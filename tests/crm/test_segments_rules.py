@@ -81,7 +81,7 @@ def test_nesting_and_size_are_bounded() -> None:
 def test_every_condition_has_a_valid_form() -> None:
     for rule in (
         {"field": "platforms", "any": ["reddit"]}, {"field": "tags", "all": ["a", "b"]},
-        {"field": "engagement", "levels": ["high"]}, {"field": "interactions", "max": 0, "days": 7},
+        {"field": "engagement", "levels": ["engaged"]}, {"field": "interactions", "max": 0, "days": 7},
         {"field": "sentiment", "min": -0.5, "max": 0.5}, {"field": "last_active", "after": "2026-01-01"},
         {"field": "first_seen", "older_than_days": 3}, {"field": "mentioned", "query": '"dark mode"'},
         {"field": "segment", "id": 4}, {"field": "identities", "min": 2}, {"field": "reach", "max": 10},

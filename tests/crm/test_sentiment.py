@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from crm import sentiment
-from crm.identities.merge import recompute_aggregates
 from crm.interactions.models import Interaction
+from crm.members import aggregates
 from crm.members.models import Member
 from crm.sentiment import language
 from tests.crm.sentiment_sets import BLIND_SETS, GERMAN_SETS, blind_set, german_set, quality
@@ -155,7 +155,7 @@ def test_ingest_stores_language_and_keeps_unscored_out_of_the_mean(db: Session) 
     # A merge recomputes the aggregates from the interactions: the same numbers.
     expected = (member.interaction_count, member.positive_count, member.negative_count,
                 member.neutral_count, member.sentiment_mean)
-    recompute_aggregates(db, [member.id])
+    aggregates.recompute(db, [member.id])
     db.expire_all()
     again = db.get(Member, member.id)
     assert again is not None

@@ -55,7 +55,7 @@ def test_alert_page_explains_with_chart_posts_members_terms(client, login, db: S
     assert "<svg" in html and 'class="series"' in html and 'class="spike"' in html
     assert "meltdown" in html  # an unusual term and the posts
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
-    assert "engagement 45" in html  # the top post by score
+    assert "reactions 45" in html  # the top post by score
     assert "1 members in the spike, 1 of them new" in html
     assert "/members/" in html
 

@@ -15,10 +15,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from crm.db import utcnow
 from crm.errors import Conflict, InvalidInput, PermissionDenied
-from crm.inbox import actions, classify, reminders, services
+from crm.inbox import actions, reminders, services
 from crm.inbox.listing import InboxFilter, list_inbox
 from crm.inbox.models import ESCALATION_LEVELS, MEMBER_LEVELS, REASONS, TeamAccount
 from crm.interactions.services import InteractionFilter, search_interactions, thread_of
+from crm.members import engagement
 from crm.sources.models import Source
 from crm.users.services import can
 from web.db import session
@@ -149,7 +150,7 @@ def show(item_id: int) -> Any:
     assign_form.assignee_id.choices = _assignee_choices()
     return render_template(
         "inbox/show.html", item=item, interaction=interaction, member=member,
-        level=classify.member_level(member.interaction_count, member.followers_max), levels=MEMBER_LEVELS,
+        level=engagement.level_of(member, utcnow()),
         thread=thread_of(db, interaction), team_ids=team_ids, recent=[r for r in recent if r.id != interaction.id][:5],
         history=actions.history(db, item.id), member_reminders=reminders.open_for_member(db, member.id),
         action_form=ActionForm(), assign_form=assign_form, snooze_form=SnoozeForm(),

@@ -69,7 +69,7 @@ def show(member_id: int) -> Any:
         timeline = search_interactions(db, f, page=1, per_page=30)
     return render_template(
         "members/show.html", member=member, timeline=timeline, parents=parents_of(db, timeline.items),
-        f=f, error=error, note_form=NoteForm(), tag_form=TagForm(), facts=profile_facts(db, member.id),
+        f=f, error=error, note_form=NoteForm(), tag_form=TagForm(), facts=profile_facts(db, member),
         merge_form=MergeForm(keep_id=member.id),
     )
 

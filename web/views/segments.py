@@ -19,7 +19,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from crm.errors import DomainError, InvalidInput
-from crm.segments import engagement, runs, services
+from crm.members import engagement
+from crm.segments import runs, services
 from crm.segments.export import DEFAULT_COLUMNS, platforms_in_use
 from crm.segments.models import Segment
 from crm.segments.rules import describe
