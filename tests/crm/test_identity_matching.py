@@ -199,12 +199,13 @@ def test_engagement_level_explains_itself(db: Session) -> None:
                                                      ("mention", 200)])])
     member = db.get(Member, ident(db, "e1").member_id)
     assert member is not None
-    e = engagement(db, member.id, now=now)
-    assert e.level == "active" and 5 <= e.score < 15
-    assert any(r.startswith("2 posts × 3 points") for r in e.reasons)
-    assert any("Active in 2 of the last 12 weeks" in r for r in e.reasons)
-    assert e.next_level == "engaged" and e.points_to_next == pytest.approx(15 - e.score, abs=0.11)
-    assert engagement(db, member.id, now=now + timedelta(days=800)).level == "dormant"
+    e = engagement(db, member, now=now)
+    # By hand: 3 x (0.977 + 0.955) + 2 x (0.933 + 0.397) + 1 x 0.010 = 8.5 points (active >= 4)
+    assert e.level == "active" and e.score == pytest.approx(8.5, abs=0.05)
+    assert [(k.kind, k.count, k.points_each) for k in e.kinds] == [("post", 2, 3.0), ("comment", 2, 2.0), ("mention", 1, 1.0)]
+    assert e.days_since_last == 1
+    assert e.next_level == "engaged" and e.points_to_next == pytest.approx(12 - e.score, abs=0.11)
+    assert engagement(db, member, now=now + timedelta(days=800)).level == "dormant"
 
 
 def test_update_after_ingest_keys_only_the_new_identities(db: Session) -> None:

@@ -141,7 +141,8 @@ def test_item_page_shows_thread_member_card_and_history(client, login, csrf, db:
     text = page.text
     assert "Is there a way to undo a sync?" in text and "Following, same question here" in text
     assert "Asker" in text
-    assert "new" in [t.text for t in page.find("span", class_="tag")]  # the member level
+    # The member's engagement level: the asker's one post is months old (the factories' BASE_TIME).
+    assert [t.text for t in page.find("span", class_="tag level-dormant")] == ["dormant"]
     assert "Asked engineering" in text and "Data loss?" in text
     kinds = set(db.scalars(select(InboxEvent.kind).where(InboxEvent.item_id == item.id)))
     assert kinds == {"note", "escalated"}
