@@ -61,8 +61,8 @@ def upgrade() -> None:
     conn = op.get_bind()
     now = datetime.now(UTC)
     totals: dict[int, float] = {}
-    rows = conn.execution_options(stream_results=True).execute(
-        sa.text("SELECT member_id, kind, occurred_at FROM interactions")
+    rows = conn.execute(
+        sa.text("SELECT member_id, kind, occurred_at FROM interactions").execution_options(stream_results=True)
     )
     for member_id, kind, occurred in rows:
         at = min(_aware(occurred), now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,5 +134,54 @@ def test_0015_reindexes_existing_rows_and_folds_the_quarantine(scratch_url: str)
             for query in ("stoerung", "Störung", "Jürgen"):
                 assert [i.id for i in search_interactions(s, InteractionFilter(q=query)).items] == [1], query
             assert s.execute(text("SELECT count(*) FROM quarantine")).scalar() == 1
+    finally:
+        eng.dispose()
+
+
+def test_0022_fills_engagement_and_renames_levels(scratch_url: str) -> None:
+    """Members written before the score was kept get it from their interactions; inbox items get
+    the engagement rank; saved rules name the new levels."""
+    from datetime import UTC, datetime, timedelta
+
+    from crm.members import engagement
+
+    upgrade(scratch_url, "0016_api_gdpr")
+    eng = make_engine(scratch_url)
+    now = datetime.now(UTC)
+    stamp = lambda days: (now - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")  # noqa: E731
+    rule = {"op": "and", "conditions": [{"field": "engagement", "levels": ["high", "low"]},
+                                        {"op": "not", "condition": {"field": "engagement", "levels": ["inactive"]}}]}
+    try:
+        with eng.begin() as conn:
+            p = {"now": stamp(0)}
+            conn.execute(text(
+                "INSERT INTO members (id, display_name, search_name, platforms, created_at, updated_at) "
+                "VALUES (1, 'J', 'j', 'reddit', :now, :now)"), p)
+            conn.execute(text(
+                "INSERT INTO identities (id, member_id, platform, external_id, handle, display_name, created_at, "
+                "updated_at) VALUES (1, 1, 'reddit', 'u1', 'j', 'J', :now, :now)"), p)
+            for i, (kind, days) in enumerate((("post", 1), ("post", 1), ("comment", 30)), start=1):
+                conn.execute(text(
+                    "INSERT INTO interactions (id, platform, external_id, kind, text, occurred_at, language, "
+                    "sentiment, sentiment_label, identity_id, member_id, created_at, label_corrected, search_terms) "
+                    "VALUES (:i, 'reddit', :e, :k, 'hello', :at, 'en', 0, 'neutral', 1, 1, :now, false, '')"),
+                    {**p, "i": i, "e": f"e{i}", "k": kind, "at": stamp(days)})
+            conn.execute(text(
+                "INSERT INTO inbox_items (id, interaction_id, platform, sentiment_label, member_level, occurred_at, "
+                "thread_root, reasons, priority, status, escalation_level, created_at, updated_at) VALUES "
+                "(1, 1, 'reddit', 'neutral', 3, :now, 'e1', 'question', 55, 'open', 0, :now, :now)"), p)
+            conn.execute(text(
+                "INSERT INTO segments (id, name, description, rule, created_at, updated_at) "
+                "VALUES (901, 'S', '', :rule, :now, :now)"), {**p, "rule": json.dumps(rule)})
+        upgrade(scratch_url)
+        with eng.connect() as conn:
+            stored = conn.execute(text("SELECT engagement FROM members WHERE id = 1")).scalar()
+            # By hand: 3 x 0.977 x 2 + 2 x 0.5 = 6.9 points: "active"
+            assert engagement.score(stored, now) == pytest.approx(6.86, abs=0.02)
+            assert conn.execute(text("SELECT member_level FROM inbox_items WHERE id = 1")).scalar() == 2
+            saved = conn.execute(text("SELECT rule FROM segments WHERE id = 901")).scalar()
+        saved = json.loads(saved) if isinstance(saved, str) else saved
+        assert saved["conditions"][0]["levels"] == ["engaged", "occasional"]
+        assert saved["conditions"][1]["condition"]["levels"] == ["dormant"]
     finally:
         eng.dispose()
