@@ -24,6 +24,7 @@ from crm.inbox.models import InboxEvent, InboxItem
 from crm.interactions.models import Interaction
 from crm.sla.clock import Calendar, zone
 from crm.sla.models import AgentAway, AgentHours, AgentShift
+from crm.sla.policies import interaction_values
 from crm.users.models import User
 from crm.users.services import can
 
@@ -207,15 +208,7 @@ def assign_new_items(
     agents = on_shift(session, now)
     if not todo or not agents:
         return {}
-    language = dict(
-        session.execute(
-            select(Interaction.id, Interaction.language).where(
-                Interaction.id.in_([i.interaction_id for i in todo])
-            )
-        )
-        .tuples()
-        .all()
-    )
+    language = interaction_values(session, Interaction.language, [i.interaction_id for i in todo])
     shifts = {
         a.user_id: a
         for a in session.scalars(

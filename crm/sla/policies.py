@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -122,10 +123,21 @@ def forget_open_clocks(session: Session) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    item: InboxItem
-    member_id: int | None
+def interaction_values(
+    session: Session, column: Any, interaction_ids: Sequence[int]
+) -> dict[int, Any]:
+    """Interaction id -> one column of the interaction (member id, language), in IN-list slices."""
+    out: dict[int, Any] = {}
+    for part in chunks(sorted(set(interaction_ids))):
+        out.update(
+            {
+                row[0]: row[1]
+                for row in session.execute(
+                    select(Interaction.id, column).where(Interaction.id.in_(part))
+                )
+            }
+        )
+    return out
 
 
 def _segment_members(
@@ -200,15 +212,7 @@ def start_clocks(
         return []
     policies = list_policies(session, active_only=True)
     member_of = (
-        dict(
-            session.execute(
-                select(Interaction.id, Interaction.member_id).where(
-                    Interaction.id.in_([i.interaction_id for i in todo])
-                )
-            )
-            .tuples()
-            .all()
-        )
+        interaction_values(session, Interaction.member_id, [i.interaction_id for i in todo])
         if any(p.segment_id for p in policies)
         else {}
     )
