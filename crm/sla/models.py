@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import Base, BigId, UTCDateTime, utcnow
+from crm.inbox.models import InboxItem
 from crm.users.models import User
 
 DEFAULT_WARN_PERCENT = 80
@@ -195,3 +196,7 @@ class AgentAway(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
 
     __table_args__ = (Index("ix_sla_agent_away_user", "user_id", "last_day"),)
+
+
+# The live inbox asks "did anything change?" every few seconds: max(updated_at) reads this index.
+Index("ix_inbox_items_updated_at", InboxItem.updated_at)

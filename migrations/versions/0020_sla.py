@@ -214,7 +214,11 @@ def upgrade() -> None:
         )
 
 
+    op.create_index("ix_inbox_items_updated_at", "inbox_items", ["updated_at"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_inbox_items_updated_at", table_name="inbox_items")
     with op.batch_alter_table("sla_item_clocks", schema=None) as batch_op:
         batch_op.drop_index("ix_sla_item_clocks_warn")
         batch_op.drop_index("ix_sla_item_clocks_due")
