@@ -75,7 +75,7 @@ class PolicyForm(BaseForm):
                                                       NumberRange(min=1, max=policies.MAX_TARGET_MINUTES)])
     next_response_minutes = IntegerField(lazy_gettext("Next response within (business minutes)"),
                                          validators=[Optional(), NumberRange(min=1, max=policies.MAX_TARGET_MINUTES)])
-    warn_percent = IntegerField(lazy_gettext("Warn at (% of the target)"), default=80,
+    warn_percent = IntegerField(lazy_gettext("Warn at (percent of the target)"), default=80,
                                 validators=[InputRequired(lazy_gettext("Enter a percentage.")), NumberRange(min=1, max=99)])
 
 
