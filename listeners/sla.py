@@ -103,10 +103,44 @@ def deliver_escalation(e: checks.Escalation) -> str | None:
     return "; ".join(errors) or None
 
 
+def warning_email(item_id: int, user: User) -> EmailMessage:
+    """"Nearly due" to the item's assignee, in their language."""
+    from crm.locale import Speaker
+
+    settings = runtime.get().settings
+    s = Speaker(user.language or settings.default_language, user.timezone or settings.default_timezone)
+    msg = EmailMessage()
+    msg["Subject"] = s._("SLA warning: inbox item %(id)s is nearly due", id=item_id)
+    msg["From"], msg["To"] = settings.mail_from, user.email
+    msg.set_content(s._("The response target of this item is nearly reached.") + f"\n\n{_item_url(item_id)}\n")
+    return msg
+
+
+def send_warnings(warnings: Sequence[tuple[int, int | None]]) -> int:
+    """E-mail each warned item's assignee (with SMTP_URL); the in-app badge needs nothing sent."""
+    smtp_url = runtime.get().settings.smtp_url
+    sent = 0
+    for item_id, user_id in warnings:
+        if not smtp_url or user_id is None:
+            continue
+        with transaction() as s:
+            user = s.get(User, user_id)
+            msg = warning_email(item_id, user) if user is not None and user.active else None
+        if msg is None:
+            continue
+        try:
+            send_email(smtp_url, msg)
+            sent += 1
+        except SEND_ERRORS as exc:  # a warning is a courtesy: the badge shows it; logged, not retried
+            log.warning("SLA warning for item %s not e-mailed: %s", item_id, exc)
+    return sent
+
+
 def run_sla_checks() -> dict[str, int]:
-    """The periodic job: clocks, settling, warnings, breaches; escalations sent after the commit."""
+    """The periodic job: clocks, settling, warnings, breaches; e-mails sent after the commit."""
     with transaction() as s:
         result = checks.run_checks(s)
+    send_warnings(result.warnings)
     for e in result.escalations:
         error = deliver_escalation(e)
         if error:

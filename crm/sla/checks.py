@@ -51,17 +51,16 @@ class CheckResult:
     warnings: tuple[tuple[int, int | None], ...] = ()  # (item id, assignee id)
 
 
-def start_missing_clocks(session: Session, now: datetime, limit: int = BATCH) -> int:
-    """Clocks for items that have none (arrived before a policy existed, or a lost follow-up)."""
-    items = list(
-        session.scalars(
-            select(InboxItem)
-            .outerjoin(ItemSla, ItemSla.item_id == InboxItem.id)
-            .where(ItemSla.item_id.is_(None))
-            .order_by(InboxItem.id)
-            .limit(limit)
-        )
-    )
+def start_missing_clocks(session: Session, now: datetime, limit: int = BATCH, *, handled_too: bool = False) -> int:
+    """Clocks for unanswered items that have none (arrived before a policy existed, a lost follow-up).
+
+    The periodic check reads only items still in the queue (the status index keeps that cheap
+    on a large inbox); ``handled_too`` also dates the history (the demo, a one-off backfill).
+    """
+    stmt = select(InboxItem).outerjoin(ItemSla, ItemSla.item_id == InboxItem.id).where(ItemSla.item_id.is_(None))
+    if not handled_too:
+        stmt = stmt.where(InboxItem.status.in_(("open", "snoozed")))
+    items = list(session.scalars(stmt.order_by(InboxItem.id).limit(limit)))
     return len(start_clocks(session, items, now=now))
 
 

@@ -202,3 +202,17 @@ def test_intake_after_triage_is_idempotent(db: Session, berlin: Team) -> None:
     again = take_in(db, result.new_ids, now=FRIDAY_4PM)
     assert (first.clocks, again.clocks) == (1, 0)
     assert db.scalar(select(func.count()).select_from(ItemSla)) == 1
+
+
+def test_a_segment_policy_matches_its_members_only(db: Session, berlin: Team) -> None:
+    from crm.segments.services import create_segment
+
+    vip = author(followers=250_000)
+    segment = create_segment(db, name=unique("VIPs"), rule={"field": "reach", "min": 100_000})
+    fast = policies.save_policy(db, name="VIP", position=1, segment_id=segment.id, team_id=berlin.id,
+                                first_response_minutes=30)
+    slow = policies.save_policy(db, name="rest", position=2, team_id=berlin.id, first_response_minutes=480)
+    a, b = _items(db, mention(by=vip, text="How do I share a folder?", created_at=FRIDAY_4PM),
+                  mention(by=author(followers=12), text="How do I move a folder?", created_at=FRIDAY_4PM))
+    clocks = {c.item_id: c.policy_id for c in policies.start_clocks(db, [a, b])}
+    assert clocks == {a.id: fast.id, b.id: slow.id}

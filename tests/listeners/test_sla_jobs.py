@@ -105,3 +105,22 @@ def test_the_followup_drain_assigns_and_starts_the_clock(db: Session, use_runtim
     assert out["sla"] == {"assigned": 1, "clocks": 1}
     item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == result.new_ids[0]))
     assert item is not None and item.assignee_id == agent.id
+
+
+def test_the_assignee_gets_one_warning_email(db: Session, use_runtime, smtp) -> None:  # type: ignore[no-untyped-def]
+    use_runtime(smtp_url=smtp.url)
+    agent = create_user(db, email=f"{unique('a')}@example.com", password="correct horse", role="manager")
+    team = teams.save_team(db, name="Always", timezone="UTC")
+    teams.set_weekly_hours(db, team.id, ALL_WEEK)
+    # Arrived 50 minutes ago, target 60, warning at 80 % (48 min): warned, not breached.
+    policies.save_policy(db, name="p", team_id=team.id, first_response_minutes=60, warn_percent=80)
+    result = ingest(db, mention(text="How do I share a folder?", created_at=utcnow() - timedelta(minutes=50)))
+    services.triage(db, result.new_ids)
+    item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == result.new_ids[0]))
+    assert item is not None
+    item.assignee_id = agent.id
+    db.flush()
+    assert sla_jobs.run_sla_checks()["warned"] == 1
+    assert sla_jobs.run_sla_checks()["warned"] == 0
+    assert [to for to, _body in smtp.messages] == [[agent.email]]
+    assert b"nearly due" in smtp.messages[0][1]
