@@ -133,6 +133,15 @@ def test_inbox_items_show_due_and_breached(client, login, db: Session) -> None: 
     assert badges["sla-breached"].startswith("SLA breached") and badges["sla-ok"].startswith("due in")
     detail = client.get(f"/inbox/{items[0].id}").data.decode()
     assert "sla-breached" in detail
+    # The metrics page counts the breach (the one still inside its target is pending).
+    resp = client.get("/metrics/", query_string={"days": 7})
+    assert resp.status_code == 200
+    page = parse(resp.data)
+    cards = {}
+    for label in page.find("span", class_="label"):
+        value = page.after(label, "span", class_="value")
+        cards[label.text] = value.text if value is not None else None
+    assert (cards["SLA met"], cards["SLA breached"]) == ("0", "1")
 
 
 def test_live_poll_and_metrics_agree_with_the_sidebar(client, login, db: Session) -> None:  # type: ignore[no-untyped-def]

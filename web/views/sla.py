@@ -134,7 +134,8 @@ def index() -> Any:
     team_list = teams.list_teams(db)
     return render_template(
         "sla/index.html", teams=team_list, hours={t.id: teams.weekly_hours(db, t.id) for t in team_list},
-        holidays={t.id: teams.list_holidays(db, t.id) for t in team_list}, policies=policies.list_policies(db),
+        # Upcoming holidays: the ones that will stop a clock.
+        holidays={t.id: [h for h in teams.list_holidays(db, t.id) if h.day >= utcnow().date()] for t in team_list}, policies=policies.list_policies(db),
         agents=assignment.list_agents(db), agent_hours={a.user_id: assignment.agent_hours(db, a.user_id)
                                                         for a in assignment.list_agents(db)},
         weekdays=WEEKDAY_NAMES, fmt_windows=fmt_windows,
