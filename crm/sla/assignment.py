@@ -5,8 +5,8 @@ working windows for that weekday and the local date is not in an out-of-office r
 the agents on shift who take the item's platform and speak its language (German or English,
 from the detected language; an agent without languages takes any), the one whose turn is
 lowest gets it, and their turn moves past everyone's: strict rotation, whatever the arrival
-rate. Manual assignment always wins: only unassigned items that no person has ever assigned
-are touched, and a later manual assignment simply replaces ours.
+rate. Manual assignment always wins: only unassigned items that nobody (no person, and not
+this rule before) has assigned are touched, and a later manual assignment simply replaces ours.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def assign_new_items(
         touched.update(
             session.scalars(
                 select(InboxEvent.item_id).where(
-                    InboxEvent.item_id.in_(part), InboxEvent.kind == "assigned"
+                    InboxEvent.item_id.in_(part), InboxEvent.kind.in_(("assigned", "auto_assigned"))
                 )
             )
         )

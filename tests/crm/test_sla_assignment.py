@@ -134,3 +134,12 @@ def test_intake_assigns_once(db: Session) -> None:
     assert take_in(db, result.new_ids, now=MONDAY_13Z + timedelta(minutes=1)).assigned == 0
     item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == result.new_ids[0]))
     assert item is not None and item.assignee_id == agent
+
+
+def test_an_item_is_assigned_by_the_rule_at_most_once(db: Session) -> None:
+    a = _agent(db, "Europe/Berlin")
+    (item,) = _items(db, 1)
+    assert assignment.assign_new_items(db, [item], now=MONDAY_13Z) == {item.id: a}
+    item.assignee_id = None  # as when the agent's account is deleted (ON DELETE SET NULL)
+    db.flush()
+    assert assignment.assign_new_items(db, [item], now=MONDAY_13Z) == {}
