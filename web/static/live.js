@@ -30,6 +30,31 @@
     main.insertBefore(banner, main.firstChild);
   }
 
+  // The inbox list itself: fetch this page again and swap its items in place, unless the user
+  // is busy with it (items ticked, a field focused); then only offer the new state.
+  function refreshList() {
+    var main = document.querySelector("main.content");
+    var busy = document.querySelector('input[name="ids"]:checked') ||
+      (document.activeElement && main && main.contains(document.activeElement) &&
+       /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName));
+    var old = main ? main.querySelectorAll("article.item") : [];
+    if (busy || !old.length || window.location.pathname !== inboxPath) { offerReload(); return; }
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { offerReload(); return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelectorAll("main.content article.item");
+        if (!fresh.length) { offerReload(); return; }
+        var anchor = old[0];
+        for (var i = 0; i < fresh.length; i++) {
+          anchor.parentNode.insertBefore(document.importNode(fresh[i], true), anchor);
+        }
+        for (var j = 0; j < old.length; j++) { old[j].remove(); }
+      })
+      .catch(offerReload);
+  }
+
   function poll() {
     if (document.hidden) { window.setTimeout(poll, delay); return; }
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -39,7 +64,7 @@
           setBadge("open", state.open);
           
           if (version !== null && state.version !== version && window.location.pathname.indexOf(inboxPath) === 0) {
-            offerReload();
+            refreshList();
           }
           version = state.version;
           delay = (state.poll_seconds || 10) * 1000;
