@@ -26,12 +26,30 @@ from crm.members.models import Identity, Member, MemberTag, Note
 from crm.outbox.models import OutboxEntry
 from crm.privacy.models import PrivacyAudit, RetentionPolicy, Suppression
 from crm.segments.models import ExportRun, Segment
+from crm.sla.models import (
+    AgentAway,
+    AgentHours,
+    AgentShift,
+    BusinessHours,
+    Holiday,
+    ItemSla,
+    SlaPolicy,
+    Team,
+)
 from crm.sources.models import PollRun, Source
 from crm.tokens.models import ApiToken, IdempotencyRecord
 from crm.users.models import User
 from crm.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "Team",
+    "SlaPolicy",
+    "ItemSla",
+    "Holiday",
+    "BusinessHours",
+    "AgentShift",
+    "AgentHours",
+    "AgentAway",
     "ApiToken",
     "Alert",
     "AlertEvent",

@@ -19,6 +19,7 @@ from crm.inbox.actions import mark_handled
 from crm.inbox.models import InboxItem
 from crm.users.models import User
 from demo.loader import DEMO_EMAIL
+from demo.sla import settle_sla
 from listeners.runtime import transaction
 
 HISTORY = timedelta(days=92)
@@ -100,4 +101,4 @@ def replay_alerts(now: datetime) -> str:
 
 def prepare_demo(now: datetime) -> list[str]:
     """Give the demo its past; one line per step for the CLI."""
-    return [handle_old_items(now), merge_clear_suggestions(), replay_alerts(now)]
+    return [handle_old_items(now), merge_clear_suggestions(), replay_alerts(now), *settle_sla(now)]

@@ -27,6 +27,7 @@ from crm.users.models import User
 from crm.users.services import create_user
 from demo.dataset import write_jsonl
 from demo.people import TEAM_HANDLE
+from demo.sla import set_up_sla
 from listeners.jobs import import_file
 from listeners.runtime import get, transaction
 
@@ -80,6 +81,7 @@ def load_demo(now: datetime | None = None) -> DemoSetup:
         setup.lines.append(f"Demo data already loaded ({have} interactions).")
         return setup
     _team_and_sources()
+    set_up_sla(DEMO_EMAIL, now)
     uploads = get().settings.data_dir / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
     path = uploads / f"demo-{now:%Y%m%d-%H%M%S}.jsonl"

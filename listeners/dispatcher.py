@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm.sources.services import claim, claim_due, release_claim
-from listeners import alerts, inbox, privacy, retention, webhooks
+from listeners import alerts, inbox, privacy, retention, sla, webhooks
 from listeners.healing import heal
 from listeners.polling import poll_job_id, poll_source
 from listeners.queue import JobQueue, RetryPolicy
@@ -91,7 +91,8 @@ class PeriodicJobs:
     @classmethod
     def default(cls) -> PeriodicJobs:
 
-        return cls(alerts.PERIODIC + inbox.PERIODIC + retention.PERIODIC + privacy.PERIODIC + webhooks.PERIODIC)
+        return cls(alerts.PERIODIC + inbox.PERIODIC + retention.PERIODIC + privacy.PERIODIC + webhooks.PERIODIC
+                   + sla.PERIODIC)
 
     def tick(self, queue: Any, now: float | None = None) -> list[str]:
         """Enqueue whatever is due; return the job ids enqueued."""

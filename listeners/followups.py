@@ -5,7 +5,8 @@ whoever committed the batch then calls :func:`kick` (or the dispatcher's healing
 rows left behind by a crash or a lost enqueue). :func:`drain_followups` claims waiting rows,
 merges their work (one step covers many small batches) and runs every follow-up:
 
-1. inbox triage of the new interactions (listeners.inbox);
+1. inbox triage of the new interactions (listeners.inbox), then the assignment rules and SLA
+   clocks of the items it made (listeners.sla);
 2. alert counters for the touched scopes and buckets, and evaluation of their rules;
 3. identity keys and merge suggestions for the members involved;
 4. mention.created webhook deliveries, in batches (listeners.webhooks).
@@ -27,6 +28,7 @@ from listeners.identity import update_suggestions_for
 from listeners.inbox import triage_interactions
 from listeners.queue import RetryPolicy
 from listeners.runtime import transaction
+from listeners.sla import take_in_interactions
 from listeners.webhooks import emit_mentions
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ def run_followups(interaction_ids: list[int], member_ids: list[int]) -> dict[str
 
     return {
         "inbox": triage_interactions(interaction_ids),
+        "sla": take_in_interactions(interaction_ids),  # assignment rules and SLA clocks of the new items
         "alerts": evaluate_after_ingest(interaction_ids),
         "identity": update_suggestions_for(member_ids),
         "webhooks": emit_mentions(interaction_ids),

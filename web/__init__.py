@@ -81,4 +81,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import alerts
 
     alerts.init_app(app)  # the blueprint and the nav badge
+    from web.views import live, sla
+
+    sla.init_app(app)  # the settings pages and the inbox items' SLA badge
+    app.register_blueprint(live.bp)
     return app

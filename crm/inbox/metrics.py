@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from crm.db import dialect_name
 from crm.inbox.models import InboxItem
-from crm.inbox.services import not_team
+from crm.inbox.services import not_team, open_count
 from crm.interactions.models import Interaction
 from crm.members.models import Member
 
@@ -157,7 +157,7 @@ def summary(session: Session, since: datetime, until: datetime) -> dict[str, Any
     ) if v is not None]
     window = and_(InboxItem.occurred_at >= since, InboxItem.occurred_at < until)
     return {
-        "open": session.scalar(select(func.count(InboxItem.id)).where(InboxItem.status != "handled")) or 0,
+        "open": open_count(session, cap=None),
         "arrived": session.scalar(select(func.count(InboxItem.id)).where(window)) or 0,
         "answered": len(seconds),
         "median_seconds": percentile(seconds, 50) if seconds else None,

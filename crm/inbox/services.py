@@ -276,8 +276,12 @@ def untriaged_ids(session: Session, *, after_id: int = 0, since: datetime | None
     return list(session.scalars(stmt.order_by(Interaction.id).limit(limit)))
 
 
-def open_count(session: Session, cap: int = 1000) -> int:
-    """Open items, counted up to ``cap`` (the nav badge shows "999+" beyond): one index range."""
+def open_count(session: Session, cap: int | None = 1000) -> int:
+    """Open items, counted up to ``cap`` (the nav badge shows "999+" beyond): one index range.
+
+    The one count of "open" that the sidebar, the live poll and the metrics page all show
+    (snoozed items are not open: they are out of the queue until they wake).
+    """
     capped = select(InboxItem.id).where(InboxItem.status == "open").limit(cap).subquery()
     return session.scalar(select(func.count()).select_from(capped)) or 0
 

@@ -227,5 +227,5 @@ def test_the_dispatcher_runs_alert_and_inbox_timers() -> None:
             return None
 
     assert PeriodicJobs.default().tick(Recorder(), now=0.0) == [
-        "alerts-evaluate", "inbox-due", "purge-old-files", "privacy-retention", "webhooks-sweep"
+        "alerts-evaluate", "inbox-due", "purge-old-files", "privacy-retention", "webhooks-sweep", "sla-check"
     ]

@@ -10,6 +10,7 @@ from flask_babel import format_date, gettext
 
 from crm.db import utcnow
 from crm.inbox import metrics
+from crm.sla import metrics as sla_metrics
 from web.charts import svg as charts
 from web.db import session
 from web.filters import SENTIMENT_NAMES
@@ -64,5 +65,5 @@ def index() -> Any:
     return render_template(
         "metrics/index.html", figures=figures, span=span, ranges=RANGES, frt=frt, weeks=weeks,
         summary=metrics.summary(db, since, until), sov=sov, total_voice=total_voice, active=active,
-        duration=charts.duration,
+        duration=charts.duration, sla=sla_metrics.report(db, weeks_since, until),
     )

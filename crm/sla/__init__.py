@@ -1,0 +1,1 @@
+"""SLAs: business hours, policies and clocks, escalation, assignment rules."""
