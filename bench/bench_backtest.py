@@ -16,7 +16,8 @@ from pathlib import Path
 from cli.backtest import load_series, load_windows
 from crm.alerts import nab
 from crm.alerts.backtest import nab_result, run_backtest
-from crm.alerts.detector import DAY_BUCKETS, Params, ScopeState, evaluate
+from crm.alerts.streaming import ScopeState, evaluate
+from crm.alerts.types import DAY_BUCKETS, Params
 
 DATA = Path("/work/shared/data/spikes-dev")
 FILES = ["Twitter_volume_AAPL.csv", "Twitter_volume_CVS.csv", "Twitter_volume_FB.csv"]

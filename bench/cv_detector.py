@@ -27,16 +27,9 @@ from pathlib import Path
 
 from cli.backtest import load_series, load_windows
 from crm.alerts import nab
-from crm.alerts.detector import (
-    DAY_BUCKETS,
-    Incident,
-    Params,
-    advance,
-    history_lookup,
-    read_bucket,
-    seasonal_lags,
-)
-from crm.alerts.types import Reading
+from crm.alerts.detector import advance, read_bucket, seasonal_lags
+from crm.alerts.streaming import history_lookup
+from crm.alerts.types import DAY_BUCKETS, Incident, Params, Reading
 
 DATA = Path("/work/shared/data/spikes-dev")
 FILES = ["Twitter_volume_AAPL.csv", "Twitter_volume_CVS.csv", "Twitter_volume_FB.csv"]

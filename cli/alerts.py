@@ -20,7 +20,7 @@ def alerts() -> None:
 def backtest(csv_path: Path, windows_path: Path | None, sensitivity: str) -> None:
     """Replay a timestamp,value series as if live; one line per alert it would have raised."""
     from cli.backtest import backtest_command
-    from crm.alerts.detector import Params
+    from crm.alerts.types import Params
     from crm.errors import DomainError
 
     try:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crm.alerts.backtest import nab_result, run_backtest
-from crm.alerts.detector import Incident, Params
+from crm.alerts.types import Incident, Params
 from crm.errors import InvalidInput
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from crm.alerts import nab
-from crm.alerts.detector import Incident, Params, ScopeState
+from crm.alerts.streaming import ScopeState
+from crm.alerts.types import Incident, Params
 
 
 def run_backtest(

@@ -11,7 +11,7 @@ import pytest
 from cli.backtest import backtest_command, format_incident, load_series, load_windows
 from crm.alerts import nab
 from crm.alerts.backtest import nab_score, run_backtest
-from crm.alerts.detector import Incident, IncidentKind, Severity
+from crm.alerts.types import Incident, IncidentKind, Severity
 from crm.errors import InvalidInput
 
 T0 = datetime(2015, 3, 1, 0, 2, 53)

@@ -6,15 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from crm.alerts.detector import (
-    DAY_BUCKETS,
-    EventKind,
-    IncidentKind,
-    Params,
-    ScopeState,
-    Severity,
-    evaluate,
-)
+from crm.alerts.streaming import ScopeState, evaluate
+from crm.alerts.types import DAY_BUCKETS, EventKind, IncidentKind, Params, Severity
 
 START = datetime(2024, 3, 4)  # a Monday, midnight UTC
 STEP = timedelta(minutes=5)
