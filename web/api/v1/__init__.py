@@ -50,21 +50,21 @@ def _problems_everywhere(api: ApiV1) -> None:
 
 def init_app(app: Flask) -> ApiV1:
     """Register the v1 blueprints, the document and the docs page."""
-    from web.api.v1 import alerts, inbox, members, sources
+    from web.api.v1 import alerts, exports, inbox, members, segments, sources
     from web.views.auth import csrf
 
     app.config.update(
         API_TITLE="Social CRM API", API_VERSION="1", OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
         API_SPEC_OPTIONS={
-            "info": {"description": "Members, interactions, search, inbox, alerts and sources. "
+            "info": {"description": "Members, interactions, search, segments, exports, inbox, alerts and sources. "
                      "Send a personal access token as `Authorization: Bearer crm_...`."},
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
         },
     )
     api = ApiV1(app)
-    for module in (members, inbox, alerts, sources):
+    for module in (members, segments, exports, inbox, alerts, sources):
         csrf.exempt(module.blp)  # JSON only; see web.api.v1.auth.require_json_for_session_writes
         api.register_blueprint(module.blp)
     _problems_everywhere(api)
