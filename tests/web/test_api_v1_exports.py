@@ -38,7 +38,7 @@ def segment(db: Session) -> Segment:
 
 
 def test_create_poll_and_download_an_export(client, db: Session, segment: Segment) -> None:  # type: ignore[no-untyped-def]
-    hooks.create_subscription(db, url="http://127.0.0.1:9/hook", events=["export.finished"], allow_private=True)
+    hooks.create_subscription(db, url="http://127.0.0.1:9/hook", events=["export.finished"], allow=("127.0.0.1",))
     db.commit()
     user_id, auth = _token(db)
     resp = client.post("/api/v1/exports", json={"segment_id": segment.id, "columns": ["id", "display_name"],
