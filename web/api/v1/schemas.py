@@ -102,6 +102,12 @@ class Note(Schema):
     member_id = fields.Integer()
     body = fields.String()
     created_at = fields.DateTime()
+    author = fields.String(allow_none=True, metadata={"description": "the teammate's e-mail"})
+
+
+class NotePage(Schema):
+    items = fields.List(fields.Nested(Note))
+    next_cursor = fields.String(allow_none=True)
 
 
 class MergeIn(Strict):
