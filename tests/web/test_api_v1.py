@@ -82,6 +82,10 @@ def test_scopes_limit_what_a_token_does(client, db, people) -> None:  # type: ig
 
 def test_rate_limit_answers_429_with_retry_after(client, db) -> None:  # type: ignore[no-untyped-def]
     raw = _token(db, scopes=("read",), rate_limit=3)
+    import time
+
+    if time.time() % 60 > 50:  # the window is the clock's minute: start these requests inside one
+        time.sleep(60.5 - time.time() % 60)
     codes = [client.get("/api/v1/sources", headers=_auth(raw)).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     resp = client.get("/api/v1/sources", headers=_auth(raw))
