@@ -6,6 +6,7 @@ and a safe local default (SQLite file, inline jobs). ``.env.example`` lists them
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -117,6 +118,20 @@ def _parse_allow_list(raw: str) -> tuple[str, ...]:
     return items
 
 
+def _outgoing_allow(env: Mapping[str, str]) -> tuple[str, ...]:
+    """OUTGOING_ALLOW, plus loopback and private networks for the deprecated WEBHOOKS_ALLOW_PRIVATE=true."""
+    none: tuple[str, ...] = ()
+    allow = _get(env, "OUTGOING_ALLOW", _parse_allow_list, none)
+    if _get(env, "WEBHOOKS_ALLOW_PRIVATE", _parse_bool("WEBHOOKS_ALLOW_PRIVATE"), False):
+        from crm.outgoing import PRIVATE_NETWORKS
+
+        logging.getLogger(__name__).warning(
+            "WEBHOOKS_ALLOW_PRIVATE is deprecated: set OUTGOING_ALLOW=%s instead (read as that now)",
+            ",".join(PRIVATE_NETWORKS))
+        allow += tuple(n for n in PRIVATE_NETWORKS if n not in allow)
+    return allow
+
+
 def _get(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -152,8 +167,10 @@ class Settings:
     max_upload_mb: int = 512
     # Uploaded import files and export files older than this are deleted by the scheduler.
     retention_days: int = 30
-    # Outgoing URLs (webhooks) may not reach private, loopback, link-local or reserved
-    # addresses, except hosts and networks listed here (comma list: 10.0.0.0/8, hooks.local).
+    # Outgoing URLs (alert and outgoing webhooks) may not reach private, loopback, link-local or
+    # reserved addresses, except hosts and networks listed here (comma list: 10.0.0.0/8,
+    # hooks.local); crm.outgoing checks them. The retired WEBHOOKS_ALLOW_PRIVATE=true adds
+    # loopback and the private networks, with a deprecation warning.
     outgoing_allow: tuple[str, ...] = ()
     # Reverse proxies in front of the web process whose X-Forwarded-For/-Proto are trusted
     # (0: none). Login throttling counts per client address, which a proxy would otherwise hide.
@@ -161,8 +178,6 @@ class Settings:
     # Users who have not chosen: times in this zone; the UI in the browser's language, else this.
     default_timezone: str = "Europe/Berlin"
     default_language: str = "en"
-    # Outgoing webhooks may target loopback and private networks (tests, an internal receiver).
-    webhooks_allow_private: bool = False
     # REST API: requests per minute per token unless the token says otherwise.
     api_rate_limit: int = 600
     extra: dict[str, str] = field(default_factory=dict)
@@ -218,14 +233,11 @@ class Settings:
             login_window_seconds=_get(env, "LOGIN_WINDOW_SECONDS", _parse_int("LOGIN_WINDOW_SECONDS", 1, 86_400), 300),
             max_upload_mb=_get(env, "MAX_UPLOAD_MB", _parse_int("MAX_UPLOAD_MB", 1, 100_000), 512),
             retention_days=_get(env, "RETENTION_DAYS", _parse_int("RETENTION_DAYS", 0, 3650), 30),
-            outgoing_allow=_get(env, "OUTGOING_ALLOW", _parse_allow_list, ()),
+            outgoing_allow=_outgoing_allow(env),
             proxy_hops=_get(env, "PROXY_HOPS", _parse_int("PROXY_HOPS", 0, 5), 0),
             connector_env={k: v for k, v in env.items() if k.isupper() and v.strip()},
             default_timezone=_get(env, "DEFAULT_TIMEZONE", _parse_timezone, cls.default_timezone),
             default_language=_get(env, "DEFAULT_LANGUAGE", _parse_language, cls.default_language),
-            webhooks_allow_private=_get(
-                env, "WEBHOOKS_ALLOW_PRIVATE", _parse_bool("WEBHOOKS_ALLOW_PRIVATE"), False
-            ),
             api_rate_limit=_get(env, "API_RATE_LIMIT", _parse_int("API_RATE_LIMIT", 1, 100_000), 600),
         )
 

@@ -16,7 +16,8 @@ import requests
 
 from crm.alerts.notices import Notice
 from crm.locale import Speaker
-from listeners.outgoing import BlockedAddress, check_url, guarded_session
+from crm.outgoing import BlockedAddress
+from listeners import outgoing
 
 ICONS = {"watch": ":eyes:", "warning": ":warning:", "crisis": ":rotating_light:"}
 WEBHOOK_TIMEOUT = 10.0
@@ -112,12 +113,9 @@ def post_webhook(url: str, body: dict[str, Any], timeout: float = WEBHOOK_TIMEOU
     checked first, and the connected socket again (listeners/outgoing.py).
     """
     try:
-        check_url(url, allow)
+        response = outgoing.post(url, allow=allow, timeout=timeout, json=body)
     except BlockedAddress as exc:
         raise DeliveryFailed(f"refused: {exc}") from exc
-    try:
-        with guarded_session(allow) as session:
-            response = session.post(url, json=body, timeout=timeout, allow_redirects=False)
     except requests.RequestException as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}"[:500]) from exc
     if not 200 <= response.status_code < 300:

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,11 @@ def exports_dir() -> Path:
 def export_segment(run_id: int) -> str:
     """Job: export the run's segment to DATA_DIR/exports; returns the final status."""
     return run_export(run_id)
+
+
+def enqueue_export(queue: Any, run_id: int) -> None:
+    """Queue the job of a committed ExportRun (the web form and the API both start exports so)."""
+    queue.enqueue(export_segment, run_id, queue="default", job_id=f"export-{run_id}", job_timeout=3 * 3600)
 
 
 def run_export(

@@ -23,13 +23,13 @@ def run_retention(*, force: bool = False, batch: int = retention.BATCH) -> dict[
         ids = [p.id for p in retention.list_policies(s)] if force else retention.due_policies(s, now=now)
     done: dict[str, int] = {}
     for pid in ids:
-        total = 0
+        total, after = 0, 0
         while True:
             with transaction() as s:
-                n, files = retention.delete_batch(s, pid, now=now, limit=batch)
-            retention.unlink_quietly(files)  # after the commit: a rollback keeps its files
-            total += n
-            if n < batch:
+                done_now = retention.delete_batch(s, pid, now=now, limit=batch, after_id=after)
+            retention.unlink_quietly(done_now.files)  # after the commit: a rollback keeps its files
+            total, after = total + done_now.deleted, done_now.last_id
+            if done_now.deleted < batch:
                 break
             time.sleep(PAUSE_SECONDS)
         with transaction() as s:

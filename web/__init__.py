@@ -68,7 +68,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                    sentiment, privacy, webhooks, tokens):
         app.register_blueprint(module.bp)
     from web.api import inbound as api_inbound
-    from web.api import segments as api_segments
     from web.api import v1 as api_v1
     from web.views import exports, segments
     from web.views import inbound as inbound_views
@@ -76,7 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api_v1.init_app(app)
     app.register_blueprint(api_inbound.bp)
     app.register_blueprint(inbound_views.bp)
-    for module in (segments, exports, api_segments):
+    for module in (segments, exports):
         app.register_blueprint(module.bp)
     from web.views import alerts
 

@@ -206,12 +206,17 @@ def _erase_quarantine(session: Session, inter: Sequence[Any], tokens: set[str]) 
     """Quarantine rows of their items (by key) or naming their account ids or handles."""
     q = table_of(QuarantinedItem)
     n = 0
-    by_platform: dict[str, list[str]] = {}
-    for r in inter:
-        by_platform.setdefault(r.platform, []).append(r.external_id)
-    for platform, exts in by_platform.items():
-        for part in chunks(exts):
-            n += _rows(session.execute(q.delete().where(q.c.platform == platform, q.c.external_id.in_(part))))
+    # One read of the quarantine rows of their platforms, matched here: there is no index on
+    # (platform, external_id), and a DELETE per 500 keys scanned the table 20 times for 10,000 items.
+    keys = {(r.platform, r.external_id) for r in inter}
+    doomed = [
+        row.id for row in session.execute(
+            select(q.c.id, q.c.platform, q.c.external_id)
+            .where(q.c.platform.in_(sorted({p for p, _ in keys})), q.c.external_id.is_not(None)))
+        if (row.platform, row.external_id) in keys
+    ]
+    for part in chunks(doomed):
+        n += _rows(session.execute(q.delete().where(q.c.id.in_(part))))
     for token in sorted(tokens):
         like = "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         quoted = "%" + json.dumps(token)[1:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

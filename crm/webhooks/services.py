@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from crm.db import utcnow
 from crm.errors import InvalidInput, NotFound
+from crm.outgoing import check_url
 from crm.webhooks.models import EVENTS, WebhookDelivery, WebhookSubscription
-from crm.webhooks.urls import check_target_url
 
 # Pauses before attempt 2, 3, ... (the last repeats): about a day in all, as GitHub and Stripe do.
 BACKOFF = (10, 60, 300, 1800, 7200, 21600, 43200)
@@ -78,11 +78,11 @@ def _events(events: Sequence[str]) -> list[str]:
 
 def create_subscription(
     session: Session, *, url: str, events: Sequence[str], name: str = "", actor_id: int | None = None,
-    allow_private: bool = False,
+    allow: Sequence[str] = (),
 ) -> WebhookSubscription:
     """A new enabled subscription with a fresh secret."""
     sub = WebhookSubscription(
-        name=(name or "").strip()[:120], url=check_target_url(url, allow_private=allow_private),
+        name=(name or "").strip()[:120], url=check_url(url, allow),
         secret=new_secret(), events=_events(events), enabled=True, consecutive_failures=0,
         created_by_id=actor_id,
     )

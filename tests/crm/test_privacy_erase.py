@@ -108,7 +108,7 @@ def test_erasing_leaves_nothing_of_them_and_changes_no_one_else(db: Session, tmp
 
 def _check_erasure(db: Session, tmp_path: Path, data: dict[str, Any]) -> None:
     people = data["people"]
-    sub = hooks.create_subscription(db, url="http://127.0.0.1:9/hook", events=["mention.created"], allow_private=True)
+    sub = hooks.create_subscription(db, url="http://127.0.0.1:9/hook", events=["mention.created"], allow=("127.0.0.1",))
     everything = [m for p in people for m in _mentions(p)]
     result = ingest_batch(db, everything, origin="test")
     db.flush()

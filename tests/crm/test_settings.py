@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from crm.errors import InvalidInput
 from crm.settings import Settings, SettingsError
 
 
@@ -111,3 +112,22 @@ def test_connector_settings_come_from_the_environment_by_their_own_names() -> No
     assert s.connector_value("X_BEARER_TOKEN") == "tok"  # a typed field wins, same value
     assert s.connector_value("BLANK_ONE") is None and s.connector_value("NOT_SET") is None
     assert "social.example" not in repr(s)  # the environment copy is not printed
+
+
+def test_outgoing_allow_is_the_one_setting_and_the_old_flag_still_reads(caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from crm.outgoing import PRIVATE_NETWORKS, check_url
+
+    s = Settings.from_env({"OUTGOING_ALLOW": "hooks.internal, 10.0.0.0/8"})
+    assert s.outgoing_allow == ("hooks.internal", "10.0.0.0/8")
+    with caplog.at_level(logging.WARNING, logger="crm.settings"):
+        old = Settings.from_env({"OUTGOING_ALLOW": "hooks.internal", "WEBHOOKS_ALLOW_PRIVATE": "true"})
+    assert old.outgoing_allow == ("hooks.internal", *PRIVATE_NETWORKS)
+    assert "WEBHOOKS_ALLOW_PRIVATE is deprecated" in caplog.text
+    assert check_url("http://192.168.1.5/x", old.outgoing_allow) == "http://192.168.1.5/x"
+    with pytest.raises(InvalidInput, match="link-local"):  # cloud metadata stays out of reach
+        check_url("http://169.254.169.254/", old.outgoing_allow)
+    assert Settings.from_env({"WEBHOOKS_ALLOW_PRIVATE": "false"}).outgoing_allow == ()
+    with pytest.raises(SettingsError):
+        Settings.from_env({"WEBHOOKS_ALLOW_PRIVATE": "perhaps"})

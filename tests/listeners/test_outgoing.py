@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
+from crm.outgoing import BlockedAddress, check_url
 from listeners.delivery import DeliveryFailed, post_webhook
-from listeners.outgoing import BlockedAddress, check_url, guarded_session
+from listeners.outgoing import guarded_session
 from tests.listeners.test_alerts_delivery import WebhookSink
 
 REFUSED = {

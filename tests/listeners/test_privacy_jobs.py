@@ -22,7 +22,7 @@ from tests.factories import ingest, mention
 
 def _configure(settings: Any, session_factory: Any) -> Any:
     previous = runtime._runtime
-    runtime.configure(replace(settings, webhooks_allow_private=True), session_factory, InlineQueue())
+    runtime.configure(replace(settings, outgoing_allow=("127.0.0.1",)), session_factory, InlineQueue())
     return previous
 
 
@@ -66,7 +66,7 @@ def test_erasing_sends_member_erased_without_personal_data(db, settings, session
     from crm.webhooks.models import WebhookDelivery
 
     hooks.create_subscription(db, url="http://127.0.0.1:9/x", events=["member.erased", "member.merged"],
-                              allow_private=True)
+                              allow=("127.0.0.1",))
     ingest(db, mention(external_id="e-1", text="hello", by="erase-me"))
     mid = db.scalar(select(Identity.member_id).where(Identity.external_id == "erase-me"))
     hooks.emit(db, "member.merged", {"handle": "h_erase-me"}, member_id=mid)

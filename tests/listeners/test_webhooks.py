@@ -22,7 +22,6 @@ from crm.ingest import ingest_batch
 from crm.settings import Settings
 from crm.webhooks import services as hooks
 from crm.webhooks.models import WebhookDelivery, WebhookSubscription
-from crm.webhooks.urls import check_target_url
 from listeners import runtime
 from listeners.queue import InlineQueue
 from tests.factories import mention
@@ -67,13 +66,13 @@ def receiver() -> Iterator[Receiver]:
 def hook_runtime(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[None]:
     """The runtime with loopback webhooks allowed (the setting tests use) and an inline queue."""
     previous = runtime._runtime
-    runtime.configure(replace(settings, webhooks_allow_private=True), session_factory, InlineQueue())
+    runtime.configure(replace(settings, outgoing_allow=("127.0.0.1",)), session_factory, InlineQueue())
     yield
     runtime._runtime = previous
 
 
 def _sub(db: Session, url: str, events: list[str]) -> WebhookSubscription:
-    sub = hooks.create_subscription(db, url=url, events=events, allow_private=True)
+    sub = hooks.create_subscription(db, url=url, events=events, allow=("127.0.0.1",))
     db.commit()
     return sub
 
@@ -89,12 +88,33 @@ def test_signature_is_verifiable_and_replays_are_refused() -> None:
     assert not hooks.verify("whsec_test", "v1=abc", body, now=1_700_000_000)
 
 
-def test_url_check_refuses_private_addresses_unless_allowed() -> None:
+def test_a_subscription_url_passes_the_one_outgoing_check(db) -> None:  # type: ignore[no-untyped-def]
     for url in ("http://127.0.0.1:8080/x", "http://169.254.169.254/latest/meta-data", "http://10.0.0.5/",
-                "http://[::1]/", "ftp://example.com/", "http://user:pw@example.com/", "not a url"):
+                "http://[::1]/", "ftp://example.com/", "http://user:pw@example.com/", "not a url",
+                "http://example.com:notaport/", "https://93.184.216.34/" + "x" * 2000):
         with pytest.raises(InvalidInput):
-            check_target_url(url)
-    assert check_target_url("http://127.0.0.1:8080/x", allow_private=True) == "http://127.0.0.1:8080/x"
+            hooks.create_subscription(db, url=url, events=["member.merged"])
+    sub = hooks.create_subscription(db, url=" http://127.0.0.1:8080/x ", events=["member.merged"], allow=("127.0.0.1",))
+    assert sub.url == "http://127.0.0.1:8080/x"
+    with pytest.raises(InvalidInput, match="link-local"):  # the allow list names what it allows, nothing more
+        hooks.create_subscription(db, url="http://169.254.169.254/", events=["member.merged"], allow=("127.0.0.1",))
+
+
+def test_a_delivery_to_a_refused_address_fails_without_a_request(db, settings, session_factory, receiver) -> None:  # type: ignore[no-untyped-def]
+    """An address allowed when saved but not any more (the setting changed, or DNS now points inside)."""
+    from listeners.webhooks import deliver_webhook
+
+    previous = runtime._runtime
+    runtime.configure(replace(settings, outgoing_allow=()), session_factory, InlineQueue())
+    try:
+        _sub(db, receiver.url, ["member.merged"])
+        delivery_id = hooks.emit(db, "member.merged", {"x": 1})[0]
+        db.commit()
+        deliver_webhook(delivery_id)
+        db.expire_all()
+        assert receiver.requests == [] and "loopback" in (db.get(WebhookDelivery, delivery_id).last_error or "")
+    finally:
+        runtime._runtime = previous
 
 
 def test_a_delivery_is_signed_and_logged(db, hook_runtime, receiver) -> None:  # type: ignore[no-untyped-def]
@@ -176,10 +196,11 @@ def test_webhooks_page_create_log_and_redeliver(client, login, db, receiver) -> 
     login("admin")
     page = parse(client.get("/webhooks/").data)
     csrf = page.find("input", name="csrf_token")[0].attrs["value"]
+    allowing = client.application.extensions["settings"]
+    client.application.extensions["settings"] = replace(allowing, outgoing_allow=())
     refused = client.post("/webhooks/", data={"csrf_token": csrf, "url": receiver.url, "events": ["member.merged"]})
-    assert refused.status_code == 422  # loopback is refused unless the setting allows it
-    client.application.extensions["settings"] = replace(client.application.extensions["settings"],
-                                                        webhooks_allow_private=True)
+    assert refused.status_code == 422  # loopback is refused unless OUTGOING_ALLOW allows it
+    client.application.extensions["settings"] = allowing
     made = client.post("/webhooks/", data={"csrf_token": csrf, "url": receiver.url, "name": "Helpdesk",
                                             "events": ["member.merged", "alert.opened"]})
     assert made.status_code == 302

@@ -34,9 +34,9 @@ from crm.alerts import explain, notify, services, severity
 from crm.alerts.models import SENSITIVITIES, SIGNALS
 from crm.db import utcnow
 from crm.errors import InvalidInput
+from crm.outgoing import BlockedAddress, check_url
 from crm.sources.models import Source
 from listeners.alerts import rebuild_rule_counters, send_deliveries
-from listeners.outgoing import BlockedAddress, check_url
 from web.charts.alerts import alert_chart
 from web.db import session
 from web.params import arg_id

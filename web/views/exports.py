@@ -44,7 +44,7 @@ def index() -> Any:
 def show(run_id: int) -> Any:
     run = runs.get_export(session(), run_id)
     return render_template("exports/show.html", run=run, label=label, may_download=may_download(run),
-                           downloadable=may_download(run) and _file(run_id) is not None)
+                           downloadable=may_download(run) and export_file(run) is not None)
 
 
 @bp.route("/<int:run_id>/status.json")
@@ -58,9 +58,8 @@ def status(run_id: int) -> Any:
     )
 
 
-def _file(run_id: int) -> Path | None:
+def export_file(run: ExportRun) -> Path | None:
     """The run's file if it is finished and lies in DATA_DIR/exports (CLI exports elsewhere are not served)."""
-    run = runs.get_export(session(), run_id)
     if run.status != "done" or not run.file_path:
         return None
     root = (current_app.extensions["settings"].data_dir / "exports").resolve()
@@ -73,12 +72,16 @@ def _file(run_id: int) -> Path | None:
 @bp.route("/<int:run_id>/download")
 @requires("export")
 def download(run_id: int) -> Any:
-    if not may_download(runs.get_export(session(), run_id)):
+    return send_export(runs.get_export(session(), run_id))
+
+
+def send_export(run: ExportRun) -> Any:
+    """The file of ``run`` as an attachment, for its owner or an admin (the page and the API)."""
+    if not may_download(run):
         raise PermissionDenied("Only the person who made this export and admins may download it.")
-    path = _file(run_id)
+    path = export_file(run)
     if path is None:
         raise NotFound("This export has no file to download (not finished, failed, or written elsewhere).")
-    run = runs.get_export(session(), run_id)
     stem = "".join(c if c.isalnum() else "-" for c in run.segment_name).strip("-").lower() or "segment"
     name = f"{stem}-{run.created_at:%Y%m%d-%H%M}.{run.format}"
     return send_file(path, mimetype=MIMETYPES[run.format], as_attachment=True, download_name=name, max_age=0)

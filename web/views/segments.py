@@ -24,7 +24,7 @@ from crm.segments import runs, services
 from crm.segments.export import DEFAULT_COLUMNS, platforms_in_use
 from crm.segments.models import Segment
 from crm.segments.rules import describe
-from listeners.exports import export_segment
+from listeners.exports import enqueue_export
 from web.db import session
 from web.forms.segments import (
     FIELD_OPS,
@@ -202,8 +202,7 @@ def export(segment_id: int) -> Any:
             form.columns.errors = [*form.columns.errors, exc.message]
         else:
             db.commit()  # the audit record exists before any data leaves
-            current_app.extensions["job_queue"].enqueue(export_segment, run.id, queue="default",
-                                                        job_id=f"export-{run.id}", job_timeout=3 * 3600)
+            enqueue_export(current_app.extensions["job_queue"], run.id)
             return redirect(url_for("exports.show", run_id=run.id))
     groups: dict[str, list[tuple[str, str]]] = {}
     for key, lbl, group in choices:

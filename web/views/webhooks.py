@@ -26,8 +26,8 @@ class SubscriptionForm(FlaskForm):
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-def _allow_private() -> bool:
-    return bool(current_app.extensions["settings"].webhooks_allow_private)
+def _allow() -> tuple[str, ...]:
+    return tuple(current_app.extensions["settings"].outgoing_allow)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -41,7 +41,7 @@ def index() -> Any:
         else:
             sub = hooks.create_subscription(db, url=form.url.data or "", events=form.events.data or [],
                                             name=form.name.data or "", actor_id=current_user.id,
-                                            allow_private=_allow_private())
+                                            allow=_allow())
             db.commit()
             flash("Webhook created. Copy its signing secret now: it verifies every delivery.", "success")
             return redirect(url_for("webhooks.show", sub_id=sub.id, new=1))

@@ -30,6 +30,7 @@ from werkzeug.exceptions import (
 from crm.db import utcnow
 from crm.tokens.models import ApiToken, IdempotencyRecord
 from crm.tokens.services import find_token
+from web.db import session
 
 # Which token scope a role permission needs (web.views.auth.requires asks).
 SCOPE_OF = {"view": "read", "export": "export", "admin": "admin"}
@@ -112,7 +113,6 @@ def _authenticate() -> None:
 def require_json_for_session_writes() -> None:
     """A write through the session (no token) must be JSON: our CSRF defence for the API."""
     # Only POST: a cross-site HTML form can send nothing else.
-    # The segments API (web/api/segments.py) answers a form post with its own 422.
     if request.method != "POST" or not (request.blueprint or "").endswith("_v1"):
         return
     if request.url_rule is None:
@@ -158,14 +158,16 @@ def _store_idempotent(resp: Response) -> Response:
     if pending is None or token is None or resp.status_code >= 500 or resp.status_code == 429:
         return resp
     key, digest = pending
-    factory = current_app.extensions["session_factory"]
-    with factory() as s:
-        s.add(IdempotencyRecord(token_id=token.id, key=key, request_hash=digest, status_code=resp.status_code,
-                                body=resp.get_data(as_text=True), content_type=resp.content_type or "application/json"))
-        try:
-            s.commit()
-        except Exception:  # noqa: BLE001 - a concurrent twin stored it first; ours is the same answer
-            s.rollback()
+    # The request's own session: what the view did not commit is no part of its answer (rolled
+    # back), and a second session would sit inside the request's open transaction in tests.
+    s = session()
+    s.rollback()
+    s.add(IdempotencyRecord(token_id=token.id, key=key, request_hash=digest, status_code=resp.status_code,
+                            body=resp.get_data(as_text=True), content_type=resp.content_type or "application/json"))
+    try:
+        s.commit()
+    except Exception:  # noqa: BLE001 - a concurrent twin stored it first; ours is the same answer
+        s.rollback()
     return resp
 
 

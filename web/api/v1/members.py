@@ -8,15 +8,15 @@ from typing import Any
 from flask import Response
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import and_, literal, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import literal, or_, select
+from sqlalchemy.orm import defer, joinedload, selectinload
 
-from crm.errors import InvalidInput
+from crm.errors import InvalidInput, NotFound
 from crm.identities import services as identities
 from crm.interactions.models import Interaction
 from crm.interactions.services import InteractionFilter, filtered
 from crm.members import services as members
-from crm.members.models import Member, MemberTag
+from crm.members.models import Member, MemberTag, Note
 from crm.privacy.access import export_access
 from crm.privacy.erase import delete_files, erase_member
 from web.api.members import interaction_json, member_json
@@ -57,8 +57,11 @@ def _interactions_page(f: InteractionFilter, args: dict[str, Any]) -> dict[str, 
             raise InvalidInput("The cursor is not one this API returned.", field="cursor") from None
         if t.tzinfo is None:
             raise InvalidInput("The cursor is not one this API returned.", field="cursor")
-        stmt = stmt.where(or_(Interaction.occurred_at < t, and_(Interaction.occurred_at == t, Interaction.id < last)))
-    rows = list(session().scalars(stmt.options(joinedload(Interaction.identity), joinedload(Interaction.member))
+        # "<= t" on its own is what lets the occurred_at index start at the cursor; in the OR
+        # alone PostgreSQL filtered every newer row (220,000 of them at page 20 of 1M).
+        stmt = stmt.where(Interaction.occurred_at <= t, or_(Interaction.occurred_at < t, Interaction.id < last))
+    rows = list(session().scalars(stmt.options(joinedload(Interaction.identity), joinedload(Interaction.member),
+                                               defer(Interaction.raw), defer(Interaction.search_terms))
                                   .limit(args["limit"] + 1)).unique())
     more = len(rows) > args["limit"]
     rows = rows[: args["limit"]]
@@ -122,6 +125,18 @@ def list_interactions(args: dict[str, Any]) -> Any:
     return _interactions_page(_filter(args), args)
 
 
+@blp.route("/interactions/<int:interaction_id>")
+@requires("view")
+@blp.response(200, schemas.Interaction)
+@blp.alt_response(404, description="no such interaction")
+def get_interaction(interaction_id: int) -> Any:
+    """One interaction."""
+    found = session().get(Interaction, interaction_id)
+    if found is None:
+        raise NotFound(f"There is no interaction {interaction_id}.")
+    return interaction_json(found)
+
+
 @blp.route("/search")
 @requires("view")
 @blp.arguments(schemas.InteractionListArgs, location="query")
@@ -155,6 +170,30 @@ def remove_tag(member_id: int, tag: str) -> Any:
     return member_json(members.get_member(db, member_id))
 
 
+@blp.route("/members/<int:member_id>/notes")
+@requires("view")
+@blp.arguments(schemas.CursorArgs, location="query")
+@blp.response(200, schemas.NotePage)
+@blp.alt_response(404, description="no such member")
+def list_notes(args: dict[str, Any], member_id: int) -> Any:
+    """The team's notes about a member, newest first."""
+    db = session()
+    members.get_member(db, member_id)
+    stmt = select(Note).where(Note.member_id == member_id)
+    after = pagination.after_id(args.get("cursor"))
+    if after is not None:
+        stmt = stmt.where(Note.id < after)
+    rows = list(db.scalars(stmt.order_by(Note.id.desc()).limit(args["limit"] + 1)))
+    more = len(rows) > args["limit"]
+    rows = rows[: args["limit"]]
+    return pagination.page_body([_note(n) for n in rows], {"id": rows[-1].id} if more else None)
+
+
+def _note(note: Note) -> dict[str, Any]:
+    return {"id": note.id, "member_id": note.member_id, "body": note.body, "created_at": note.created_at,
+            "author": note.author.email if note.author else None}
+
+
 @blp.route("/members/<int:member_id>/notes", methods=["POST"])
 @requires("curate")
 @blp.arguments(schemas.NoteIn)
@@ -164,7 +203,7 @@ def add_note(body: dict[str, Any], member_id: int) -> Any:
     db = session()
     note = members.add_note(db, member_id, body=body["body"], author_id=current_user.id)
     db.commit()
-    return {"id": note.id, "member_id": note.member_id, "body": note.body, "created_at": note.created_at}
+    return _note(note)
 
 
 @blp.route("/members/<int:member_id>/merge", methods=["POST"])

@@ -102,6 +102,12 @@ class Note(Schema):
     member_id = fields.Integer()
     body = fields.String()
     created_at = fields.DateTime()
+    author = fields.String(allow_none=True, metadata={"description": "the teammate's e-mail"})
+
+
+class NotePage(Schema):
+    items = fields.List(fields.Nested(Note))
+    next_cursor = fields.String(allow_none=True)
 
 
 class MergeIn(Strict):
@@ -218,3 +224,111 @@ class Source(Schema):
 class SourcePage(Schema):
     items = fields.List(fields.Nested(Source))
     next_cursor = fields.String(allow_none=True)
+
+
+class ExportIn(Strict):
+    segment_id = fields.Integer(required=True, validate=validate.Range(1, 2**62))
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx", "jsonl")))
+    delimiter = fields.String(load_default=",", validate=validate.OneOf((",", ";")),
+                              metadata={"description": "CSV only: ';' suits German Excel"})
+    columns = fields.List(fields.String(validate=validate.Length(1, 120)), load_default=None,
+                          validate=validate.Length(1, 200),
+                          metadata={"description": "column keys (see the export form); default: the usual ten"})
+
+
+class ExportListArgs(CursorArgs):
+    segment_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**62))
+    status = fields.String(load_default=None, validate=validate.OneOf(("queued", "running", "done", "failed",
+                                                                      "deleted")))
+
+
+class Export(Schema):
+    id = fields.Integer()
+    segment_id = fields.Integer(allow_none=True)
+    segment_name = fields.String()
+    actor = fields.String(metadata={"description": "who asked: an e-mail, or cli:<user>"})
+    channel = fields.String(metadata={"description": "web, api or cli"})
+    format = fields.String()
+    delimiter = fields.String()
+    columns = fields.List(fields.String())
+    status = fields.String(metadata={"description": "queued, running, done, failed or deleted (by retention "
+                                                    "or an erasure)"})
+    percent = fields.Float()
+    rows = fields.Integer(attribute="row_count")
+    total_rows = fields.Integer()
+    file_size = fields.Integer(allow_none=True)
+    failure = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    file_url = fields.String(allow_none=True, metadata={"description": "where to download the finished file "
+                                                                       "(its owner and admins only)"})
+
+
+class ExportPage(Schema):
+    items = fields.List(fields.Nested(Export))
+    next_cursor = fields.String(allow_none=True)
+
+
+class Segment(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+    rule = fields.Raw(metadata={"type": "object", "description": "the rule (see the segment editor)"})
+    builtin = fields.String(allow_none=True, metadata={"description": "key of a built-in segment"})
+    summary = fields.String(metadata={"description": "the rule in words"})
+    created_at = IsoTime()
+    updated_at = IsoTime()
+    members_url = fields.String()
+    count = fields.Integer(metadata={"description": "members now (single segment only)"})
+
+
+class SegmentPage(Schema):
+    items = fields.List(fields.Nested(Segment))
+    next_cursor = fields.String(allow_none=True)
+
+
+class SegmentIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 120))
+    rule = fields.Raw(required=True, metadata={"type": "object"})
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class SegmentUpdate(Strict):
+    name = fields.String(validate=validate.Length(1, 120))
+    rule = fields.Raw(metadata={"type": "object"})
+    description = fields.String(validate=validate.Length(max=2000))
+
+
+class PreviewIn(Strict):
+    rule = fields.Raw(required=True, metadata={"type": "object"})
+    segment_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 2**62),
+                                metadata={"description": "the segment being edited (a rule may not use itself)"})
+
+
+class PreviewOut(Schema):
+    count = fields.Integer()
+    members = fields.List(fields.Nested(Member))
+
+
+class SegmentMemberArgs(CursorArgs):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    after = fields.Integer(load_default=None, validate=validate.Range(0, 2**62),
+                           metadata={"description": "older form of the cursor: the last member id seen"})
+
+
+class SegmentMemberPage(MemberPage):
+    next_after = fields.Integer(allow_none=True)
+
+
+class SegmentRowsArgs(SegmentMemberArgs):
+    limit = fields.Integer(load_default=500, validate=validate.Range(1, 5000))
+    columns = fields.String(load_default=None, validate=validate.Length(max=4000),
+                            metadata={"description": "comma-separated column keys; default: the usual ten"})
+
+
+class SegmentRows(Schema):
+    columns = fields.List(fields.String())
+    items = fields.List(fields.Dict(keys=fields.String()))
+    next_cursor = fields.String(allow_none=True)
+    next_after = fields.Integer(allow_none=True)
