@@ -177,7 +177,7 @@ def claim(session: Session, reply_id: int, *, resend_safe: bool, now: datetime |
                        "Check the original before sending again.")
         session.flush()
         return None
-    if reply.state == "failed" and (reply.retry_after is None or reply.retry_after > now):
+    if reply.state == "failed" and reply.retry_after is None:
         return None
     if reply.state == "unknown":
         return None
@@ -298,3 +298,13 @@ def replies_for(session: Session, interaction_id: int) -> list[OutgoingReply]:
         select(OutgoingReply).where(OutgoingReply.interaction_id == interaction_id)
         .order_by(OutgoingReply.created_at.desc(), OutgoingReply.id.desc())
     ))
+
+
+def platform_of(reply_id: int) -> Any:
+    """A statement for the platform of a reply (None when it is gone)."""
+    return select(OutgoingReply.platform).where(OutgoingReply.id == reply_id)
+
+
+def state_of(session: Session, reply_id: int) -> str:
+    """The state of a reply ("gone" when deleted)."""
+    return session.scalar(select(OutgoingReply.state).where(OutgoingReply.id == reply_id)) or "gone"
