@@ -308,3 +308,14 @@ def platform_of(reply_id: int) -> Any:
 def state_of(session: Session, reply_id: int) -> str:
     """The state of a reply ("gone" when deleted)."""
     return session.scalar(select(OutgoingReply.state).where(OutgoingReply.id == reply_id)) or "gone"
+
+
+def reply_json(session: Session, reply_id: int) -> dict[str, Any]:
+    """A reply as the API shows it (fresh from the database)."""
+    session.expire_all()
+    r = session.get(OutgoingReply, reply_id)
+    if r is None:
+        raise NotFound("That reply does not exist.")
+    return {"id": r.id, "item_id": r.item_id, "interaction_id": r.interaction_id, "platform": r.platform,
+            "state": r.state, "error": r.error, "external_id": r.external_id, "url": r.url,
+            "created_at": r.created_at, "sent_at": r.sent_at}
