@@ -145,7 +145,4 @@ VOCABULARY = (
     _l('mentions'),
     _l('in-app'),
     _l('Members'),
-    # Outgoing reply states (crm/replies/models.py STATES; queued, sent, failed are above).
-    _l('sending'),
-    _l('unknown'),
 )

@@ -296,3 +296,24 @@ def test_discourse_reply_and_duplicate_body(listening: Any) -> None:
         assert _item(listening, interaction_id).status == "handled"
     finally:
         fake.stop()
+
+
+def test_an_unknown_reply_polled_back_is_marked_sent(listening: Any, reddit_question: Any) -> None:
+    from listeners.inbox import triage_interactions
+
+    interaction_id, comment = reddit_question
+    reply_id = _reply(listening, interaction_id)
+    with listening.session_factory.begin() as s:  # claimed; the post reached Reddit; then the worker died
+        assert replies.claim(s, reply_id, resend_safe=False) is not None
+    fake = listening.reddit
+    post = next(p for ps in fake.data.posts.values() for p in ps if p["name"] == comment["link_id"])
+    ours = fake.data.add_comment(post, author=fake.username, body=ANSWER, parent=comment)
+    assert jobs.send_reply(reply_id)["state"] == "unknown"
+    with listening.session_factory.begin() as s:  # polling brings it back
+        polled = map_thing("t1", ours)
+        assert polled is not None
+        ids = ingest_batch(s, [polled]).new_ids
+    triage_interactions(ids)
+    row = _row(listening, reply_id)
+    assert (row.state, row.external_id) == ("sent", ours["name"])
+    assert fake.posted == []  # we never posted it a second time

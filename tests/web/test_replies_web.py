@@ -23,7 +23,7 @@ from crm.db import utcnow  # noqa: E402
 from crm.inbox import services as inbox  # noqa: E402
 from crm.inbox.models import InboxItem  # noqa: E402
 from crm.ingest import ingest_batch  # noqa: E402
-from crm.replies.models import OutgoingReply  # noqa: E402
+from crm.replies.models import OutgoingReply, SavedReply  # noqa: E402
 from crm.settings import Settings  # noqa: E402
 from crm.tokens.services import create_token  # noqa: E402
 from crm.users.services import create_user  # noqa: E402
@@ -153,3 +153,22 @@ def test_api_reply_honours_idempotency_key_and_roles(client: Any, db: Session, q
     read_only = client.post(url, json={"text": ANSWER}, headers=_token(db, "manager", ["read"]))
     assert read_only.status_code == 403
     assert len(fake_reddit.posted) == 1
+
+
+def test_saved_replies_page_and_using_one_without_javascript(client: Any, login: Any, db: Session,
+                                                             question: InboxItem, csrf: Any) -> None:
+    login("manager")
+    token = csrf(client, "/replies/saved")
+    resp = client.post("/replies/saved", data={"csrf_token": token, "shortcut": "restore", "title": "Restore",
+                                               "language": "en", "body": "Hi {first_name}, see {link}", "shared": "y"})
+    assert resp.status_code == 302
+    bad = client.post("/replies/saved", data={"csrf_token": token, "shortcut": "x", "language": "en",
+                                              "body": "Hi {nope}"})
+    assert bad.status_code == 422 and b"Unknown variable" in bad.data
+    page = client.get("/replies/saved?q=rest")
+    assert b"/restore" in page.data
+    saved_id = db.scalar(select(SavedReply.id).where(SavedReply.shortcut == "restore"))
+    composer = client.get(f"/replies/compose/{question.interaction_id}?saved={saved_id}")
+    text = parse(composer.data).find("textarea")[0].text.strip()
+    assert text.startswith("Hi ") and "{first_name}" not in text and "https://" in text
+    assert b'list="saved-reply-list"' in composer.data

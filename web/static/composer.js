@@ -28,3 +28,22 @@
   box.addEventListener("input", update);
   update();
 })();
+
+// Saved replies: typing or picking "/shortcut" in the datalist puts its text into the reply.
+(function () {
+  var pick = document.getElementById("saved-replies");
+  var box = document.querySelector("textarea[data-limit]");
+  if (!pick || !box) { return; }
+  pick.addEventListener("input", function () {
+    var options = document.querySelectorAll("#saved-reply-list option");
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].value === pick.value) {
+        box.value = box.value ? box.value + "\n" + options[i].getAttribute("data-text") : options[i].getAttribute("data-text");
+        pick.value = "";
+        box.dispatchEvent(new Event("input"));
+        box.focus();
+        return;
+      }
+    }
+  });
+})();

@@ -10,10 +10,10 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from crm.errors import Conflict, InvalidInput
+from crm.errors import Conflict, InvalidInput, PermissionDenied
 from crm.inbox.models import InboxItem, TeamAccount
 from crm.interactions.models import Interaction
 from crm.interactions.services import thread_of
@@ -67,13 +67,15 @@ def _page(interaction: Interaction, form: ComposerForm, *, preview: str | None =
     counted = limits.count(interaction.platform, form.text.data or "", limit=limit)
     variables = _variables(interaction)
     language = "de" if (interaction.language or "").startswith("de") else "en"
-    canned = [(r, saved.render(r.body, variables)) for r in saved.saved_replies_for(db, current_user)]
+    # The post's language first (a German post: the German saved replies on top).
+    canned = [(r, saved.render(r.body, variables)) for r in
+              sorted(saved.saved_replies_for(db, current_user), key=lambda r: r.language != language)]
     team_ids = set(db.scalars(select(TeamAccount.identity_id).where(TeamAccount.identity_id.is_not(None))))
     return render_template(
         "replies/compose.html", interaction=interaction, item=item, form=form, thread=thread_of(db, interaction),
         team_ids=team_ids, count=counted, preview=preview, collision=collision, others=others,
         disabled=write_disabled_reason(interaction.platform), sent=replies.replies_for(db, interaction.id),
-        retry_form=RetryForm(), canned=canned, language=language,
+        retry_form=RetryForm(), canned=canned,
     ), status
 
 
@@ -144,3 +146,56 @@ def retry(reply_id: int) -> Any:
     if interaction_id is None:
         abort(404)
     return redirect(url_for("replies.compose", interaction_id=interaction_id))
+
+
+class SavedReplyForm(FlaskForm):
+    shortcut = StringField(lazy_gettext("Shortcut"), validators=[DataRequired(), Length(max=40)])
+    title = StringField(lazy_gettext("Title"), validators=[Length(max=120)])
+    language = SelectField(lazy_gettext("Language"), choices=[("en", "English"), ("de", "Deutsch")])
+    body = TextAreaField(lazy_gettext("Text"), validators=[DataRequired(), Length(max=10_000)])
+    shared = BooleanField(lazy_gettext("Shared with the team"))
+
+
+@bp.route("/saved", methods=["GET", "POST"])
+@requires("view")
+def saved_replies() -> Any:
+    """Saved replies: the team's and one's own; variables {first_name}, {handle}, {product}, {link}."""
+    db = session()
+    form = SavedReplyForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                saved.create_saved_reply(
+                    db, owner=current_user._get_current_object(), shortcut=form.shortcut.data or "",
+                    title=form.title.data or "", body=form.body.data or "", language=form.language.data or "en",
+                    shared=bool(form.shared.data),
+                )
+            except (InvalidInput, PermissionDenied) as exc:
+                db.rollback()
+                flash(exc.message, "error")
+                status = 422
+            else:
+                db.commit()
+                flash(gettext("Saved reply added."), "success")
+                return redirect(url_for("replies.saved_replies"))
+        else:
+            status = 422
+    rows = saved.saved_replies_for(db, current_user, query=request.args.get("q", ""))
+    return render_template("replies/saved.html", form=form, rows=rows, delete_form=RetryForm(),
+                           variables=", ".join("{" + v + "}" for v in saved.VARIABLES)), status
+
+
+@bp.route("/saved/<int:saved_id>/delete", methods=["POST"])
+@requires("view")
+def delete_saved(saved_id: int) -> Any:
+    db = session()
+    if RetryForm().validate_on_submit():
+        try:
+            saved.delete_saved_reply(db, saved_id, actor=current_user._get_current_object())
+        except PermissionDenied as exc:
+            flash(exc.message, "error")
+        else:
+            db.commit()
+            flash(gettext("Saved reply deleted."), "info")
+    return redirect(url_for("replies.saved_replies"))
