@@ -81,7 +81,7 @@ def upgrade() -> None:
         _fk("presence", "item_id", "inbox_items", "CASCADE"),
         _fk("presence", "user_id", "users", "CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_presence")),
-        sa.UniqueConstraint("item_id", "user_id", name=op.f("uq_presence_item_id")),
+        sa.UniqueConstraint("item_id", "user_id", name=op.f("uq_presence_item_id_user_id")),
     )
     op.create_index("ix_presence_seen", "presence", ["seen_at"])
 
