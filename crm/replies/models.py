@@ -45,7 +45,7 @@ class OutgoingReply(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     interaction: Mapped[Interaction] = relationship(foreign_keys=[interaction_id])
-    author: Mapped[User | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship()
 
     __table_args__ = (
         Index("ix_outgoing_replies_interaction", "interaction_id", "created_at"),
