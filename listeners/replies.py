@@ -9,6 +9,7 @@ answer we could not read is never blindly posted again on Reddit, X or Discourse
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from connectors import replying
@@ -74,8 +75,19 @@ def write_disabled_reason(platform: str) -> str | None:
     return replying.disabled_reason(platform, connector_values(get().settings))
 
 
+_INSTANCE_LIMIT: dict[str, tuple[float, int | None]] = {}
+INSTANCE_LIMIT_TTL = 3600.0  # an instance changes its limit rarely; a page must not wait on it
+
+
 def platform_limit(platform: str) -> int | None:
     """The length limit to count against; Mastodon asks the instance (None: the default)."""
-    if platform == "mastodon":
-        return replying.mastodon_max_characters(connector_values(get().settings))
-    return None
+    if platform != "mastodon":
+        return None
+    values = connector_values(get().settings)
+    base = values.get("MASTODON_API_BASE_URL") or ""
+    cached = _INSTANCE_LIMIT.get(base)
+    if cached is not None and time.monotonic() - cached[0] < INSTANCE_LIMIT_TTL:
+        return cached[1]
+    limit = replying.mastodon_max_characters(values)
+    _INSTANCE_LIMIT[base] = (time.monotonic(), limit)
+    return limit

@@ -50,7 +50,7 @@ def _variables(interaction: Interaction) -> dict[str, str | None]:
     settings = current_app.extensions.get("settings")
     # {product} comes from PRODUCT_NAME when the site sets it; unset, the variable stays visible.
     return {"first_name": name.split()[0] if name else None, "handle": interaction.identity.handle or None,
-            "product": getattr(settings, "product_name", None), "link": interaction.url}
+            "product": getattr(settings, "product_name", "") or None, "link": interaction.url}
 
 
 def _page(interaction: Interaction, form: ComposerForm, *, preview: str | None = None,

@@ -1,4 +1,4 @@
-"""Inbox items: list, handle, assign, snooze (replies are written on the platform, then seen)."""
+"""Inbox items: list, handle, assign, snooze, and reply on the platform (the composer's send job)."""
 
 from __future__ import annotations
 
