@@ -162,12 +162,12 @@ def create_reply(
     return reply, True
 
 
-def claim(session: Session, reply_id: int, *, resend_safe: bool, now: datetime | None = None) -> SendJob | None:
+def claim(session: Session, reply_id: int, *, resend_safe: bool) -> SendJob | None:
     """Take a reply for sending (``sending``), or None when there is nothing to send now.
 
-    See the module docstring for what a claim that finds ``sending`` does.
+    ``failed`` is taken only after a rate limit (``retry_after`` set: the job's own retry);
+    see the module docstring for what a claim that finds ``sending`` does.
     """
-    now = now or utcnow()
     reply = session.get(OutgoingReply, reply_id, with_for_update=True)
     if reply is None or reply.state in ("sent",):
         return None

@@ -172,3 +172,30 @@ def test_saved_replies_page_and_using_one_without_javascript(client: Any, login:
     text = parse(composer.data).find("textarea")[0].text.strip()
     assert text.startswith("Hi ") and "{first_name}" not in text and "https://" in text
     assert b'list="saved-reply-list"' in composer.data
+
+
+def test_a_failure_shows_the_platform_reason_and_can_be_sent_again(client: Any, login: Any, db: Session,
+                                                                    question: InboxItem, fake_reddit: FakeReddit,
+                                                                    csrf: Any) -> None:
+    user = login("manager")
+    row = OutgoingReply(idempotency_key=unique("k"), interaction_id=question.interaction_id, platform="reddit",
+                        text=ANSWER, author_id=user.id, state="failed", attempts=1,
+                        error="Reddit: RATELIMIT: Take a break for 3 minutes before trying again.")
+    unknown = OutgoingReply(idempotency_key=unique("k"), interaction_id=question.interaction_id, platform="reddit",
+                            text="Another answer entirely.", author_id=user.id, state="unknown", attempts=1,
+                            error="The forum did not answer in time")
+    db.add_all([row, unknown])
+    db.commit()
+    path = f"/replies/compose/{question.interaction_id}"
+    page = client.get(path)
+    assert b"RATELIMIT: Take a break" in page.data and b"I checked the original" in page.data
+    token = csrf(client, path)
+    # An unknown outcome is not sent again without the person's confirmation.
+    client.post(f"/replies/{unknown.id}/retry", data={"csrf_token": token})
+    assert fake_reddit.posted == []
+    resp = client.post(f"/replies/{row.id}/retry", data={"csrf_token": token})
+    assert resp.status_code == 302
+    assert [c["body"] for c in fake_reddit.posted] == [ANSWER]
+    db.expire_all()
+    assert db.get(OutgoingReply, row.id).state == "sent"  # type: ignore[union-attr]
+    assert db.get(OutgoingReply, unknown.id).state == "unknown"  # type: ignore[union-attr]

@@ -58,7 +58,8 @@ def _page(interaction: Interaction, form: ComposerForm, *, preview: str | None =
     db = session()
     item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == interaction.id))
     if item is not None:
-        presence.touch(db, item_id=item.id, user_id=current_user.id, activity="replying")
+        presence.touch(db, item_id=item.id, user_id=current_user.id,
+                       activity="replying" if _may_reply() else "viewing")
         others = presence.others(db, item_id=item.id, user_id=current_user.id)
         db.commit()
     else:
