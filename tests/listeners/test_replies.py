@@ -71,7 +71,8 @@ def _item(listening: Any, interaction_id: int) -> InboxItem:
 
 
 def _with(listening: Any, **env: str) -> None:
-    listening.reconfigure(connector_env={**listening.settings.connector_env, **env})
+    listening.settings = listening.settings.with_connector_env(**env)
+    listening.reconfigure()
 
 
 # --- Reddit ---------------------------------------------------------------------------------
@@ -148,7 +149,8 @@ def test_reddit_deleted_parent_and_rate_limit_show_the_platform_reason(listening
 
 def test_without_write_credentials_nothing_is_sent(listening: Any, reddit_question: Any) -> None:
     interaction_id, _ = reddit_question
-    listening.reconfigure(reddit_username=None, reddit_password=None)
+    listening.settings = listening.settings.with_connector_env(REDDIT_USERNAME=None, REDDIT_PASSWORD=None)
+    listening.reconfigure()
     assert "REDDIT_USERNAME" in (jobs.write_disabled_reason("reddit") or "")
     reply_id = _reply(listening, interaction_id)
     assert jobs.send_reply(reply_id)["state"] == "failed"

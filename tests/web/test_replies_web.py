@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -43,9 +42,11 @@ def fake_reddit() -> Iterator[FakeReddit]:
 
 @pytest.fixture()
 def settings(settings: Settings, fake_reddit: FakeReddit) -> Settings:
-    return replace(settings, reddit_client_id=fake_reddit.client_id, reddit_client_secret=fake_reddit.client_secret,
-                   reddit_username=fake_reddit.username, reddit_password=fake_reddit.password,
-                   reddit_oauth_url=fake_reddit.url, reddit_url=fake_reddit.url)
+    return settings.with_connector_env(
+        REDDIT_CLIENT_ID=fake_reddit.client_id, REDDIT_CLIENT_SECRET=fake_reddit.client_secret,
+        REDDIT_USERNAME=fake_reddit.username, REDDIT_PASSWORD=fake_reddit.password,
+        REDDIT_OAUTH_URL=fake_reddit.url, REDDIT_URL=fake_reddit.url,
+    )
 
 
 @pytest.fixture()
