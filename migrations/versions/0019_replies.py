@@ -7,7 +7,7 @@ Written by hand.
 - ``presence``: who has an item open or is replying to it (rows with a short life).
 
 Revision ID: 0019_replies
-Revises: 0016_api_gdpr
+Revises: 0022_engagement
 """
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from alembic import op
 import crm.db
 
 revision = "0019_replies"
-down_revision = "0016_api_gdpr"
+down_revision = "0022_engagement"
 branch_labels = None
 depends_on = None
 
