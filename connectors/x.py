@@ -217,6 +217,11 @@ class XConnector(ConnectorBase):
     settings = (
         Setting("X_BEARER_TOKEN", required=True, secret=True, help="app-only bearer token"),
         Setting("X_API_URL", default=SDK_BASE, type="url"),
+        # Replying needs user context (OAuth 1.0a keys of our account); polling does not.
+        Setting("X_CONSUMER_KEY", help="to reply: the app's API key"),
+        Setting("X_CONSUMER_SECRET", secret=True, help="to reply: the app's API key secret"),
+        Setting("X_ACCESS_TOKEN", help="to reply: our account's access token"),
+        Setting("X_ACCESS_TOKEN_SECRET", secret=True, help="to reply: our account's access token secret"),
     )
 
     @classmethod

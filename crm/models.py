@@ -25,6 +25,7 @@ from crm.interactions.models import Interaction, LabelCorrection, QuarantinedIte
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.outbox.models import OutboxEntry
 from crm.privacy.models import PrivacyAudit, RetentionPolicy, Suppression
+from crm.replies.models import OutgoingReply, Presence, SavedReply
 from crm.segments.models import ExportRun, Segment
 from crm.sla.models import (
     AgentAway,
@@ -77,11 +78,14 @@ __all__ = [
     "MergeSuggestion",
     "Note",
     "OutboxEntry",
+    "OutgoingReply",
+    "Presence",
     "PollRun",
     "PrivacyAudit",
     "QuarantinedItem",
     "RuleBaseline",
     "Reminder",
+    "SavedReply",
     "RetentionPolicy",
     "Segment",
     "Source",

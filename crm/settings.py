@@ -157,6 +157,8 @@ class Settings:
     # Delivery of alerts and reminders.
     smtp_url: str | None = None
     mail_from: str = "crm@localhost"
+    # What {product} says in saved replies (crm/replies/saved.py); empty leaves it visible.
+    product_name: str = ""
     # Security (issue 16). None: Secure cookies exactly when BASE_URL is https.
     session_cookie_secure: bool | None = None
     remember_days: int = 14
@@ -222,6 +224,7 @@ class Settings:
             base_url=_get(env, "BASE_URL", _parse_url("BASE_URL", http), "http://127.0.0.1:5000"),
             smtp_url=_get(env, "SMTP_URL", _parse_url("SMTP_URL", ("smtp", "smtps")), None),
             mail_from=_get(env, "MAIL_FROM", _parse_str("MAIL_FROM"), "crm@localhost"),
+            product_name=_get(env, "PRODUCT_NAME", _parse_str("PRODUCT_NAME"), ""),
             session_cookie_secure=_get(env, "SESSION_COOKIE_SECURE", _parse_bool("SESSION_COOKIE_SECURE"), None),
             remember_days=_get(env, "REMEMBER_DAYS", _parse_int("REMEMBER_DAYS", 0, 365), 14),
             login_attempts_per_account=_get(

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from crm.inbox import reminders, services
+from crm.replies.services import reconcile_from_team_posts
 from listeners.runtime import get, transaction
 
 
@@ -17,6 +18,8 @@ def triage_interactions(interaction_ids: Sequence[int]) -> dict[str, int]:
     """Put new interactions that need a human into the inbox; team replies handle items."""
     with transaction() as s:
         result = services.triage(s, list(interaction_ids))
+        # Our own reply polled back settles a send whose outcome we could not read ("unknown").
+        reconcile_from_team_posts(s, list(interaction_ids))
     return asdict(result)
 
 

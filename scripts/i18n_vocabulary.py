@@ -23,6 +23,7 @@ def words() -> list[str]:
     from crm.inbox.models import ESCALATION_LEVELS, REASONS, STATUSES
     from crm.interactions.models import KINDS
     from crm.members.engagement import LEVELS
+    from crm.replies.models import STATES as REPLY_STATES
     from crm.segments.export import COLUMNS, PLATFORM_LABELS
     from crm.segments.models import EXPORT_STATUSES
     from crm.segments.rules import CONDITIONS
@@ -38,7 +39,7 @@ def words() -> list[str]:
         list(RULES.values()), [label for label, _ in COLUMNS.values()], [group for _, group in COLUMNS.values()],
         [v[2] for v in CONDITIONS.values()], list(SIGNAL_LABELS.values()), list(SCOPE_LABELS.values()),
         list(UNITS.values()), list(all_kind_labels().values()), list(notices.SIGNAL_LABELS.values()),
-        list(PLATFORM_LABELS.values()),
+        list(PLATFORM_LABELS.values()), REPLY_STATES,
         [text for _, text in severity.rule_table()], list(severity.FACTORS),
         # Values stored as plain words (severity names, alert and inbox events, source and poll states).
         ["watch", "warning", "crisis", "spike", "silence", "graded", "follows", "followed", "acknowledged",

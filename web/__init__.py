@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         privacy,
         quarantine,
         reminders,
+        replies,
         search,
         sentiment,
         sources,
@@ -65,7 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     filters.init_app(app)
     for module in (account, overview, members, search, sources, imports, quarantine, inbox, reminders, metrics, identities,
-                   sentiment, privacy, webhooks, tokens):
+                   sentiment, privacy, webhooks, tokens, replies):
         app.register_blueprint(module.bp)
     from web.api import inbound as api_inbound
     from web.api import v1 as api_v1

@@ -106,6 +106,8 @@ VOCABULARY = (
     _l('Handle on {}'),
     _l('Profile on {}'),
     _l('Followers on {}'),
+    _l('sending'),
+    _l('unknown'),
     _l('the 30-minute volume is at least 4.5x its usual level for that time of day and week, at least 8 robust sigmas above it, and at least 30 mentions'),
     _l('at least 7.5x usual, 12 sigmas and 90 mentions, or a watch with one of the factors below'),
     _l('at least 15x usual, 20 sigmas and 300 mentions, or a warning with one factor, or a watch with two'),

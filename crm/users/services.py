@@ -33,6 +33,8 @@ PERMISSIONS = {
     "handle": {"admin", "manager"},
     "assign": {"admin", "manager"},
     "escalate": {"admin", "manager", "marketer"},
+    # Answer on a platform as the team (crm/replies): managers and admins only.
+    "reply": {"admin", "manager"},
 }
 _ITERATIONS = 240_000
 

@@ -142,6 +142,7 @@ class FakeBluesky(FakeServer):
         self.now: float | None = None  # the AppView's clock for index lag (None: real time)
         self._sorted: tuple[int, list[dict[str, Any]]] = (-1, [])
         self._search_cache: tuple[Any, list[dict[str, Any]]] = (None, [])
+        self.posted: list[dict[str, Any]] = []
 
     def counter_for(self, method: str, path: str) -> str:
         return "auth" if path.startswith("/xrpc/com.atproto.server.") else "api"
@@ -161,6 +162,30 @@ class FakeBluesky(FakeServer):
         if fault.status == 429:
             headers["ratelimit-remaining"] = "0"
         return Reply(fault.status, body, headers, fault.delay)
+
+    def _create_record(self, body: dict[str, Any]) -> Reply:
+        """com.atproto.repo.createRecord of an app.bsky.feed.post in our repo (reply refs checked)."""
+        did = self.brand["did"]
+        if body.get("repo") not in (did, self.handle) or body.get("collection") != POST:
+            return Reply(400, {"error": "InvalidRequest", "message": "Invalid repo or collection"})
+        record, rkey = body.get("record") or {}, body.get("rkey")
+        uri = f"at://{did}/{POST}/{rkey}"
+        if any(p["uri"] == uri for p in self.data.posts):
+            return Reply(400, {"error": "InvalidRequest", "message": f"Record already exists: {uri}"})
+        reply = record.get("reply") or {}
+        by_uri = {p["uri"]: p for p in self.data.posts}
+        for ref in ("root", "parent"):
+            target = by_uri.get((reply.get(ref) or {}).get("uri", ""))
+            if reply and (target is None or target.get("_deleted") or target["cid"] != reply[ref].get("cid")):
+                return Reply(400, {"error": "InvalidRequest", "message": f"Invalid reply {ref}: record not found"})
+        if not isinstance(record.get("text"), str) or len(record["text"]) > 3000:
+            return Reply(400, {"error": "InvalidRequest", "message": "Invalid app.bsky.feed.post record"})
+        parent = by_uri.get((reply.get("parent") or {}).get("uri", ""))
+        view = self.data.post(self.brand, record["text"], reply_to=parent)
+        view["uri"] = uri
+        self.posted.append(view)
+        return Reply(200, {"uri": uri, "cid": view["cid"], "commit": {"cid": "bafyreicommit", "rev": "3l" + rkey[:11]},
+                           "validationStatus": "valid"})
 
     def expire_tokens(self) -> None:
         """Every access token stops working (the PDS answers ExpiredToken)."""
@@ -213,6 +238,8 @@ class FakeBluesky(FakeServer):
         if self._sorted[0] != len(self.data.posts):  # sorted once per new post (the bench's 20,000)
             self._sorted = (len(self.data.posts), sorted(self.data.posts, key=lambda p: p["_sort"], reverse=True))
         visible = [p for p in self._sorted[1] if p["_visible_at"] <= now]
+        if nsid == "com.atproto.repo.createRecord":
+            return self._create_record(json.loads(request.body or b"{}"))
         if nsid == "app.bsky.feed.searchPosts":
             if not q.get("q"):
                 return Reply(400, {"error": "InvalidRequest", "message": 'Error: Params must have the property "q"'})

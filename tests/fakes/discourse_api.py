@@ -11,6 +11,7 @@ Errors are ``{"errors": [...], "error_type": ...}``; a 429 adds ``Retry-After`` 
 from __future__ import annotations
 
 import html
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ class FakeDiscourse(FakeServer):
         self.data = data or ForumData()
         self.api_key = api_key  # when set, requests must carry it (and private categories need it)
         self._sorted: tuple[int, list[dict[str, Any]]] = (-1, [])
+        self.posted: list[dict[str, Any]] = []
 
     def fault_reply(self, fault: Fault, request: Request) -> Reply:
         """Discourse's error JSON; a 429 says how long to wait, in the header and the body."""
@@ -133,6 +135,28 @@ class FakeDiscourse(FakeServer):
             return Reply(404, _not_found().body, dict(fault.headers), fault.delay)
         return Reply(fault.status, b"<html><body>Oops</body></html>", {"Content-Type": "text/html", **fault.headers})
 
+    def _create_post(self, request: Request, authed: bool | None) -> Reply:
+        """POST /posts.json (topic_id, reply_to_post_number, raw) as the API user; Discourse's errors."""
+        if not authed:
+            return Reply(403, {"errors": ["You are not permitted to view the requested resource."],
+                               "error_type": "invalid_access"})
+        body = json.loads(request.body or b"{}") if request.body.startswith(b"{") else request.form()
+        raw = str(body.get("raw") or "")
+        topic = self.data.topics.get(int(body.get("topic_id") or 0))
+        if topic is None or topic.get("deleted"):
+            return Reply(404, {"errors": ["The requested URL or resource could not be found."], "error_type": "not_found"})
+        if any(p["raw"] == raw for p in self.posted):
+            return Reply(422, {"action": "create_post", "errors": ["Body is too similar to what you recently posted"]})
+        if len(raw.strip()) < 20:
+            return Reply(422, {"action": "create_post", "errors": ["Body is too short (minimum is 20 characters)"]})
+        number = body.get("reply_to_post_number")
+        parent = next((self.data.posts[i] for i in topic["post_ids"] if self.data.posts[i]["post_number"] == int(number)),
+                      None) if number else None
+        me = self.data.users.get("system") or self.data.user("system", "System")
+        post = self.data.post(me, topic, f"<p>{html.escape(raw)}</p>", reply_to=parent)
+        self.posted.append({"raw": raw, "id": post["id"]})
+        return Reply(200, {**post, "raw": raw})
+
     def _authed(self, request: Request) -> bool | None:
         key = request.headers.get("api-key")
         if key is None:
@@ -145,6 +169,8 @@ class FakeDiscourse(FakeServer):
         if request.headers.get("api-key") is not None and not authed:
             return _forbidden()
         path, q, d = request.path, request.query, self.data
+        if path == "/posts.json" and request.method == "POST":
+            return self._create_post(request, authed)
         if path == "/posts.json":
             before = int(q["before"]) if q.get("before") else None
             page = []

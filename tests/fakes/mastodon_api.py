@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import json
 import random
 import time
 from dataclasses import dataclass, field
@@ -162,6 +163,9 @@ class FakeMastodon(FakeServer):
         self.limit = 300
         self.remaining = 300
         self.reset_in = 240.0
+        self.posted: list[dict[str, Any]] = []
+        self.idempotent: dict[str, dict[str, Any]] = {}
+        self.max_characters = 500
         # Selecting and sorting per request would make the fake the bench's bottleneck.
         self._cache: dict[Any, tuple[list[dict[str, Any]], list[int]]] = {}
 
@@ -186,6 +190,31 @@ class FakeMastodon(FakeServer):
         reply.headers = {**self._rate_headers(), **reply.headers}
         return reply
 
+    def _post_status(self, request: Request) -> Reply:
+        """POST /api/v1/statuses as our account; an Idempotency-Key seen before returns that status."""
+        if not self._authed(request):
+            return Reply(401, {"error": "The access token is invalid"})
+        key = request.headers.get("idempotency-key")
+        if key and key in self.idempotent:
+            return Reply(200, self.idempotent[key])
+        ctype = request.headers.get("content-type", "")
+        params = json.loads(request.body or b"{}") if "json" in ctype else request.form()
+        text = str(params.get("status") or "")
+        if not text.strip():
+            return Reply(422, {"error": "Validation failed: Text can't be blank"})
+        if len(text) > self.max_characters:
+            return Reply(422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"})
+        parent_id = params.get("in_reply_to_id")
+        parent = self.data.statuses.get(str(parent_id)) if parent_id else None
+        if parent_id and (parent is None or str(parent_id) in self.data.deleted):
+            return Reply(404, {"error": "Record not found"})
+        me = self.data.accounts[self.data.me]
+        status = self.data.add_status(me, text, reply_to=parent, language="en")
+        self.posted.append(status)
+        if key:
+            self.idempotent[key] = status
+        return Reply(200, status)
+
     def _authed(self, request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {self.token}"
 
@@ -196,8 +225,12 @@ class FakeMastodon(FakeServer):
             return Reply(401, {"error": "The access token is invalid"})
         if path in ("/api/v1/instance", "/api/v2/instance"):
             return Reply(200, {"uri": self.data.domain, "domain": self.data.domain, "title": "Fake",
-                               "version": "4.3.2", "api_versions": {"mastodon": 2}})  # fmt: skip
+                               "version": "4.3.2", "api_versions": {"mastodon": 2},
+                               "configuration": {"statuses": {"max_characters": self.max_characters,
+                                                              "characters_reserved_per_url": 23}}})  # fmt: skip
         parts = path.split("/")
+        if path == "/api/v1/statuses" and request.method == "POST":
+            return self._post_status(request)
         if path.startswith("/api/v1/timelines/tag/"):
             tag = parts[-1].lower()
             return self._list(request, self._selected(("tag", tag), lambda s: any(t["name"] == tag for t in s["tags"])))

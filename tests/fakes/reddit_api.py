@@ -393,6 +393,10 @@ class FakeReddit(FakeServer):
         self._sorted: dict[tuple[Any, ...], tuple[list[dict[str, Any]], dict[str, int]]] = {}
         self.ratelimit_remaining = 996.0
         self.ratelimit_reset = 420
+        # Writing: what we posted, parents deleted meanwhile, "you are doing that too much".
+        self.posted: list[dict[str, Any]] = []
+        self.deleted: set[str] = set()
+        self.comment_ratelimit = False
 
     def counter_for(self, method: str, path: str) -> str:
         """Token requests and API requests are numbered separately."""
@@ -469,6 +473,8 @@ class FakeReddit(FakeServer):
             return self._listing(
                 request, lambda: [item for n in names for item in source.get(n, [])]
             )
+        if path == "/api/comment" and request.method == "POST":
+            return self._comment(request, grant)
         if path == "/search":
             return self._listing(request, lambda: self._search(request, list(self.data.posts)))
         if path == "/message/mentions":
@@ -476,6 +482,42 @@ class FakeReddit(FakeServer):
                 return Reply(403, {"message": "Forbidden", "error": 403})
             return self._listing(request, lambda: self.data.mentions.get(self.username.lower(), []))
         return Reply(404, {"message": "Not Found", "error": 404})
+
+    def _find(self, fullname: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(the post, the comment or None) that ``fullname`` names."""
+        for posts in self.data.posts.values():
+            for p in posts:
+                if p["name"] == fullname:
+                    return p, None
+        for comments in self.data.comments.values():
+            for c in comments:
+                if c["name"] == fullname:
+                    post, _ = self._find(c["link_id"])
+                    return post, c
+        return None, None
+
+    def _comment(self, request: Request, grant: str) -> Reply:
+        """POST /api/comment (api_type=json): Reddit's {"json": {"errors", "data": {"things"}}}."""
+        if grant != "password":
+            return Reply(403, {"message": "Forbidden", "error": 403})
+        form = request.form()
+        errors: list[list[str]] = []
+        if self.comment_ratelimit:
+            errors.append(["RATELIMIT", "Looks like you've been doing that a lot. Take a break for 3 minutes "
+                                        "before trying again.", "ratelimit"])
+        post, parent = self._find(form.get("thing_id", ""))
+        if not errors and (post is None or form.get("thing_id") in self.deleted):
+            kind = "DELETED_COMMENT" if form.get("thing_id", "").startswith("t1_") else "DELETED_LINK"
+            errors.append([kind, "that comment has been deleted" if kind == "DELETED_COMMENT"
+                           else "the link you are commenting on has been deleted", "parent"])
+        if not errors and not form.get("text", "").strip():
+            errors.append(["NO_TEXT", "we need something here", "text"])
+        if errors:
+            return Reply(200, {"json": {"errors": errors}})
+        assert post is not None
+        comment = self.data.add_comment(post, author=self.username, body=form["text"], parent=parent)
+        self.posted.append(comment)
+        return Reply(200, {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": comment}]}}})
 
     def _search(self, request: Request, names: list[str]) -> list[dict[str, Any]]:
         words = request.query.get("q", "").lower().split()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import json
 import random
 import re
 import time
@@ -188,6 +189,11 @@ class FakeX(FakeServer):
         self.rate_remaining = 449
         self.rate_reset_in = 600
         self._selected: dict[tuple[Any, ...], tuple[list[dict[str, Any]], list[int]]] = {}
+        # Writing (user context): our account, its keys, what it posted, tweets deleted meanwhile.
+        self.consumer_key, self.access_token = "test-consumer", "test-access"
+        self.me = {"id": "1500000000000000001", "name": "Nimbus", "username": "nimbus_team"}
+        self.posted: list[dict[str, Any]] = []
+        self.deleted: set[str] = set()
 
     def _rate_headers(self) -> dict[str, str]:
         return {
@@ -206,6 +212,8 @@ class FakeX(FakeServer):
 
     def route(self, request: Request) -> Reply:
         """Answer one API request."""
+        if request.headers.get("authorization", "").startswith("OAuth "):
+            return self._user_context(request)
         if request.headers.get("authorization") != f"Bearer {self.bearer_token}":
             return Reply(
                 401,
@@ -216,6 +224,30 @@ class FakeX(FakeServer):
         reply = self._route(request)
         reply.headers = {**self._rate_headers(), **reply.headers}
         return reply
+
+    def _user_context(self, request: Request) -> Reply:
+        """OAuth 1.0a (our account): GET /2/users/me and POST /2/tweets, with X's problem JSON."""
+        auth = request.headers["authorization"]
+        if f'oauth_consumer_key="{self.consumer_key}"' not in auth or f'oauth_token="{self.access_token}"' not in auth:
+            return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+        if request.path == "/2/users/me":
+            return Reply(200, {"data": dict(self.me)}, self._rate_headers())
+        if request.path == "/2/tweets" and request.method == "POST":
+            body = json.loads(request.body or b"{}")
+            text = body.get("text", "")
+            parent = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+
+            def forbidden(detail: str) -> Reply:
+                return Reply(403, {"detail": detail, "type": "about:blank", "title": "Forbidden", "status": 403})
+            if any(t["text"] == text for t in self.posted):
+                return forbidden("You are not allowed to create a Tweet with duplicate content.")
+            if parent is not None and (parent in self.deleted or not any(t["id"] == parent for t in self.data.tweets)):
+                return forbidden("You attempted to reply to a Tweet that is deleted or not visible to you.")
+            tweet_id = str(1_900_000_000_000_000_000 + len(self.posted) + 1)
+            self.posted.append({"id": tweet_id, "text": text, "in_reply_to": parent})
+            return Reply(201, {"data": {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}},
+                         self._rate_headers())
+        return Reply(404, {"title": "Not Found Error", "detail": "Not Found", "type": "about:blank"})
 
     def _route(self, request: Request) -> Reply:
         q = request.query

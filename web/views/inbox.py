@@ -20,6 +20,7 @@ from crm.inbox.listing import InboxFilter, list_inbox
 from crm.inbox.models import ESCALATION_LEVELS, MEMBER_LEVELS, REASONS, TeamAccount
 from crm.interactions.services import InteractionFilter, search_interactions, thread_of
 from crm.members import engagement
+from crm.replies import presence
 from crm.sources.models import Source
 from crm.users.services import can
 from web.db import session
@@ -148,6 +149,9 @@ def show(item_id: int) -> Any:
     recent = search_interactions(db, InteractionFilter(member_id=member.id), per_page=6).items
     assign_form = AssignForm(assignee_id=item.assignee_id or 0)
     assign_form.assignee_id.choices = _assignee_choices()
+    presence.touch(db, item_id=item.id, user_id=current_user.id, activity="viewing")
+    others = presence.others(db, item_id=item.id, user_id=current_user.id)
+    db.commit()
     return render_template(
         "inbox/show.html", item=item, interaction=interaction, member=member,
         level=engagement.level_of(member, utcnow()),
@@ -155,7 +159,7 @@ def show(item_id: int) -> Any:
         history=actions.history(db, item.id), member_reminders=reminders.open_for_member(db, member.id),
         action_form=ActionForm(), assign_form=assign_form, snooze_form=SnoozeForm(),
         escalate_form=_escalate_form(item.escalation_level), note_form=ItemNoteForm(),
-        escalation_levels={k: gettext(v) for k, v in ESCALATION_LEVELS.items()},
+        escalation_levels={k: gettext(v) for k, v in ESCALATION_LEVELS.items()}, others=others,
     )
 
 

@@ -1,4 +1,4 @@
-"""Inbox items: list, handle, assign, snooze (replies are written on the platform, then seen)."""
+"""Inbox items: list, handle, assign, snooze, and reply on the platform (the composer's send job)."""
 
 from __future__ import annotations
 
@@ -90,3 +90,35 @@ def snooze(body: dict[str, Any], item_id: int) -> Any:
     actions.snooze(db, [item_id], until=body["until"], actor=current_user._get_current_object())
     db.commit()
     return _one(item_id)
+
+
+@blp.route("/<int:item_id>/reply", methods=["POST"])
+@requires("reply")
+@blp.arguments(schemas.ReplyIn)
+@blp.response(202, schemas.ReplyOut)
+@blp.alt_response(409, description="someone answered meanwhile (send again with confirm: true)")
+def reply(body: dict[str, Any], item_id: int) -> Any:
+    """Answer an item on its platform, through the same send job as the composer.
+
+    The reply is recorded, then sent by a job; the answer says its state (``sent`` when the job
+    ran inline). An Idempotency-Key makes a retried call return the first reply, never a second.
+    """
+    from flask import g, request
+
+    from crm.replies import services as replies
+    from listeners.replies import enqueue_send, platform_limit
+
+    db = session()
+    item = actions.get_item(db, item_id)
+    header = request.headers.get("Idempotency-Key")
+    token = getattr(g, "api_token", None)
+    key = f"api:{token.id if token else current_user.id}:{header}"[:120] if header else replies.new_key()
+    row, created = replies.create_reply(
+        db, interaction_id=item.interaction_id, text=body["text"], actor=current_user._get_current_object(),
+        key=key, since=body.get("since"), confirm=body["confirm"], limit=platform_limit(item.platform),
+    )
+    reply_id = row.id
+    if created:
+        enqueue_send(db, reply_id)
+    db.commit()
+    return replies.reply_json(db, reply_id)

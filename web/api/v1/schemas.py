@@ -332,3 +332,22 @@ class SegmentRows(Schema):
     items = fields.List(fields.Dict(keys=fields.String()))
     next_cursor = fields.String(allow_none=True)
     next_after = fields.Integer(allow_none=True)
+
+class ReplyIn(Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=40_000))
+    # When the caller read the thread: if someone answered after it, 409 unless confirm is true.
+    since = fields.AwareDateTime(load_default=None)
+    confirm = fields.Boolean(load_default=False)
+
+
+class ReplyOut(Schema):
+    id = fields.Integer()
+    item_id = fields.Integer(allow_none=True)
+    interaction_id = fields.Integer()
+    platform = fields.String()
+    state = fields.String(metadata={"description": "queued, sending, sent, failed or unknown (check the original)"})
+    error = fields.String(allow_none=True)
+    external_id = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)

@@ -1,0 +1,1 @@
+"""Answering from the CRM: outgoing replies, saved replies, presence on an item."""
