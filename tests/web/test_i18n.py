@@ -103,7 +103,13 @@ KEY_PAGES = {
     "/quarantine/": ["Quarantäne"],
     "/sources/": ["Listening-Quellen"],
     "/imports/": ["Importe"],
-    "/account/": ["Dein Konto", "Zeitzone"],
+    "/account/": ["Ihr Konto", "Zeitzone"],
+    "/privacy/": ["Datenschutzprotokoll", "Sperrliste", "Noch nichts."],
+    "/privacy/retention": ["Regel festlegen", "Keine Regeln: Alles wird aufbewahrt.", "Aufbewahren (Tage)"],
+    "/privacy/suppressions": ["Niemand ist gesperrt.", "Konto von der Liste nehmen"],
+    "/webhooks/": ["Neuer Webhook", "Ereignisse", "Endpunkt-URL"],
+    "/settings/tokens/": ["Neues Token", "Anfragen pro Minute", "Token anlegen"],
+    "/sources/inbound/new": ["Quelle für die Eingangs-API anlegen", "Wer die Daten sendet"],
 }
 
 
@@ -135,7 +141,7 @@ def test_account_page_saves_language_and_time_zone(client, login, db, csrf) -> N
     assert resp.status_code == 302
     db.refresh(user)
     assert (user.language, user.timezone) == ("de", "America/New_York")
-    assert "Deine Einstellungen sind gespeichert." in parse(client.get("/account/").data).text
+    assert "Ihre Einstellungen sind gespeichert." in parse(client.get("/account/").data).text
     bad = client.post("/account/", data={"csrf_token": token, "language": "fr", "timezone": "Mars/Olympus"})
     assert bad.status_code == 422
     db.refresh(user)
