@@ -26,15 +26,44 @@ WEEKS = 12
 LEVELS = (("champion", 40.0), ("engaged", 15.0), ("active", 5.0), ("occasional", 0.5), ("dormant", 0.0))
 
 
+@dataclass(frozen=True)
+class KindPoints:
+    """What one kind of interaction adds: ``count`` of them at ``weight`` each, faded to ``points``."""
+
+    kind: str
+    count: int
+    weight: float
+    points: float
+
+
 @dataclass
 class Engagement:
-    """A score, its level, and the lines that explain it."""
+    """A score, its level, and the facts that explain it (the UI words them in its language)."""
 
     score: float
     level: str
-    reasons: list[str] = field(default_factory=list)
+    by_kind: list[KindPoints] = field(default_factory=list)
+    active_weeks: int = 0
+    last_active_days: int | None = None  # None: nothing in the last WINDOW_DAYS
     next_level: str | None = None
     points_to_next: float | None = None
+
+    @property
+    def reasons(self) -> list[str]:
+        """The explanation in English (logs, the CLI); the web page words the same facts."""
+        out = [
+            f"{_plural(k.count, k.kind)} × {k.weight:g} points, faded by age "
+            f"(half every {HALF_LIFE_DAYS:g} days): {k.points:.1f} points"
+            for k in self.by_kind
+        ]
+        if self.active_weeks:
+            out.append(f"Active in {self.active_weeks} of the last {WEEKS} weeks: +{self.active_weeks} points")
+        if self.last_active_days is None:
+            out.append(f"No interactions in the last {WINDOW_DAYS} days")
+        else:
+            days = self.last_active_days
+            out.append("Last active today" if days == 0 else f"Last active {_plural(days, 'day')} ago")
+        return out
 
 
 @dataclass(frozen=True)
@@ -69,23 +98,14 @@ def engagement(session: Session, member_id: int, *, now: datetime | None = None)
         points[kind] += KIND_POINTS.get(kind, 1.0) * 0.5 ** (age / HALF_LIFE_DAYS)
         if age < WEEKS * 7:
             weeks.add(int(age // 7))
-    reasons = []
-    for kind in sorted(points, key=lambda k: -points[k]):
-        reasons.append(
-            f"{_plural(counts[kind], kind)} × {KIND_POINTS.get(kind, 1.0):g} points, faded by age "
-            f"(half every {HALF_LIFE_DAYS:g} days): {points[kind]:.1f} points"
-        )
-    if weeks:
-        reasons.append(f"Active in {len(weeks)} of the last {WEEKS} weeks: +{len(weeks)} points")
-    if not rows:
-        reasons.append(f"No interactions in the last {WINDOW_DAYS} days")
-    else:
-        last = max(at for _, at in rows)
-        days = (now - last).days
-        reasons.append("Last active today" if days == 0 else f"Last active {_plural(days, 'day')} ago")
+    by_kind = [
+        KindPoints(kind, counts[kind], KIND_POINTS.get(kind, 1.0), points[kind])
+        for kind in sorted(points, key=lambda k: -points[k])
+    ]
+    last_days = (now - max(at for _, at in rows)).days if rows else None
     score = round(sum(points.values()) + len(weeks), 1)
     level = next(name for name, threshold in LEVELS if score >= threshold)
-    result = Engagement(score, level, reasons)
+    result = Engagement(score, level, by_kind, len(weeks), last_days)
     higher = [(n, t) for n, t in LEVELS if t > score]
     if higher:
         result.next_level, t = higher[-1]

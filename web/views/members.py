@@ -15,7 +15,7 @@ from crm.errors import InvalidInput
 from crm.identities.merge import merged_into
 from crm.identities.services import profile_facts
 from crm.interactions.services import InteractionFilter, parents_of, search_interactions
-from crm.members import services
+from crm.members import engagement, services
 from web.db import session
 from web.params import arg_int, filter_from_args
 from web.views.auth import requires
@@ -70,7 +70,8 @@ def show(member_id: int) -> Any:
     return render_template(
         "members/show.html", member=member, timeline=timeline, parents=parents_of(db, timeline.items),
         f=f, error=error, note_form=NoteForm(), tag_form=TagForm(), facts=profile_facts(db, member.id),
-        merge_form=MergeForm(keep_id=member.id),
+        merge_form=MergeForm(keep_id=member.id), half_life_days=engagement.HALF_LIFE_DAYS,
+        engagement_weeks=engagement.WEEKS, window_days=engagement.WINDOW_DAYS,
     )
 
 
