@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, literal_column, select, text
+from sqlalchemy import Select, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
@@ -172,19 +172,22 @@ def search_by_relevance(session: Session, stmt: Select, raw_query: str) -> Selec
         tsq = pg_tsquery(groups)
         # Up to COUNT_CAP matches the page's count reads every match anyway (in the same query,
         # see pg_counts_with_page), so all of them are ranked.
+        score = func.ts_rank_cd(
+            literal_column("interactions.search_vector"),
+            func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("rankq", tsq, unique=True)),
+        )
         if _pg_estimate(session, groups) > max(RANKED, COUNT_CAP):
             # The newest RANKED matches by id (a backward primary-key scan that stops early),
-            # then rank those: ranking every match of a common word read 150,000 rows.
+            # ranked as they are read: ranking every match of a common word read 150,000 rows,
+            # and ranking them in a second pass read the 2,000 rows again.
             recent = (
-                select(Interaction.id).where(_pg_match(groups)).order_by(Interaction.id.desc()).limit(RANKED)
+                stmt.with_only_columns(Interaction.id, Interaction.occurred_at, score.label("score"))
+                .where(_pg_match(groups)).order_by(Interaction.id.desc()).limit(RANKED).subquery("ranked")
             )
-            stmt = stmt.where(Interaction.id.in_(recent))
-        else:
-            stmt = stmt.where(_pg_match(groups))
-        rank = text(
-            "ts_rank_cd(interactions.search_vector, to_tsquery('simple'::regconfig, :rankq)) DESC"
-        ).bindparams(rankq=tsq)
-        return stmt.order_by(rank, Interaction.occurred_at.desc())
+            return select(Interaction).join(recent, recent.c.id == Interaction.id).order_by(
+                recent.c.score.desc(), recent.c.occurred_at.desc()
+            )
+        return stmt.where(_pg_match(groups)).order_by(score.desc(), Interaction.occurred_at.desc())
     ranked = (
         text(
             "SELECT rowid AS rid, rank AS score FROM (SELECT rowid, rank FROM interactions_fts "
