@@ -201,3 +201,14 @@ def test_inbox_waiting_time_reads_as_a_duration(client, login, db) -> None:  # t
     db.commit()
     text = parse(client.get("/inbox/").data).text
     assert "waiting 4 days" in text and "waiting 4 d ago" not in text
+
+
+def test_a_segment_rule_reads_in_the_users_language(app) -> None:  # type: ignore[no-untyped-def]
+    from web.forms.segments import describe_rule
+
+    rule = {"op": "and", "conditions": [{"field": "interactions", "min": 2, "days": 30},
+                                         {"field": "platforms", "any": ["reddit", "x"]}]}
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert describe_rule(rule) == "(Interaktionen: mindestens 2; in Tagen 30 AND Plattformen: eines von reddit, x)"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert describe_rule(rule) == "(Interactions: at least 2; in days 30 AND Platforms: any of reddit, x)"
