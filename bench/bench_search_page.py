@@ -35,13 +35,17 @@ P95_TARGET_MS = 50.0
 
 
 def add_user(url: str) -> None:
+    from sqlalchemy import select
+
     from crm.engine import make_engine, make_session_factory
+    from crm.users.models import User
     from crm.users.services import create_user
 
     load_models()
     engine = make_engine(url)
     with make_session_factory(engine).begin() as s:
-        create_user(s, email=EMAIL, password=PASSWORD, role="admin", name="Bench")
+        if not s.scalar(select(User.id).where(User.email == EMAIL)):
+            create_user(s, email=EMAIL, password=PASSWORD, role="admin", name="Bench")
     engine.dispose()
 
 
