@@ -104,7 +104,7 @@ def serve(app: str, url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], 
         try:
             requests.get(base + "/health" if "web" in app else base + "/", timeout=1)
             return proc, base
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine answers the first call slowly
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError(f"{app} did not start")

@@ -23,11 +23,13 @@ def words() -> list[str]:
     from crm.inbox.models import ESCALATION_LEVELS, REASONS, STATUSES
     from crm.interactions.models import KINDS
     from crm.members.engagement import LEVELS
+    from crm.privacy.models import AUDIT_ACTIONS
     from crm.replies.models import STATES as REPLY_STATES
     from crm.segments.export import COLUMNS, PLATFORM_LABELS
     from crm.segments.models import EXPORT_STATUSES
     from crm.segments.rules import CONDITIONS
     from crm.users.models import ROLES
+    from crm.webhooks.models import DELIVERY_STATUSES as WEBHOOK_DELIVERY_STATUSES
     from web.views.alerts import SCOPE_LABELS, SIGNAL_LABELS, UNITS
     from web.views.sources import all_kind_labels
 
@@ -47,6 +49,10 @@ def words() -> list[str]:
          "new", "ok", "degraded", "failing", "disabled", "partial", "rate_limited", "transient", "auth_failed",
          "permanent", "error", "running", "queued", "done", "merge", "unmerge", "search", "subreddit",
          "mentions", "email", "webhook", "in-app", "Members"],
+        # The privacy log: actions, channels and the keys of an entry's details.
+        AUDIT_ACTIONS, WEBHOOK_DELIVERY_STATUSES,
+        ["web", "api", "cli", "job", "members", "identities", "interactions", "quarantine", "webhook_deliveries",
+         "merge_logs", "suppressed", "files", "format", "days_before", "days", "deleted", "entries"],
     ]
     for group in groups:
         for w in group:

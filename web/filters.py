@@ -91,12 +91,12 @@ def fmt_date(value: datetime | None) -> str:
     return format_date(value, "medium") if value else "—"
 
 
-def number(value: int | float | None) -> str:
-    """A number in the user's locale ('1,234.50' / '1.234,50')."""
+def number(value: int | float | None, places: int = 2) -> str:
+    """A number in the user's locale ('1,234.50' / '1.234,50'); a float with ``places`` decimals."""
     if value is None:
         return "—"
     if isinstance(value, float):
-        return format_decimal(value, format="#,##0.00")
+        return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0")
     return format_decimal(value)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, literal_column, select, text
+from sqlalchemy import Select, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
@@ -126,19 +126,20 @@ def apply_text_search(session: Session, stmt: Select, raw_query: str) -> Select:
     return stmt.where(Interaction.id.in_(select(_fts_matches(fts5_expression(groups)).subquery().c.rowid)))
 
 
-def search_newest_first(session: Session, stmt: Select, raw_query: str) -> Select:
+def search_newest_first(session: Session, stmt: Select, raw_query: str, *, reads_all: bool = False) -> Select:
     """Like :func:`apply_text_search`, ordered newest first (occurred_at, id), for one page.
 
     How many rows the query matches decides the shape (see :func:`_common_threshold`). A
     common term: walk the rows newest first (the occurred_at index) and check each against the
-    full-text index; the first page is found after a few hundred rows. A rare term: fetch all
-    matches from the full-text index, then sort them.
+    full-text index; the first page is found after a few hundred rows. A rare term, or any
+    term when the caller reads every match anyway (``reads_all``): fetch all matches from the
+    full-text index, then sort them.
     """
     groups = parse_query(raw_query)
     order = (Interaction.occurred_at.desc(), Interaction.id.desc())
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.where(_pg_match(groups))
-        if _pg_is_common(session, groups):
+        if not reads_all and _pg_is_common(session, groups):
             return stmt.order_by(*order)
         # "+ interval '0'" hides the occurred_at index from the ORDER BY: with a rare term the
         # planner otherwise may scan that index and filter (its estimate for a term outside the
@@ -170,19 +171,24 @@ def search_by_relevance(session: Session, stmt: Select, raw_query: str) -> Selec
     groups = parse_query(raw_query)
     if session.get_bind().dialect.name == "postgresql":
         tsq = pg_tsquery(groups)
-        if _pg_estimate(session, groups) > RANKED:
+        # Up to COUNT_CAP matches the page's count reads every match anyway (in the same query,
+        # see pg_counts_with_page), so all of them are ranked.
+        score = func.ts_rank_cd(
+            literal_column("interactions.search_vector"),
+            func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("rankq", tsq, unique=True)),
+        )
+        if _pg_estimate(session, groups) > max(RANKED, COUNT_CAP):
             # The newest RANKED matches by id (a backward primary-key scan that stops early),
-            # then rank those: ranking every match of a common word read 150,000 rows.
+            # ranked as they are read: ranking every match of a common word read 150,000 rows,
+            # and ranking them in a second pass read the 2,000 rows again.
             recent = (
-                select(Interaction.id).where(_pg_match(groups)).order_by(Interaction.id.desc()).limit(RANKED)
+                stmt.with_only_columns(Interaction.id, Interaction.occurred_at, score.label("score"))
+                .where(_pg_match(groups)).order_by(Interaction.id.desc()).limit(RANKED).subquery("ranked")
             )
-            stmt = stmt.where(Interaction.id.in_(recent))
-        else:
-            stmt = stmt.where(_pg_match(groups))
-        rank = text(
-            "ts_rank_cd(interactions.search_vector, to_tsquery('simple'::regconfig, :rankq)) DESC"
-        ).bindparams(rankq=tsq)
-        return stmt.order_by(rank, Interaction.occurred_at.desc())
+            return select(Interaction).join(recent, recent.c.id == Interaction.id).order_by(
+                recent.c.score.desc(), recent.c.occurred_at.desc()
+            )
+        return stmt.where(_pg_match(groups)).order_by(score.desc(), Interaction.occurred_at.desc())
     ranked = (
         text(
             "SELECT rowid AS rid, rank AS score FROM (SELECT rowid, rank FROM interactions_fts "
@@ -195,6 +201,20 @@ def search_by_relevance(session: Session, stmt: Select, raw_query: str) -> Selec
     return stmt.join(ranked, ranked.c.rid == Interaction.id).order_by(
         ranked.c.score, Interaction.occurred_at.desc()
     )
+
+
+def pg_counts_with_page(session: Session, raw_query: str) -> bool:
+    """Whether the page's own query should count the matches too (``count(*) OVER ()``).
+
+    On PostgreSQL every match costs a heap visit, to count it or to sort it. Up to COUNT_CAP
+    matches (by the statistics) the count reads them all; the page's query reading them once
+    for both beats a time-ordered scan for the page (50 / share rows) plus a count (every
+    match): 5,000 matches in 1M rows were 11,700 + 5,000 row visits, now 5,000. Above the cap
+    the count stops at the cap or is skipped, and the ordered scan is cheap.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return _pg_estimate(session, parse_query(raw_query)) <= COUNT_CAP
 
 
 def count_text_matches(session: Session, raw_query: str) -> int:

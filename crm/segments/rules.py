@@ -276,12 +276,17 @@ def referenced_segments(rule: dict[str, Any]) -> set[int]:
     return {rule["id"]} if rule.get("field") == "segment" else set()
 
 
-def describe(rule: dict[str, Any]) -> str:
-    """A one-line human reading of a normalised rule ("interactions ≥ 3 in 30 days AND ...")."""
+def describe(rule: dict[str, Any], word: Callable[[str], str] | None = None) -> str:
+    """A one-line human reading of a normalised rule ("Interactions: min 3; days 30 AND ...").
+
+    ``word`` puts a field's label or a parameter's name (``min``, ``within_days``) into the
+    reader's language; without it they read as in English.
+    """
+    say = word or (lambda key: key.replace("_", " "))
     if rule.get("op") == "not":
-        return f"NOT ({describe(rule['condition'])})"
+        return f"NOT ({describe(rule['condition'], word)})"
     if "op" in rule:
-        parts = [describe(c) for c in rule["conditions"]]
+        parts = [describe(c, word) for c in rule["conditions"]]
         inner = f" {rule['op'].upper()} ".join(parts)
         return inner if len(parts) == 1 else f"({inner})"
     label = CONDITIONS[rule["field"]][2]
@@ -290,5 +295,5 @@ def describe(rule: dict[str, Any]) -> str:
         if key == "field":
             continue
         shown = ", ".join(value) if isinstance(value, list) else value
-        bits.append(f"{key.replace('_', ' ')} {shown}")
-    return f"{label}: {'; '.join(bits)}"
+        bits.append(f"{say(key)} {shown}")
+    return f"{say(label)}: {'; '.join(bits)}"

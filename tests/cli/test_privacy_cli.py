@@ -61,6 +61,8 @@ def test_retention_from_the_cli_dry_run_then_run(app, db, monkeypatch) -> None: 
     out = runner.invoke(cli, ["privacy", "retention", "--set", "platform:reddit=5", "--dry-run"])
     assert out.exit_code == 0, out.output
     assert "would delete 7" in out.output
+    german = runner.invoke(cli, ["privacy", "retention", "--dry-run"], env={"DEFAULT_LANGUAGE": "de"})
+    assert "Interaktionen auf reddit: 5 Tage aufbewahren; würde 7 älter als" in german.output, german.output
     assert db.scalar(select(func.count()).select_from(Interaction)) == 9
     assert runner.invoke(cli, ["privacy", "retention", "--set", "platform:reddit=zero"]).exit_code == 1
     out = runner.invoke(cli, ["privacy", "retention", "--run"])

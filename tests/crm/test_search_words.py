@@ -94,6 +94,19 @@ def test_result_count_is_exact_up_to_the_cap(db: Session, posts: dict[str, int],
     assert capped.more_than
 
 
+@pytest.mark.parametrize("sort", ["newest", "relevance"])
+def test_the_count_is_the_same_on_every_page_with_or_without_filters(db: Session, posts: dict[str, int],
+                                                                     sort: str) -> None:
+    """PostgreSQL counts in the page's own query (count(*) OVER ()); a page past the end has no
+    row to carry the count and asks count_matches instead."""
+    for q, kw in (("crash", {}), ("Störung", {}), ("crash", {"platform": "x"}), ("app -crash", {})):
+        f = InteractionFilter(q=q, sort=sort, **kw)  # type: ignore[arg-type]
+        want = count_matches(db, f)
+        totals = [search_interactions(db, f, page=n, per_page=1, count=True).total for n in (1, 2, 9)]
+        assert totals == [want] * 3, (q, kw)
+    assert count_matches(db, InteractionFilter(q="crash")) == 2
+
+
 def test_relevance_order_puts_the_better_match_first(db: Session) -> None:
     weak = mention(text="Sync is slow today. Also one thing about the export.", language="en",
                    created_at=BASE_TIME + timedelta(hours=5))

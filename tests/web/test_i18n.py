@@ -103,7 +103,13 @@ KEY_PAGES = {
     "/quarantine/": ["Quarantäne"],
     "/sources/": ["Listening-Quellen"],
     "/imports/": ["Importe"],
-    "/account/": ["Dein Konto", "Zeitzone"],
+    "/account/": ["Ihr Konto", "Zeitzone"],
+    "/privacy/": ["Datenschutzprotokoll", "Sperrliste", "Noch nichts."],
+    "/privacy/retention": ["Regel festlegen", "Keine Regeln: Alles wird aufbewahrt.", "Aufbewahren (Tage)"],
+    "/privacy/suppressions": ["Niemand ist gesperrt.", "Konto von der Liste nehmen"],
+    "/webhooks/": ["Neuer Webhook", "Ereignisse", "Endpunkt-URL"],
+    "/settings/tokens/": ["Neues Token", "Anfragen pro Minute", "Token anlegen"],
+    "/sources/inbound/new": ["Quelle für die Eingangs-API anlegen", "Wer die Daten sendet"],
 }
 
 
@@ -135,7 +141,7 @@ def test_account_page_saves_language_and_time_zone(client, login, db, csrf) -> N
     assert resp.status_code == 302
     db.refresh(user)
     assert (user.language, user.timezone) == ("de", "America/New_York")
-    assert "Deine Einstellungen sind gespeichert." in parse(client.get("/account/").data).text
+    assert "Ihre Einstellungen sind gespeichert." in parse(client.get("/account/").data).text
     bad = client.post("/account/", data={"csrf_token": token, "language": "fr", "timezone": "Mars/Olympus"})
     assert bad.status_code == 422
     db.refresh(user)
@@ -195,3 +201,14 @@ def test_inbox_waiting_time_reads_as_a_duration(client, login, db) -> None:  # t
     db.commit()
     text = parse(client.get("/inbox/").data).text
     assert "waiting 4 days" in text and "waiting 4 d ago" not in text
+
+
+def test_a_segment_rule_reads_in_the_users_language(app) -> None:  # type: ignore[no-untyped-def]
+    from web.forms.segments import describe_rule
+
+    rule = {"op": "and", "conditions": [{"field": "interactions", "min": 2, "days": 30},
+                                         {"field": "platforms", "any": ["reddit", "x"]}]}
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert describe_rule(rule) == "(Interaktionen: mindestens 2; in Tagen 30 AND Plattformen: eines von reddit, x)"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert describe_rule(rule) == "(Interactions: at least 2; in days 30 AND Platforms: any of reddit, x)"

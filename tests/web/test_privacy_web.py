@@ -106,8 +106,8 @@ def test_retention_settings_dry_run_and_audit(client, login, db) -> None:  # typ
     ok = client.post("/privacy/retention", data={"csrf_token": csrf, "scope_kind": "platform", "scope_value": "reddit", "days": "30"})
     assert ok.status_code == 302
     table = parse(client.get("/privacy/retention").data).find(id="policies")[0].text
-    assert "Interactions on reddit" in table and "30 days" in table
-    assert " 1 interactions" in " " + " ".join(table.split())  # only old-1: new-1 is recent, xold-1 is on x
+    assert "Interactions on Reddit" in table and "30 days" in table
+    assert " 1 interaction older than" in " " + " ".join(table.split())  # only old-1: new-1 is recent, xold-1 is on x
     assert db.scalar(select(func.count()).select_from(PrivacyAudit).where(PrivacyAudit.action == "retention_changed")) == 1
 
 

@@ -29,13 +29,35 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.segments.export import COLUMNS, DEFAULT_COLUMNS, label
-from crm.segments.rules import CONDITIONS
+from crm.segments.rules import CONDITIONS, describe
 
 OPS = {
     "any": _l("any of"), "all": _l("all of"), "at_least": _l("at least"), "at_most": _l("at most"),
     "within_days": _l("within the last … days"), "older_than_days": _l("more than … days ago"),
     "before": _l("before (date)"), "after": _l("after (date)"), "top": _l("top"), "is": _l("is"),
 }
+# A stored rule's parameter names, as the builder words them (describe_rule).
+PARAM_OPS = {"min": "at_least", "max": "at_most"}
+PARAM_WORDS = {"days": _l("in days"), "levels": _l("levels"), "query": _l("words"), "id": "#"}
+
+
+def describe_rule(rule: dict[str, Any]) -> str:
+    """crm.segments.rules.describe in the user's language: field labels and parameter names."""
+    from web.filters import t
+
+    labels = {c[2] for c in CONDITIONS.values()}
+
+    def word(key: str) -> str:
+        if key in labels:
+            return t(key)
+        key = PARAM_OPS.get(key, key)
+        if key in OPS:
+            return str(OPS[key])
+        return str(PARAM_WORDS.get(key, key.replace("_", " ")))
+
+    return describe(rule, word)
+
+
 # Which operators each field offers (the first is the default); the JS shows only these.
 FIELD_OPS = {
     "platforms": ("any", "all"), "tags": ("any", "all"), "engagement": ("any",),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from crm.errors import NotFound, PermissionDenied
@@ -81,7 +82,7 @@ def send_export(run: ExportRun) -> Any:
         raise PermissionDenied("Only the person who made this export and admins may download it.")
     path = export_file(run)
     if path is None:
-        raise NotFound("This export has no file to download (not finished, failed, or written elsewhere).")
+        raise NotFound(gettext("This export has no file to download (not finished, failed, or written elsewhere)."))
     stem = "".join(c if c.isalnum() else "-" for c in run.segment_name).strip("-").lower() or "segment"
     name = f"{stem}-{run.created_at:%Y%m%d-%H%M}.{run.format}"
     return send_file(path, mimetype=MIMETYPES[run.format], as_attachment=True, download_name=name, max_age=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -20,7 +21,8 @@ bp = Blueprint("inbound", __name__, url_prefix="/sources/inbound")
 
 
 class InboundForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the source a name, e.g. 'Forum plugin'."),
+    name = StringField(lazy_gettext("Name"), validators=[
+        DataRequired(lazy_gettext("Give the source a name, e.g. 'Forum plugin'.")),
                                            Length(max=200)])
 
 
@@ -65,6 +67,6 @@ def reveal(source_id: int) -> Any:
     """Show the signing secret again (the token cannot be shown: only its hash is kept)."""
     source = sources.get_source(session(), source_id)
     if source.kind != inbound.KIND:
-        raise InvalidInput("This source is not an inbound API source.")
+        raise InvalidInput(gettext("This source is not an inbound API source."))
     secret = inbound.signing_secret_of(session(), source_id, app_secret=current_app.config["SECRET_KEY"])
     return _credentials_page(inbound.NewCredentials(source, "", secret), token_shown=False)

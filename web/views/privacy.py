@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -27,20 +28,24 @@ bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
 
 class EraseForm(FlaskForm):
-    confirm = StringField("Type the member id to confirm", validators=[DataRequired(), Length(max=20)])
-    reason = TextAreaField("Reference of the request (no personal data)", validators=[Length(max=2000)])
+    confirm = StringField(lazy_gettext("Type the member id to confirm"), validators=[DataRequired(), Length(max=20)])
+    reason = TextAreaField(lazy_gettext("Reference of the request (no personal data)"), validators=[Length(max=2000)])
+
+
+SCOPE_LABELS = {"platform": lazy_gettext("Interactions of a platform"), "source": lazy_gettext("Interactions of a source"),
+                "uploads": lazy_gettext("Uploaded import files"), "exports": lazy_gettext("Export files")}
 
 
 class RetentionForm(FlaskForm):
-    scope_kind = SelectField("What", choices=[(k, k) for k in RETENTION_SCOPES])
-    scope_value = StringField("Platform or source", validators=[Length(max=100)])
-    days = IntegerField("Keep (days)", validators=[Optional(), NumberRange(retention.MIN_DAYS, retention.MAX_DAYS)])
+    scope_kind = SelectField(lazy_gettext("What"), choices=[(k, SCOPE_LABELS[k]) for k in RETENTION_SCOPES])
+    scope_value = StringField(lazy_gettext("Platform or source"), validators=[Length(max=100)])
+    days = IntegerField(lazy_gettext("Keep (days)"), validators=[Optional(), NumberRange(retention.MIN_DAYS, retention.MAX_DAYS)])
 
 
 class UnsuppressForm(FlaskForm):
-    platform = StringField("Platform", validators=[DataRequired(), Length(max=32)])
-    external_id = StringField("Account id", validators=[Length(max=255)])
-    handle = StringField("Handle", validators=[Length(max=255)])
+    platform = StringField(lazy_gettext("Platform"), validators=[DataRequired(), Length(max=32)])
+    external_id = StringField(lazy_gettext("Account id"), validators=[Length(max=255)])
+    handle = StringField(lazy_gettext("Handle"), validators=[Length(max=255)])
 
 
 def _actor() -> str:
@@ -55,7 +60,7 @@ def erase(member_id: int) -> Any:
     form = EraseForm()
     if request.method == "POST":
         if not form.validate_on_submit() or (form.confirm.data or "").strip() != str(member_id):
-            flash(f"Type {member_id} to confirm the erasure.", "error")
+            flash(gettext("Type %(id)s to confirm the erasure.", id=member_id), "error")
             return render_template("privacy/erase.html", plan=plan, form=form), 422
         report = erase_member(db, member_id, actor=_actor(), actor_id=current_user.id, channel="web",
                               reason=form.reason.data or "")
@@ -65,8 +70,11 @@ def erase(member_id: int) -> Any:
 
         kick_deliveries()
         c = report.counts
-        flash(f"Member {member_id} was erased: {c['interactions']:,} interactions, {c['identities']:,} accounts, "
-              f"{c['files']:,} files. Their accounts are suppressed (privacy log #{report.audit_id}).", "success")
+        flash(gettext("Member %(id)s was erased: %(interactions)s, %(accounts)s, %(files)s. Their accounts are "
+                      "suppressed (privacy log #%(log)s).", id=member_id,
+                      interactions=ngettext("%(num)s interaction", "%(num)s interactions", c["interactions"]),
+                      accounts=ngettext("%(num)s account", "%(num)s accounts", c["identities"]),
+                      files=ngettext("%(num)s file", "%(num)s files", c["files"]), log=report.audit_id), "success")
         return redirect(url_for("privacy.audit"))
     return render_template("privacy/erase.html", plan=plan, form=form)
 
@@ -86,7 +94,7 @@ def access(member_id: int) -> Any:
 def audit() -> Any:
     action = request.args.get("action") or None
     if action and action not in AUDIT_ACTIONS:
-        raise InvalidInput(f"The action is one of {', '.join(AUDIT_ACTIONS)}.", field="action")
+        raise InvalidInput(gettext("The action is one of %(actions)s.", actions=", ".join(AUDIT_ACTIONS)), field="action")
     return render_template("privacy/audit.html", entries=list_audit(session(), action=action), action=action,
                            actions=AUDIT_ACTIONS)
 
@@ -98,15 +106,16 @@ def retention_page() -> Any:
     form = RetentionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            flash("Days are a whole number between 1 and 36,500 (empty removes the policy).", "error")
+            flash(gettext("Days are a whole number between 1 and 36,500 (empty removes the policy)."), "error")
         else:
             retention.set_policy(db, scope_kind=form.scope_kind.data or "", scope_value=form.scope_value.data or "",
                                  days=form.days.data, actor=_actor(), actor_id=current_user.id)
             db.commit()
-            flash("Retention saved. The daily job applies it; the table shows what it would delete now.", "success")
+            flash(gettext("Retention saved. The daily job applies it; the table shows what it would delete now."), "success")
             return redirect(url_for("privacy.retention_page"))
     sources = db.scalars(select(Source).order_by(Source.name)).all()
-    return render_template("privacy/retention.html", previews=retention.preview(db), form=form, sources=sources)
+    return render_template("privacy/retention.html", previews=retention.preview(db), form=form, sources=sources,
+                           source_names={s.id: s.name for s in sources})
 
 
 @bp.route("/suppressions", methods=["GET", "POST"])
@@ -117,7 +126,7 @@ def suppressions() -> Any:
     if request.method == "POST":
         row_id = request.form.get("suppression_id")
         if not form.validate_on_submit() and not (row_id and FlaskForm().validate_on_submit()):
-            flash("Give the platform and the account's id or handle.", "error")
+            flash(gettext("Give the platform and the account's id or handle."), "error")
         else:
             n = unsuppress(db, suppression_id=int(row_id)) if row_id and row_id.isdigit() else unsuppress(
                 db, platform=form.platform.data or "", external_id=form.external_id.data or "",
@@ -125,6 +134,7 @@ def suppressions() -> Any:
             record(db, "unsuppress", actor=_actor(), actor_id=current_user.id, subject="suppression list",
                    detail={"entries": n})
             db.commit()
-            flash(f"Removed {n} entr{'y' if n == 1 else 'ies'}: new items by that account are collected again.", "success")
+            flash(ngettext("Removed %(num)s entry: new items by that account are collected again.",
+                           "Removed %(num)s entries: new items by that account are collected again.", n), "success")
             return redirect(url_for("privacy.suppressions"))
     return render_template("privacy/suppressions.html", rows=list_suppressions(db), form=form)

@@ -23,7 +23,6 @@ from crm.members import engagement
 from crm.segments import runs, services
 from crm.segments.export import DEFAULT_COLUMNS, platforms_in_use
 from crm.segments.models import Segment
-from crm.segments.rules import describe
 from listeners.exports import enqueue_export
 from web.db import session
 from web.forms.segments import (
@@ -33,6 +32,7 @@ from web.forms.segments import (
     ExportForm,
     SegmentForm,
     column_choices,
+    describe_rule,
     fill,
     fit_rows,
     row_of_error,
@@ -56,7 +56,7 @@ def _count(segment: Segment) -> int | str:
 def index() -> Any:
     segments = services.list_segments(session())
     return render_template("segments/index.html", segments=segments, counts={s.id: _count(s) for s in segments},
-                           describe=describe)
+                           describe=describe_rule)
 
 
 def _editor(form: SegmentForm, segment: Segment | None, error: InvalidInput | None = None) -> Any:
@@ -154,7 +154,7 @@ def show(segment_id: int) -> Any:
     db = session()
     segment = services.get_segment(db, segment_id)
     page = services.segment_page(db, segment, page=arg_int("page", 1), per_page=arg_int("per_page", 50, hi=200))
-    return render_template("segments/show.html", segment=segment, page=page, describe=describe, form=FlaskForm(),
+    return render_template("segments/show.html", segment=segment, page=page, describe=describe_rule, form=FlaskForm(),
                            exports=runs.list_exports(db, limit=10, segment_id=segment.id))
 
 

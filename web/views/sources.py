@@ -105,7 +105,7 @@ def new() -> Any:
 def edit(source_id: int) -> Any:
     source = services.get_source(session(), source_id)
     if source.kind == "inbound":
-        flash("An inbound API source has nothing to poll; rotate its credentials on its page.", "info")
+        flash(gettext("An inbound API source has nothing to poll; rotate its credentials on its page."), "info")
         return redirect(url_for("sources.show", source_id=source_id))
     form = _form(source)
     if form.validate_on_submit() and _save(form, source_id) is not None:

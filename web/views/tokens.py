@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField
@@ -20,10 +21,10 @@ bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    scopes = SelectMultipleField("Scopes", choices=[(s, s) for s in SCOPES], validators=[DataRequired()],
+    name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=120)])
+    scopes = SelectMultipleField(lazy_gettext("Scopes"), choices=[(s, s) for s in SCOPES], validators=[DataRequired()],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    rate_limit = IntegerField("Requests per minute", validators=[Optional(), NumberRange(1, 100_000)])
+    rate_limit = IntegerField(lazy_gettext("Requests per minute"), validators=[Optional(), NumberRange(1, 100_000)])
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -34,13 +35,13 @@ def index() -> Any:
     secret = None
     if request.method == "POST":
         if not form.validate_on_submit():
-            flash("Name the token and pick at least one scope.", "error")
+            flash(gettext("Name the token and pick at least one scope."), "error")
         else:
             _token, secret = tokens.create_token(db, current_user, name=form.name.data or "",
                                                  scopes=form.scopes.data or [],
                                                  rate_limit=form.rate_limit.data or current_app.extensions["settings"].api_rate_limit)
             db.commit()
-            flash("Token created. Copy it now: it is not shown again.", "success")
+            flash(gettext("Token created. Copy it now: it is not shown again."), "success")
     mine = tokens.list_tokens(db, None if current_user.role == "admin" else current_user)
     return render_template("tokens/index.html", tokens=mine, form=form, secret=secret,
                            allowed=sorted(tokens.ROLE_SCOPES.get(current_user.role, set())), revoke_form=FlaskForm())
@@ -53,5 +54,5 @@ def revoke(token_id: int) -> Any:
     db = session()
     token = tokens.revoke_token(db, token_id, actor=current_user)
     db.commit()
-    flash(f"Token “{token.name}” revoked.", "info")
+    flash(gettext("Token “%(name)s” revoked.", name=token.name), "info")
     return redirect(url_for("tokens.index"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
@@ -20,9 +21,9 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 
 class SubscriptionForm(FlaskForm):
-    name = StringField("Name", validators=[Length(max=120)])
-    url = StringField("Endpoint URL", validators=[DataRequired(), Length(max=2000)])
-    events = SelectMultipleField("Events", choices=[(e, e) for e in EVENTS], validators=[DataRequired()],
+    name = StringField(lazy_gettext("Name"), validators=[Length(max=120)])
+    url = StringField(lazy_gettext("Endpoint URL"), validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField(lazy_gettext("Events"), choices=[(e, e) for e in EVENTS], validators=[DataRequired()],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
@@ -37,15 +38,16 @@ def index() -> Any:
     form = SubscriptionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            flash("Give an endpoint URL and pick at least one event.", "error")
+            flash(gettext("Give an endpoint URL and pick at least one event."), "error")
         else:
             sub = hooks.create_subscription(db, url=form.url.data or "", events=form.events.data or [],
                                             name=form.name.data or "", actor_id=current_user.id,
                                             allow=_allow())
             db.commit()
-            flash("Webhook created. Copy its signing secret now: it verifies every delivery.", "success")
+            flash(gettext("Webhook created. Copy its signing secret now: it verifies every delivery."), "success")
             return redirect(url_for("webhooks.show", sub_id=sub.id, new=1))
-    return render_template("webhooks/index.html", subs=hooks.list_subscriptions(db), form=form)
+    return render_template("webhooks/index.html", subs=hooks.list_subscriptions(db), form=form,
+                           disable_after=hooks.DISABLE_AFTER)
 
 
 @bp.route("/<int:sub_id>")
@@ -65,7 +67,7 @@ def toggle(sub_id: int) -> Any:
     db = session()
     sub = hooks.set_enabled(db, sub_id, request.form.get("enabled") == "1")
     db.commit()
-    flash(f"Webhook {'switched on' if sub.enabled else 'switched off'}.", "success")
+    flash(gettext("Webhook switched on.") if sub.enabled else gettext("Webhook switched off."), "success")
     return redirect(url_for("webhooks.show", sub_id=sub_id))
 
 
@@ -76,7 +78,7 @@ def delete(sub_id: int) -> Any:
     db = session()
     hooks.delete_subscription(db, sub_id)
     db.commit()
-    flash("Webhook deleted with its delivery log.", "info")
+    flash(gettext("Webhook deleted with its delivery log."), "info")
     return redirect(url_for("webhooks.index"))
 
 
@@ -91,5 +93,5 @@ def redeliver(delivery_id: int) -> Any:
     from listeners.webhooks import kick_deliveries
 
     kick_deliveries()
-    flash(f"Delivery {delivery_id} queued again.", "success")
+    flash(gettext("Delivery %(id)s queued again.", id=delivery_id), "success")
     return redirect(url_for("webhooks.show", sub_id=sub_id))
