@@ -71,6 +71,9 @@ def respond_http(exc: HTTPException) -> Any:
             text = problems[0] if isinstance(problems, list) and problems else str(problems)
             if isinstance(text, dict):
                 text = "; ".join(f"{k}: {v}" for k, v in text.items())
+            if field == "_schema" and text == "Invalid input type.":
+                # marshmallow's words for a body that is JSON but not an object ("x", [1], 1e99999)
+                return _respond(422, "Invalid input", "The body must be a JSON object.", None, messages)
             return _respond(422, "Invalid input", f"{field}: {text}", str(field), messages)
     return _respond(exc.code or 500, exc.name, exc.description or "")
 
