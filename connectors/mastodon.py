@@ -136,12 +136,12 @@ def map_account(account: Mapping[str, Any], domain: str) -> tuple[Author, dict[s
     raw_fields = account.get("fields")
     fields: list[Any] = raw_fields if isinstance(raw_fields, list) else []
     bio = profile_text(account.get("note") or "") if isinstance(account.get("note"), str) else ""
+    values = [profile_text(f.get("value") if isinstance(f.get("value"), str) else "") for f in fields if isinstance(f, dict)]
     profile = {
         "bio": bio,
         "fields": [
-            {"name": f.get("name"), "value": profile_text(f.get("value") if isinstance(f.get("value"), str) else ""),
-             "verified": bool(f.get("verified_at"))}
-            for f in fields if isinstance(f, dict)
+            {"name": f.get("name"), "value": v, "verified": bool(f.get("verified_at"))}
+            for f, v in zip((f for f in fields if isinstance(f, dict)), values, strict=True)
         ],
         "url": account.get("url"),
         "bot": bool(account.get("bot")),
@@ -150,7 +150,7 @@ def map_account(account: Mapping[str, Any], domain: str) -> tuple[Author, dict[s
     }  # fmt: skip
     # Identity matching reads the bio and the links of the profile's fields (a person's other
     # accounts, their site): Mastodon has no website field, its fields are where links go.
-    links = tuple(dict.fromkeys(u for f in profile["fields"] for u in _URL_IN_FIELD.findall(f["value"])))[:20]
+    links = tuple(dict.fromkeys(u for v in values for u in _URL_IN_FIELD.findall(v)))[:20]
     author = Author(
         id=str(account_id),
         handle=handle,

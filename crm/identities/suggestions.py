@@ -33,6 +33,7 @@ from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member
 
 CHUNK = 500
+PER_PLATFORM = ("N:", "P:")  # counted per platform: the most holders of "n:"/"p:" on one platform
 _COLS = (
     Identity.id, Identity.member_id, Identity.platform, Identity.handle, Identity.display_name,
     Identity.profile_url, Identity.avatar_url, Identity.bio, Identity.website, Identity.links,
@@ -124,21 +125,23 @@ def _mark_team(feats: dict[int, matching.Features], team: set[int]) -> None:
 def count_keys(session: Session, keys: Collection[str], known: dict[str, int] | None = None) -> dict[str, int]:
     """How many identities hold each key (from the key table), for rarity.
 
-    "N:<name>" is the most identities holding the name "n:<name>" on any one platform.
+    "N:<name>" (and "P:<sound>") is the most identities holding the name "n:<name>" (the
+    sound "p:<sound>") on any one platform.
     """
     kt = cast(Table, IdentityMatchKey.__table__)
     it = cast(Table, Identity.__table__)
     out = dict(known or {})
-    wanted = sorted({k for k in keys if k not in out and not k.startswith("N:")})
+    wanted = sorted({k for k in keys if k not in out and not k.startswith(PER_PLATFORM)})
     for key_chunk in chunks(wanted, CHUNK):
         out.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(key_chunk)).group_by(kt.c.key)).all())
-    names = sorted({"n:" + k[2:] for k in keys if k.startswith("N:") and k not in out})
+    names = sorted({k[0].lower() + k[1:] for k in keys if k.startswith(PER_PLATFORM) and k not in out})
     for key_chunk in chunks(names, CHUNK):
         for k, _platform, n in session.execute(
             select(kt.c.key, it.c.platform, func.count()).join(it, it.c.id == kt.c.identity_id)
             .where(kt.c.key.in_(key_chunk)).group_by(kt.c.key, it.c.platform)
         ):
-            out["N:" + k[2:]] = max(out.get("N:" + k[2:], 0), n)
+            big = k[0].upper() + k[1:]
+            out[big] = max(out.get(big, 0), n)
     return out
 
 
@@ -318,8 +321,8 @@ def candidate_pairs(feats: dict[int, matching.Features]) -> tuple[set[Pair], mat
             groups[k].append(f.id)
     counts = {k: len(v) for k, v in groups.items()}
     for k, ids in groups.items():
-        if k.startswith("n:"):
-            counts["N:" + k[2:]] = max(Counter(feats[i].platform for i in ids).values())
+        if k.startswith(("n:", "p:")):
+            counts[k[0].upper() + k[1:]] = max(Counter(feats[i].platform for i in ids).values())
     pairs: set[Pair] = set()
     for k, ids in groups.items():
         if 2 <= len(ids) <= matching.block_cap(k):

@@ -231,3 +231,18 @@ def test_a_merge_moves_the_merged_member_s_suggestions_to_the_kept_one(db: Sessi
     assert not [x for x in db.scalars(select(MergeSuggestion)) if {x.member_a_id, x.member_b_id} & ghosts]
     moved = suggestion_between(db, "r1", "m1")
     assert moved is not None and moved.score >= matching.DEFAULT_THRESHOLD
+
+
+def test_a_dismissal_holds_through_a_merge_and_its_unmerge(db: Session) -> None:
+    ingest_batch(db, account("reddit", "r1", "jmueller", "Jürgen Müller")
+                 + account("x", "x1", "jmueller", "Jürgen Müller")
+                 + account("mastodon", "m1", "coffee", "Coffee"))
+    services.rebuild_suggestions(db)
+    s = suggestion_between(db, "r1", "x1")
+    assert s is not None
+    services.dismiss_suggestion(db, s.id, actor_id=None, reason="two Jürgens")
+    audit = services.merge(db, keep_id=ident(db, "x1").member_id, merge_ids=[ident(db, "m1").member_id], actor_id=None)
+    services.unmerge(db, audit.id, actor_id=None)
+    services.rebuild_suggestions(db)
+    assert suggestion_between(db, "r1", "x1") is None
+    assert ident(db, "m1").member_id != ident(db, "x1").member_id
