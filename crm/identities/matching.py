@@ -81,7 +81,8 @@ WEIGHTS: dict[str, float] = {
     "different_language": -0.05,  # detected on short posts, and people write in two: barely counts
     # (it still stops an automatic merge)
     "different_hours": -0.1,
-    "same_platform": -0.3,  # two accounts on one platform are usually two people
+    "same_platform": -0.3,
+    "rival_account": -0.15,  # another account on the same platform matches as well or better  # two accounts on one platform are usually two people
 }
 CERTAIN = ("mutual_links", "verified_email")
 IDENTITY_CODES = frozenset({
@@ -100,7 +101,10 @@ PRIOR_POPULATION = 2000  # rarity from a smaller population is not to be trusted
 CONCENTRATED = 0.6  # posts this close around one hour of day (mean resultant length) show a habit
 SAME_HOURS = 1.5  # hours apart, at most, for "the same times of day"
 DIFFERENT_HOURS = 4.5  # ... at least, for "different times": one person keeps one rhythm
+RIVAL_FLOOR = 0.5  # matches from this score on compete with each other (one account per platform)
+RIVAL_MARGIN = 0.05  # ... a rival this close or closer makes the match ambiguous
 WORD_HANDLES = 3  # a word at least this many handles are visibly built from is a common one
+SEPARATORS_SCALE = 0.9  # the same handle but for separators or capitals, of the same handle
 COMMON_WORDS_SCALE = 0.85  # a handle of common words counts this much of a unique one
 MAX_OWN_ACCOUNTS = 3  # how many accounts one person plausibly holds under one handle or name
 
@@ -271,6 +275,16 @@ def _of_common_words(stem: str, stats: Stats) -> bool:
     return False
 
 
+def _same_handle_weight(code: str, key: str, stats: Stats) -> tuple[float, str]:
+    """The weight of one handle on two platforms, by how rare it is, and a note why it is less."""
+    rarity = _handle_rarity(key, stats)
+    if rarity < 1.0:
+        return WEIGHTS[code] * rarity, " (a common handle)"
+    if _of_common_words(key, stats):
+        return WEIGHTS[code] * COMMON_WORDS_SCALE, " (made of common words)"
+    return WEIGHTS[code], ""
+
+
 def _first_name_in(stem: str, a: Features, b: Features) -> tuple[str, ...] | None:
     """("laura", "krause") when one account shows only "Laura" (or "Laura K.") and the handle's
     letters are that first name and a family name ("laura_krause"): the handle is the name."""
@@ -288,17 +302,11 @@ def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, A
     if len(ha) < 3 or len(hb) < 3:
         return []
     pa, pb = _label(a.platform), _label(b.platform)
+    code = "same_handle_long" if len(ha) >= 7 else "same_handle" if len(ha) >= 5 else "same_handle_short"
     if ha == hb and a.handle_exact == b.handle_exact:
-        rarity = _handle_rarity(ha, stats)
         text = f"The same handle “{a.handle}” on {pa} and “{b.handle}” on {pb}"
-        if rarity < 1.0:
-            text += " (a common handle)"
-        elif _of_common_words(ha, stats):
-            rarity = COMMON_WORDS_SCALE
-            text += " (made of common words)"
-        code = "same_handle_long" if len(ha) >= 7 else "same_handle" if len(ha) >= 5 else "same_handle_short"
-        w = WEIGHTS[code] * rarity
-        return [_item(code, text, w)] if w > 0 else []
+        w, note = _same_handle_weight(code, ha, stats)
+        return [_item(code, text + note, w)] if w > 0 else []
     if len(a.handle_stem) >= 5 and a.handle_stem == b.handle_stem:
         # The same letters written differently ("anna.mueller92", "Anna_Mueller"): strong when
         # the letters spell the name one of them shows (people write their name so), weak for
@@ -310,6 +318,10 @@ def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, A
             w = WEIGHTS["handle_variant_name"] * _rarity_scale(expected_namesakes(named, stats, 2))
         else:
             w = WEIGHTS["handle_variant"] * _handle_rarity(stem, stats, "h")
+        if ha == hb and len(ha) >= 7 and not any((g := _given(f.tokens)) and g not in stem for f in (a, b)):
+            # Only separators or capitals differ ("Maren-Weiss", "marenweiss": X allows no "-"):
+            # nearly the same handle, unless a name shown is not the one it spells ("Mia").
+            w = max(w, _same_handle_weight(code, ha, stats)[0] * SEPARATORS_SCALE)
         return [_item("handle_variant", f"The same handle written differently: “{a.handle}” and “{b.handle}”", w)] if w else []
     for x, y in ((a, b), (b, a)):
         for h in (x.handle_key, x.handle_stem):
@@ -443,6 +455,12 @@ def _activity_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
         elif gap >= DIFFERENT_HOURS:
             out.append(_item("different_hours", f"Active at different times of day ({gap:.0f} hours apart)"))
     return out
+
+
+def rival_item(a: Features, b: Features, rival: float) -> dict[str, Any]:
+    """Evidence against: another account on one of the two platforms matches as well (``rival``)."""
+    return _item("rival_account", f"Another account on {_label(a.platform)} or {_label(b.platform)} matches as well "
+                                  f"(score {rival:.2f}): one person rarely keeps two")
 
 
 def evidence(a: Features, b: Features, stats: Stats | None = None) -> list[dict[str, Any]]:

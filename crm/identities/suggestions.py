@@ -193,7 +193,11 @@ def _score(
 
     Pairs with one of our team accounts are never scored: they are not members' accounts.
     """
-    best: dict[Pair, tuple[float, int, int, list[dict[str, Any]]]] = {}
+    found: list[tuple[matching.Features, matching.Features, list[dict[str, Any]], float]] = []
+    # The two best matches of each account on each other platform: one person keeps one account
+    # per platform, so a second account there that matches as well means the evidence does
+    # not say which (namesakes, a handle two people chose).
+    top: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
     for ia, ib in pairs:
         a, b = feats[ia], feats[ib]
         if a.member_id == b.member_id or a.team or b.team:
@@ -202,6 +206,20 @@ def _score(
             a, b = b, a
         items = matching.evidence(a, b, stats)
         score = matching.combine(items)
+        found.append((a, b, items, score))
+        if score >= matching.RIVAL_FLOOR:
+            for x, y in ((a, b), (b, a)):
+                two = top[(x.id, y.platform)]
+                two.append((score, y.member_id))
+                two.sort(reverse=True)
+                del two[2:]
+    best: dict[Pair, tuple[float, int, int, list[dict[str, Any]]]] = {}
+    for a, b, items, score in found:
+        rival = max((s for x, y in ((a, b), (b, a)) for s, m in top.get((x.id, y.platform), ()) if m != y.member_id),
+                    default=0.0)
+        if score >= matching.RIVAL_FLOOR and rival >= score - matching.RIVAL_MARGIN:
+            items = [*items, matching.rival_item(a, b, rival)]
+            score = matching.combine(items)
         key = (a.member_id, b.member_id)
         if key not in best or score > best[key][0]:
             best[key] = (score, a.id, b.id, items)

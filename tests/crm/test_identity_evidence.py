@@ -397,3 +397,27 @@ def test_handle_words_are_the_visible_parts_of_a_handle() -> None:
     assert handle_words("Salty-Badger-2665") == {"salty", "badger"}
     assert handle_words("nightOwl_dev") == {"night", "owl", "dev"}
     assert handle_words("saltybyte") == frozenset()  # one piece: nothing visible to count
+
+
+def test_a_second_account_on_one_platform_that_matches_as_well_makes_both_doubtful() -> None:
+    from crm.identities.suggestions import _score
+
+    m = feat(1, "mastodon", "quietfox@chaos.social", "Wiebke Hasselkamp")
+    x1 = feat(2, "x", "grumpy_otter", "Wiebke Hasselkamp")
+    x2 = feat(3, "x", "pixel_owl", "Wiebke Hasselkamp")
+    both = _score([(1, 2), (1, 3)], {1: m, 2: x1, 3: x2}, stats())
+    assert all("rival_account" in codes(v[3]) and v[0] < matching.DEFAULT_THRESHOLD for v in both.values())
+    # A clearly better match keeps its score; only the weaker one is in doubt.
+    x1 = feat(2, "x", "quietfox", "Wiebke Hasselkamp")
+    better = _score([(1, 2), (1, 3)], {1: m, 2: x1, 3: x2}, stats())
+    assert "rival_account" not in codes(better[(1, 2)][3]) and better[(1, 2)][0] >= matching.DEFAULT_THRESHOLD
+    assert "rival_account" in codes(better[(1, 3)][3])
+
+
+def test_a_handle_written_with_other_separators_is_nearly_the_same_handle() -> None:
+    items = matching.evidence(feat(1, "reddit", "Lisa-Grossmann"), feat(2, "mastodon", "lisa.grossmann@ruhr.social"), stats())
+    assert matching.combine(items) >= matching.DEFAULT_THRESHOLD
+    assert codes(items)["handle_variant"] < matching.WEIGHTS["same_handle_long"]
+    # Digits that differ are another handle: only the letters agree.
+    other = matching.evidence(feat(1, "reddit", "lisagrossmann1977"), feat(2, "x", "lisagrossmann14"), stats())
+    assert matching.combine(other) < matching.DEFAULT_THRESHOLD
