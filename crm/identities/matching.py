@@ -84,7 +84,8 @@ WEIGHTS: dict[str, float] = {
     "same_platform": -0.3,
     "rival_account": -0.15,  # another account on the same platform matches as well or better  # two accounts on one platform are usually two people
 }
-CERTAIN = ("mutual_links", "verified_email")
+CERTAIN = ("verified_email", "mutual_links")
+_EMAILS = frozenset({"same_email", "verified_email"})
 IDENTITY_CODES = frozenset({
     "same_handle_long", "same_handle", "handle_variant", "handle_is_name", "same_rare_name", "same_name",
     "similar_name", "initial_name", "same_email", "verified_email",
@@ -492,17 +493,16 @@ def combine(items: Iterable[dict[str, Any]]) -> float:
 def certain_rule(items: Iterable[dict[str, Any]]) -> str | None:
     """The automatic-merge rule the evidence satisfies, if any ("mutual_links", ...).
 
-    Only when nothing speaks against the match; and profiles that link to each other must
-    also agree on who they are (a handle or a name): couples and friends link each other.
+    Only when nothing speaks against the match, and the accounts also agree on who they are
+    (a handle or a name): couples and friends link each other, and couples share a family
+    e-mail address.
     """
     items = list(items)
-    codes = {it["code"] for it in items}
     if any(it["weight"] < 0 for it in items):
         return None
-    if "verified_email" in codes:
-        return "verified_email"
-    if "mutual_links" in codes and any(
-        it["code"] in IDENTITY_CODES and it["weight"] >= 0.3 and it["code"] != "mutual_links" for it in items
-    ):
-        return "mutual_links"
+    for rule in CERTAIN:
+        if any(it["code"] == rule for it in items) and any(
+            it["code"] in IDENTITY_CODES - _EMAILS and it["weight"] >= 0.3 for it in items
+        ):
+            return rule
     return None

@@ -185,7 +185,11 @@ def test_automatic_merge_needs_agreement_and_no_negative_evidence() -> None:
     assert matching.certain_rule([links, name]) == "mutual_links"
     for negative in ("different_names", "different_hours", "different_language"):
         assert matching.certain_rule([links, name, {"code": negative, "weight": -0.3}]) is None
-    assert matching.certain_rule([{"code": "verified_email", "weight": 0.99}, {"code": "different_hours", "weight": -0.3}]) is None
+    email = {"code": "verified_email", "weight": 0.99}
+    assert matching.certain_rule([email, {"code": "different_hours", "weight": -0.3}]) is None
+    # A family address is shared by a couple: the accounts must also agree on a name or handle.
+    assert matching.certain_rule([email]) is None
+    assert matching.certain_rule([email, name]) == "verified_email"
 
 
 def posts(platform: str, ext: str, handle: str, name: str, *, hour: int = 9, lang: str = "de", url: str | None = None) -> list[Mention]:

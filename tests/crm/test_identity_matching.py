@@ -150,8 +150,8 @@ def test_mutual_links_merge_automatically_and_can_be_switched_off(db: Session) -
 
 
 def test_verified_email_never_auto_merges_two_accounts_of_one_platform(db: Session) -> None:
-    ingest_batch(db, account("x", "x1", "alpha1", "A") + account("x", "x2", "beta2", "B")
-                 + account("reddit", "r3", "gamma3", "C"))
+    ingest_batch(db, account("x", "x1", "wiebkehasselkamp", "Wiebke") + account("x", "x2", "beta2", "B")
+                 + account("reddit", "r3", "wiebkehasselkamp", ""))
     services.update_identity_profiles(db, [
         {"platform": p, "external_id": e, "email": "Same@Mail.example", "email_verified": True}
         for p, e in (("x", "x1"), ("x", "x2"), ("reddit", "r3"))
@@ -163,7 +163,7 @@ def test_verified_email_never_auto_merges_two_accounts_of_one_platform(db: Sessi
     assert len({ident(db, e).member_id for e in ("x1", "x2", "r3")}) == 3
     s = suggestion_between(db, "r3", "x1")
     assert s is not None and "rival_account" in {e["code"] for e in s.evidence}
-    # With one X account holding it, the verified address merges.
+    # With one X account holding it, the verified address and the handle they agree on merge them.
     services.update_identity_profiles(db, [{"platform": "x", "external_id": "x2", "email": None}])
     assert len(services.rebuild_suggestions(db).auto_merges) == 1
     assert ident(db, "r3").member_id == ident(db, "x1").member_id != ident(db, "x2").member_id
