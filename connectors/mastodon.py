@@ -56,6 +56,7 @@ SEARCH_MAX = 500
 _TAG = re.compile(r"\w{1,100}")
 _ACCT = re.compile(r"@?([A-Za-z0-9_]{1,30})(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?")
 _STATUS_ID = re.compile(r"[0-9A-Za-z]{1,40}")
+_URL_IN_FIELD = re.compile(r"https?://[^\s<>\"')\]]+")
 # The wire fields kept in ``raw`` (as Reddit's connector keeps a list): the thread, the
 # audience and the counts. The HTML content is not kept (its text is the mention's text, and
 # raw rows are written on every ingest); account, emojis, filters and per-viewer flags neither.
@@ -132,6 +133,24 @@ def map_account(account: Mapping[str, Any], domain: str) -> tuple[Author, dict[s
     handle = full_acct(acct, domain)
     followers = account.get("followers_count")
     name = account.get("display_name")
+    raw_fields = account.get("fields")
+    fields: list[Any] = raw_fields if isinstance(raw_fields, list) else []
+    bio = profile_text(account.get("note") or "") if isinstance(account.get("note"), str) else ""
+    values = [profile_text(f.get("value") if isinstance(f.get("value"), str) else "") for f in fields if isinstance(f, dict)]
+    profile = {
+        "bio": bio,
+        "fields": [
+            {"name": f.get("name"), "value": v, "verified": bool(f.get("verified_at"))}
+            for f, v in zip((f for f in fields if isinstance(f, dict)), values, strict=True)
+        ],
+        "url": account.get("url"),
+        "bot": bool(account.get("bot")),
+        "following": account.get("following_count"),
+        "statuses": account.get("statuses_count"),
+    }  # fmt: skip
+    # Identity matching reads the bio and the links of the profile's fields (a person's other
+    # accounts, their site): Mastodon has no website field, its fields are where links go.
+    links = tuple(dict.fromkeys(u for v in values for u in _URL_IN_FIELD.findall(v)))[:20]
     author = Author(
         id=str(account_id),
         handle=handle,
@@ -139,21 +158,9 @@ def map_account(account: Mapping[str, Any], domain: str) -> tuple[Author, dict[s
         profile_url=account.get("url") or None,
         avatar_url=account.get("avatar") or None,
         followers=followers if isinstance(followers, int) and not isinstance(followers, bool) else None,
+        bio=bio or None,
+        links=links,
     )
-    raw_fields = account.get("fields")
-    fields: list[Any] = raw_fields if isinstance(raw_fields, list) else []
-    profile = {
-        "bio": profile_text(account.get("note") or ""),
-        "fields": [
-            {"name": f.get("name"), "value": profile_text(f.get("value") or ""),
-             "verified": bool(f.get("verified_at"))}
-            for f in fields if isinstance(f, dict)
-        ],
-        "url": account.get("url"),
-        "bot": bool(account.get("bot")),
-        "following": account.get("following_count"),
-        "statuses": account.get("statuses_count"),
-    }  # fmt: skip
     return author, profile
 
 

@@ -84,6 +84,8 @@ def test_hashtag_status_maps_every_field(fake: FakeMastodon, data: MastodonData,
     profile = m.raw["account"]["profile"]
     assert profile["bio"] == "Radfahrer & Blog (https://example.de)"
     assert profile["fields"] == [{"name": "Web", "value": "https://jg.example", "verified": True}]
+    # The profile facts identity matching reads come with the author (bio, the fields' links).
+    assert a.bio == "Radfahrer & Blog (https://example.de)" and a.links == ("https://jg.example",)
     assert result.failures == [] and result.exhausted
 
 
