@@ -188,7 +188,8 @@ def _x_said(exc: Any) -> str:
 
 # --- Mastodon: Mastodon.py status_post(in_reply_to_id=..., idempotency_key=...) --------------
 def _mastodon(values: Mapping[str, str | None], target: ReplyTarget, text: str) -> Mention:
-    from connectors.mastodon import MastodonConnector, map_status, translate
+    from connectors.mastodon import MastodonConnector
+    from connectors.mastodon_mapping import map_status, translate
 
     conn = MastodonConnector.from_values(values)
     api = conn.client()

@@ -12,7 +12,8 @@ from fakes.server import Fault
 
 from connectors.base import Cursor
 from connectors.errors import AuthFailed, Permanent, RateLimited, Transient
-from connectors.mastodon import MastodonConfig, MastodonConnector, full_acct
+from connectors.mastodon import MastodonConfig, MastodonConnector
+from connectors.mastodon_mapping import full_acct
 from connectors.registry import available, build
 
 MakeMastodon = Callable[..., MastodonConnector]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from connectors.base import Mention
 from connectors.bluesky_posts import map_post_view
 from connectors.discourse_mapping import map_post
-from connectors.mastodon import map_status
+from connectors.mastodon_mapping import map_status
 from connectors.reddit_mapping import map_thing
 from connectors.x_mapping import map_tweet
 from crm.errors import PermissionDenied
