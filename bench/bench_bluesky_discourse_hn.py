@@ -89,7 +89,7 @@ def _rate(fn: Callable[[dict[str, Any]], Any], items: list[dict[str, Any]]) -> f
 def bench_mapping(n: int) -> list[Result]:
     """Items per second through each connector's mapping function."""
     from connectors.bluesky_posts import map_post_view
-    from connectors.discourse import map_post
+    from connectors.discourse_mapping import map_post
     from connectors.hackernews import map_hit
 
     cases = (

@@ -77,7 +77,7 @@ def bench_mapping(n: int) -> tuple[float, float]:
 
     import feedparser
 
-    from connectors.mastodon import map_status
+    from connectors.mastodon_mapping import map_status
     from connectors.rss import map_entry
 
     statuses = json.loads(json.dumps(list(mastodon_dataset(n).statuses.values())))  # wire JSON

@@ -30,8 +30,10 @@ from fakes.texts import DISPLAY_NAMES, NAMES, SENTENCES  # noqa: E402
 from fakes.x_api import FakeX, XData  # noqa: E402
 
 from bench.common import Result, at_least, say  # noqa: E402
-from connectors.reddit import RedditConfig, RedditConnector, map_thing  # noqa: E402
-from connectors.x import XConfig, XConnector, map_tweet  # noqa: E402
+from connectors.reddit import RedditConfig, RedditConnector  # noqa: E402
+from connectors.reddit_mapping import map_thing  # noqa: E402
+from connectors.x import XConfig, XConnector  # noqa: E402
+from connectors.x_mapping import map_tweet  # noqa: E402
 
 ITEMS = 20_000
 QUICK_ITEMS = 4_000

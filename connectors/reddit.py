@@ -41,22 +41,17 @@ import math
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import praw
 import praw.exceptions
-import prawcore
-import prawcore.exceptions
 import requests
 
 from connectors.base import (
-    Author,
     ConnectorBase,
     Cursor,
     FetchResult,
-    Mention,
     Setting,
     budget_interval,
     value,
@@ -66,22 +61,14 @@ from connectors.errors import (
     ConnectorError,
     Permanent,
     RateLimited,
-    Transient,
-    error_for_status,
 )
-from connectors.http import RateLimitInfo, header_float
+from connectors.http import RateLimitInfo
+from connectors.reddit_mapping import MappingError, map_thing, translate
+from connectors.reddit_wire import Requestor, TokenRejected, Walk, id36, listing_page, max_fullname
 
-PUBLIC_URL = "https://www.reddit.com"
 DEFAULT_USER_AGENT = "social-crm/0.1 (social listening)"
 DEFAULT_OAUTH_URL = "https://oauth.reddit.com"
 DEFAULT_REDDIT_URL = "https://www.reddit.com"
-DELETED = frozenset({"[deleted]", "[removed]"})
-_RAW_FIELDS = (
-    "name", "subreddit", "subreddit_id", "score", "num_comments", "upvote_ratio", "link_id",
-    "parent_id", "permalink", "context", "created_utc", "author", "author_fullname", "over_18",
-    "edited", "distinguished", "stickied", "locked", "is_self", "domain", "url", "link_title",
-    "link_flair_text", "type", "subject", "was_comment",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,252 +86,6 @@ class RedditConfig:
     max_items: int = 1000
     backfill_hours: float = 24.0
     page_size: int = 100
-
-
-class MappingError(ValueError):
-    """An item that cannot become a Mention; the message is the reason."""
-
-
-def _id36(fullname: str) -> int:
-    return int(fullname.partition("_")[2], 36)
-
-
-def _created(data: Mapping[str, Any]) -> datetime:
-    created = data.get("created_utc")
-    if isinstance(created, bool) or not isinstance(created, int | float):
-        raise MappingError("missing or invalid created_utc")
-    if not math.isfinite(created) or created < 0:
-        raise MappingError("missing or invalid created_utc")
-    return datetime.fromtimestamp(created, tz=UTC)
-
-
-def _thread_from_context(context: str) -> str | None:
-    # "/r/sub/comments/<link id>/<slug>/<comment id>/?context=3"
-    parts = context.split("/")
-    if "comments" in parts:
-        i = parts.index("comments")
-        if i + 1 < len(parts) and parts[i + 1]:
-            return "t3_" + parts[i + 1]
-    return None
-
-
-def _built_permalink(kind: str, name: str, subreddit: str | None, link_id: Any) -> str | None:
-    """Reddit's canonical path when the listing left it out (the slug segment may be anything)."""
-    if not subreddit:
-        return None
-    item = name.partition("_")[2]
-    if kind == "t3":
-        return f"/r/{subreddit}/comments/{item}/"
-    if isinstance(link_id, str) and link_id.startswith("t3_"):
-        return f"/r/{subreddit}/comments/{link_id[3:]}/_/{item}/"
-    return None
-
-
-def map_thing(kind: str, data: Mapping[str, Any], *, as_mention: bool = False) -> Mention | None:
-    """Map one listing child (``kind`` t3 or t1) to a Mention; None means "skip, deleted"."""
-    if kind not in ("t1", "t3"):
-        raise MappingError(f"unexpected thing kind {kind!r}")
-    name = data.get("name")
-    if not isinstance(name, str) or not name.startswith(kind + "_"):
-        raise MappingError("missing or invalid name")
-    created_at = _created(data)
-    author_name = data.get("author")
-    author_deleted = not isinstance(author_name, str) or author_name in DELETED or not author_name
-    text_field = "selftext" if kind == "t3" else "body"
-    text = data.get(text_field) or ""
-    if not isinstance(text, str):
-        raise MappingError(f"invalid {text_field}")
-    body_removed = text in DELETED
-    if author_deleted and (body_removed or (kind == "t1" and not text)):
-        return None
-    raw = {k: data[k] for k in _RAW_FIELDS if k in data}
-    raw["kind"] = kind
-    if author_deleted:
-        raw["author_deleted"] = True
-        author = Author(id=f"reddit-deleted:{name}", handle="[deleted]", display_name="[deleted]")
-    else:
-        assert isinstance(author_name, str)
-        fullname = data.get("author_fullname")
-        if not isinstance(fullname, str) or not fullname:
-            # Some listings (and suspended accounts) omit it; the identity is then keyed by
-            # the username, which a rename would split. Say so for whoever reprocesses raw.
-            raw["author_fullname_missing"] = True
-        author = Author(
-            id=fullname if isinstance(fullname, str) and fullname else author_name,
-            handle=author_name,
-            display_name=author_name,
-            profile_url=f"{PUBLIC_URL}/user/{author_name}",
-        )
-    if body_removed:
-        raw["body_removed"] = True
-        # A post keeps its title; a comment keeps Reddit's own marker, so the person's
-        # timeline shows that they wrote something that was taken down.
-        text = "" if kind == "t3" else text
-    subreddit = data.get("subreddit") if isinstance(data.get("subreddit"), str) else None
-    permalink = data.get("permalink") or data.get("context")
-    if not isinstance(permalink, str) or not permalink:
-        permalink = _built_permalink(kind, name, subreddit, data.get("link_id"))
-        if permalink:
-            raw["permalink_built"] = True
-    url = PUBLIC_URL + permalink.split("?")[0] if permalink else None
-    if kind == "t3":
-        title = data.get("title")
-        if not isinstance(title, str):
-            raise MappingError("missing title")
-        return Mention(
-            platform="reddit", external_id=name, author=author, created_at=created_at,
-            text=text, kind="post", title=title, url=url, thread_id=name, channel=subreddit,
-            raw=raw,
-        )  # fmt: skip
-    parent_id = data.get("parent_id")
-    if not isinstance(parent_id, str):
-        raise MappingError("missing parent_id")
-    thread_id = data.get("link_id")
-    if not isinstance(thread_id, str) and isinstance(data.get("context"), str):
-        thread_id = _thread_from_context(data["context"])
-    if as_mention:
-        mention_kind = "mention"
-    else:
-        mention_kind = "reply" if parent_id.startswith("t1_") else "comment"
-    return Mention(
-        platform="reddit", external_id=name, author=author, created_at=created_at, text=text,
-        kind=mention_kind, url=url, parent_id=parent_id,
-        thread_id=thread_id if isinstance(thread_id, str) else None, channel=subreddit, raw=raw,
-    )  # fmt: skip
-
-
-class TokenRejected(AuthFailed):
-    """An API call (not the login) got a 401: the token expired or was revoked mid-poll."""
-
-
-class _Requestor(prawcore.Requestor):
-    """prawcore's Requestor with our timeout, no sleeping retries, and rate-limit capture."""
-
-    def __init__(
-        self, *args: Any, on_rate_limit: Callable[[RateLimitInfo], None], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._on_rate_limit = on_rate_limit
-
-    def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        """Send one request; raise our errors for what prawcore would retry with sleeps."""
-        try:
-            # praw always passes prawcore's 16 s default; the configured timeout wins.
-            kwargs["timeout"] = self.timeout
-            response = self._http.request(*args, **kwargs)
-        except requests.Timeout as exc:
-            raise Transient(f"Reddit did not answer within {self.timeout:g} s") from exc
-        except requests.RequestException as exc:
-            raise Transient(f"Could not reach Reddit: {exc.__class__.__name__}") from exc
-        headers = response.headers
-        remaining = header_float(headers, "x-ratelimit-remaining")
-        reset = header_float(headers, "x-ratelimit-reset")
-        if remaining is not None or reset is not None:
-            used = header_float(headers, "x-ratelimit-used")
-            self._on_rate_limit(
-                RateLimitInfo(
-                    remaining=remaining,
-                    limit=None if used is None or remaining is None else used + remaining,
-                    reset_at=None if reset is None else time.time() + reset,
-                )
-            )
-        status = response.status_code
-        if status == 429:
-            retry = reset if reset is not None else header_float(headers, "retry-after")
-            raise RateLimited("Reddit rate limit reached", retry if retry is not None else 60.0)
-        if status == 401:
-            url = str(args[1] if len(args) > 1 else kwargs.get("url", ""))
-            if "access_token" in url:
-                raise AuthFailed("Reddit rejected the credentials (401)")
-            raise TokenRejected("Reddit rejected the access token (401)")
-        if status >= 500:
-            raise Transient(f"Reddit answered {status}")
-        for name in ("x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"):
-            headers.pop(name, None)  # see the module docstring: prawcore would sleep on them
-        return response
-
-
-def translate(exc: Exception) -> ConnectorError:
-    """Turn a praw/prawcore exception into one of ours."""
-    if isinstance(exc, ConnectorError):
-        return exc
-    if isinstance(exc, prawcore.exceptions.OAuthException):
-        return AuthFailed(f"Reddit refused to log in: {exc}")
-    if isinstance(exc, prawcore.exceptions.BadJSON):
-        return Transient("Reddit sent a response that is not valid JSON")
-    if isinstance(exc, prawcore.exceptions.Redirect):
-        return Permanent(f"Reddit redirected to {exc.path}: the subreddit probably does not exist")
-    if isinstance(exc, prawcore.exceptions.ResponseException):
-        status = exc.response.status_code
-        reason = _json_reason(exc.response)
-        if status == 403 and reason in ("private", "quarantined", "gold_only", "banned"):
-            return Permanent(f"The subreddit is {reason} (403)")
-        if status == 403 and not reason:
-            # Seen on real traffic from network-level blocks and short-lived refusals; the
-            # credentials were accepted (the token request succeeded), so do not disable.
-            return Transient("Reddit refused the request (403) without giving a reason")
-        if status == 404:
-            detail = f"banned or {reason}" if reason else "not found"
-            return Permanent(f"Reddit says the listing is {detail} (404)")
-        return error_for_status(
-            status, f"Reddit answered {status}{f' ({reason})' if reason else ''}"
-        )
-    if isinstance(exc, praw.exceptions.RedditAPIException):
-        return Permanent(f"Reddit rejected the request: {exc}")
-    if isinstance(exc, prawcore.exceptions.RequestException):
-        return Transient(f"Could not reach Reddit: {exc.original_exception.__class__.__name__}")
-    if isinstance(exc, prawcore.exceptions.InvalidInvocation | praw.exceptions.PRAWException):
-        return Permanent(f"Reddit client misconfigured: {exc}")
-    return Transient(f"Unexpected Reddit error: {exc.__class__.__name__}")
-
-
-def _json_reason(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    reason = body.get("reason") if isinstance(body, dict) else None
-    return reason if isinstance(reason, str) else ""
-
-
-@dataclass(slots=True)
-class _Walk:
-    """One listing's progress within a run."""
-
-    key: str
-    path: str
-    params: dict[str, Any]
-    state: dict[str, Any]
-    as_mention: bool = False
-    mentions: list[Mention] = field(default_factory=list)
-    failures: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
-    seen: int = 0
-    newest: str | None = None  # newest fullname met in this run
-    last: str | None = None  # last fullname processed, where a stopped run resumes
-    done: bool = False
-
-    def next_state(self) -> dict[str, Any]:
-        """The cursor state for this listing after the run."""
-        pending = self.state.get("pending_newest") if self.state.get("resume_after") else None
-        newest_of_walk = _max_fullname(pending, self.newest)
-        if self.done:
-            newest = _max_fullname(self.state.get("newest"), newest_of_walk)
-            state: dict[str, Any] = {"newest": newest}
-            if newest is None and self.state.get("since_utc") is not None:
-                state["since_utc"] = self.state["since_utc"]
-            return state
-        return {
-            "newest": self.state.get("newest"),
-            "since_utc": self.state.get("since_utc"),
-            "resume_after": self.last or self.state.get("resume_after"),
-            "pending_newest": newest_of_walk,
-        }
-
-
-def _max_fullname(a: str | None, b: str | None) -> str | None:
-    if a is None or b is None:
-        return a or b
-    return a if _id36(a) >= _id36(b) else b
 
 
 _SUBREDDIT = re.compile(r"[A-Za-z0-9_]{3,21}")
@@ -485,9 +226,9 @@ class RedditConnector(ConnectorBase):
                 reddit_url=cfg.reddit_url.rstrip("/"),
                 check_for_updates=False,
                 check_for_async=False,
-                # praw 8 reads but never uses this; _Requestor enforces cfg.timeout.
+                # praw 8 reads but never uses this; Requestor enforces cfg.timeout.
                 timeout=max(1, math.ceil(cfg.timeout)),
-                requestor_class=_Requestor,
+                requestor_class=Requestor,
                 requestor_kwargs=kwargs,
             )
         return self._reddit
@@ -497,12 +238,12 @@ class RedditConnector(ConnectorBase):
 
     def _walks(
         self, kind: str, query: str, values: Mapping[str, Any], backfill_hours: float
-    ) -> list[_Walk]:
-        def walk(key: str, path: str, params: dict[str, Any], as_mention: bool = False) -> _Walk:
+    ) -> list[Walk]:
+        def walk(key: str, path: str, params: dict[str, Any], as_mention: bool = False) -> Walk:
             state = dict(values.get(key) or {})
             if not state.get("newest") and state.get("since_utc") is None:
                 state["since_utc"] = self._clock() - backfill_hours * 3600
-            return _Walk(key, path, params, state, as_mention)
+            return Walk(key, path, params, state, as_mention)
 
         if kind == "subreddit":
             return [
@@ -560,11 +301,11 @@ class RedditConnector(ConnectorBase):
             self._reddit = None  # a new praw client logs in again and gets a new token
             return self._client().request(method="GET", path=path, params=params)
 
-    def _run(self, walk: _Walk, budget: int) -> bool:
+    def _run(self, walk: Walk, budget: int) -> bool:
         """Page through one listing; True when Reddit's rate-limit budget stopped it."""
         after = walk.state.get("resume_after")
         floor = walk.state.get("newest")
-        floor_id = _id36(floor) if floor else None
+        floor_id = id36(floor) if floor else None
         since_utc = walk.state.get("since_utc")
         while walk.seen < budget:
             limit = min(self.config.page_size, budget - walk.seen)
@@ -572,7 +313,7 @@ class RedditConnector(ConnectorBase):
             if after:
                 params["after"] = after
             listing = self._get(walk.path, params)
-            children, next_after = _listing(listing)
+            children, next_after = listing_page(listing)
             for child in children:
                 data = child.get("data") if isinstance(child, dict) else None
                 kind = child.get("kind") if isinstance(child, dict) else None
@@ -583,7 +324,7 @@ class RedditConnector(ConnectorBase):
                 if not isinstance(fullname, str) or not fullname.partition("_")[2].isalnum():
                     walk.failures.append(("missing or invalid name", dict(data)))
                     continue
-                if floor_id is not None and _id36(fullname) <= floor_id:
+                if floor_id is not None and id36(fullname) <= floor_id:
                     walk.done = True
                     return False
                 created = data.get("created_utc")
@@ -597,7 +338,7 @@ class RedditConnector(ConnectorBase):
                     return False
                 walk.seen += 1
                 walk.last = fullname
-                walk.newest = _max_fullname(walk.newest, fullname)
+                walk.newest = max_fullname(walk.newest, fullname)
                 try:
                     mention = map_thing(kind, data, as_mention=walk.as_mention)
                 except MappingError as exc:
@@ -614,7 +355,7 @@ class RedditConnector(ConnectorBase):
         return False
 
     def _result(
-        self, walks: list[_Walk], values: Mapping[str, Any], *, rate_limited: bool
+        self, walks: list[Walk], values: Mapping[str, Any], *, rate_limited: bool
     ) -> FetchResult:
         new_values: dict[str, Any] = {w.key: w.next_state() for w in walks}
         for key, old in values.items():  # listings this run did not reach keep their state
@@ -633,17 +374,9 @@ class RedditConnector(ConnectorBase):
         )
 
     def _attach_partial(
-        self, err: ConnectorError, walks: list[_Walk], values: Mapping[str, Any]
+        self, err: ConnectorError, walks: list[Walk], values: Mapping[str, Any]
     ) -> None:
         if isinstance(err, RateLimited) and any(w.seen for w in walks):
             err.partial = self._result(walks, values, rate_limited=False)
 
 
-def _listing(payload: Any) -> tuple[list[Any], str | None]:
-    if not isinstance(payload, dict) or payload.get("kind") != "Listing":
-        raise Transient("Reddit sent something that is not a listing")
-    data = payload.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("children"), list):
-        raise Transient("Reddit sent a listing without children")
-    after = data.get("after")
-    return data["children"], after if isinstance(after, str) else None

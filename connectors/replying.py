@@ -101,7 +101,8 @@ _MINUTES = re.compile(r"(\d+)\s*(minute|second)")
 def _reddit(values: Mapping[str, str | None], target: ReplyTarget, text: str) -> Mention:
     import praw.exceptions
 
-    from connectors.reddit import RedditConnector, map_thing, translate
+    from connectors.reddit import RedditConnector
+    from connectors.reddit_mapping import map_thing, translate
 
     reddit = RedditConnector.from_values(values)._client()
     ext = target.external_id
@@ -136,7 +137,8 @@ def _x(values: Mapping[str, str | None], target: ReplyTarget, text: str) -> Ment
     import tweepy
 
     from connectors.http import RoutedSession
-    from connectors.x import PUBLIC_URL, SDK_BASE, XConnector
+    from connectors.x import SDK_BASE, XConnector
+    from connectors.x_mapping import PUBLIC_URL
 
     cls = XConnector
     v = {s.name: value(values, s) for s in cls.settings}
@@ -186,7 +188,8 @@ def _x_said(exc: Any) -> str:
 
 # --- Mastodon: Mastodon.py status_post(in_reply_to_id=..., idempotency_key=...) --------------
 def _mastodon(values: Mapping[str, str | None], target: ReplyTarget, text: str) -> Mention:
-    from connectors.mastodon import MastodonConnector, map_status, translate
+    from connectors.mastodon import MastodonConnector
+    from connectors.mastodon_mapping import map_status, translate
 
     conn = MastodonConnector.from_values(values)
     api = conn.client()
@@ -282,7 +285,8 @@ def _bluesky(values: Mapping[str, str | None], target: ReplyTarget, text: str) -
 
 # --- Discourse: POST /posts.json with topic_id and reply_to_post_number ----------------------
 def _discourse(values: Mapping[str, str | None], target: ReplyTarget, text: str) -> Mention:
-    from connectors.discourse import DiscourseConnector, map_post
+    from connectors.discourse import DiscourseConnector
+    from connectors.discourse_mapping import map_post
 
     conn = DiscourseConnector.from_values(values)
     topic_id, number = target.raw.get("topic_id"), target.raw.get("post_number")

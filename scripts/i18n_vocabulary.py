@@ -30,7 +30,8 @@ def words() -> list[str]:
     from crm.segments.rules import CONDITIONS
     from crm.users.models import ROLES
     from crm.webhooks.models import DELIVERY_STATUSES as WEBHOOK_DELIVERY_STATUSES
-    from web.views.alerts import SCOPE_LABELS, SIGNAL_LABELS, UNITS
+    from web.forms.alerts import SCOPE_LABELS, SIGNAL_LABELS
+    from web.views.alerts import UNITS
     from web.views.sources import all_kind_labels
 
     found: list[str] = []

@@ -6,6 +6,7 @@ Pure functions, no database (see :mod:`crm.identities.matching` for the evidence
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 from crm.identities.normalise import (
     bio_links,
     canonical_url,
+    fold,
     fold_handle,
     handle_local,
     is_abjad,
@@ -82,6 +84,7 @@ class Features:
     name_key: str = ""
     phon_key: str = ""
     forms: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()  # the words the handle is visibly built from
     team: bool = False
     others: frozenset[str] = frozenset()  # accounts the bio names as someone else's ("husband: …")
     threads: set[str] = field(default_factory=set)
@@ -130,9 +133,23 @@ def _blog_home(platform: str, profile: str | None) -> str | None:
     return host if not path or f"/{path}".startswith(_AUTHOR_PATHS) else None
 
 
+_PIECES = re.compile(r"[A-Z]?[a-z\u00df-\u00ff]+|[A-Z\u00c0-\u00de]+(?![a-z])")
+
+
+def handle_words(local: str) -> frozenset[str]:
+    """The words a handle is visibly built from ("Salty-Badger-2665", "nightOwl_dev" ->
+    salty, badger / night, owl, dev): counted over the population, they tell a handle of
+    common words ("saltybyte") that several people pick from one only its owner would."""
+    parts = _PIECES.findall(local or "")
+    if len(parts) < 2:
+        return frozenset()
+    return frozenset(w for p in parts if len(w := fold(p).replace(" ", "")) >= 3)
+
+
 def features(row: Any) -> Features:
     """Features of an identity row (id, member_id, platform, handle, display_name, urls...)."""
     local, _instance = handle_local(row.platform, row.handle or "")
+    shown_local = (row.handle or "").strip().lstrip("@").split("@")[0].removeprefix("u/")
     handle_key = fold_handle(local)
     name = row.display_name or ""
     tokens = name_tokens(name, handle_key)
@@ -158,7 +175,7 @@ def features(row: Any) -> Features:
         email=(row.email or "").strip().lower() or None, email_verified=bool(row.email_verified),
         avatar=normalise_url(row.avatar_url), abjad=is_abjad(name),
         name_key=" ".join(sorted_tokens), phon_key=" ".join(sorted(phonetic(t) for t in tokens)),
-        forms=_forms(tokens),
+        forms=_forms(tokens), words=handle_words(shown_local),
     )
 
 
@@ -177,6 +194,8 @@ def blocking_keys(f: Features) -> set[str]:
         keys.add(f"t:{t}"[:300])
     if f.handle_key:
         keys.add(f"u:{f.handle_key}"[:300])
+    for w in f.words:
+        keys.add(f"w:{w}"[:300])
     for u in f.own_urls | f.links | ({f.website} if f.website else set()):
         keys.add(f"l:{u}"[:300])
     if f.email:

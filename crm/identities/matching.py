@@ -76,13 +76,16 @@ WEIGHTS: dict[str, float] = {
     "same_hours": 0.1,  # active at the same times of day
     "different_names": -0.45,  # both have full names, and they are clearly different
     "different_first_name": -0.35,  # "Anna" or "Anna M." and "Thomas Müller"
-    "named_as_other": -0.7,  # one bio names the other account as someone else's ("husband: …")
+    "named_as_other": -0.7,
+    "links_other_account": -0.35,  # one profile links to another account on the other's platform  # one bio names the other account as someone else's ("husband: …")
     "different_language": -0.05,  # detected on short posts, and people write in two: barely counts
     # (it still stops an automatic merge)
-    "different_hours": -0.2,
-    "same_platform": -0.3,  # two accounts on one platform are usually two people
+    "different_hours": -0.1,
+    "same_platform": -0.3,
+    "rival_account": -0.15,  # another account on the same platform matches as well or better  # two accounts on one platform are usually two people
 }
-CERTAIN = ("mutual_links", "verified_email")
+CERTAIN = ("verified_email", "mutual_links")
+_EMAILS = frozenset({"same_email", "verified_email"})
 IDENTITY_CODES = frozenset({
     "same_handle_long", "same_handle", "handle_variant", "handle_is_name", "same_rare_name", "same_name",
     "similar_name", "initial_name", "same_email", "verified_email",
@@ -99,12 +102,17 @@ PRIOR_POPULATION = 2000  # rarity from a smaller population is not to be trusted
 CONCENTRATED = 0.6  # posts this close around one hour of day (mean resultant length) show a habit
 SAME_HOURS = 1.5  # hours apart, at most, for "the same times of day"
 DIFFERENT_HOURS = 4.5  # ... at least, for "different times": one person keeps one rhythm
+RIVAL_FLOOR = 0.5  # matches from this score on compete with each other (one account per platform)
+RIVAL_MARGIN = 0.05  # ... a rival this close or closer makes the match ambiguous
+WORD_HANDLES = 3  # a word at least this many handles are visibly built from is a common one
+SEPARATORS_SCALE = 0.9  # the same handle but for separators or capitals, of the same handle
+COMMON_WORDS_SCALE = 0.85  # a handle of common words counts this much of a unique one
 MAX_OWN_ACCOUNTS = 3  # how many accounts one person plausibly holds under one handle or name
 
 
 def block_cap(key: str) -> int:
     """How many identities a block may hold before it is skipped (0: never compared)."""
-    if key[0] in "tu":
+    if key[0] in "tuw":
         return 0
     return MAX_LINK_BLOCK if key[0] in "lea" else MAX_BLOCK
 
@@ -165,14 +173,19 @@ def _tokens_alike(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
     )
 
 
+def _namesakes_seen(f: Features, stats: Stats) -> int:
+    """How many more accounts hold this name (or a spelling of it) than one person would."""
+    return max(stats.n(f"N:{f.name_key}") - 1, stats.n(f"P:{f.phon_key}") - 1,
+               stats.n(f"n:{f.name_key}") - MAX_OWN_ACCOUNTS, stats.n(f"p:{f.phon_key}") - MAX_OWN_ACCOUNTS)
+
+
 def _full_names(a: Features, b: Features, stats: Stats, shown: str) -> list[dict[str, Any]]:
     ta, tb = a.tokens, b.tokens
     expected = expected_namesakes(ta, stats, 2)
     # Namesakes are seen when the name is held more than once on one platform, or by more
-    # accounts than one person keeps.
-    others = 0
-    if a.name_key == b.name_key:
-        others = max(stats.n(f"N:{a.name_key}") - 1, stats.n(f"n:{a.name_key}") - MAX_OWN_ACCOUNTS)
+    # accounts than one person keeps: counted over every spelling of it ("Julia"/"Yulia"/
+    # "Юлия" Popova sound alike), as each spelling may be someone else's.
+    others = max(_namesakes_seen(a, stats), _namesakes_seen(b, stats))
     if a.name_key == b.name_key:
         # Namesakes are seen when the name is held more than once on one platform.
         if others <= 0 and expected <= RARE_EXPECTED:
@@ -214,8 +227,11 @@ def _name_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any
     if ga and gb and not _same_word(ga, gb) and not ({ga, gb} & (set(ta) | set(tb)) - {ga} - {gb}):
         if not any(_same_word(ga, t) for t in tb) and not any(_same_word(gb, t) for t in ta):
             return [_item("different_first_name", f"Different first names: {shown}")]
-    if len(ta) == 2 and len(tb) == 2 and ta[0] == tb[0] and min(len(ta[1]), len(tb[1])) == 1 and ta[1][0] == tb[1][0]:
-        return [_item("initial_name", f"Names agree up to an initial: {shown}", 0.25)]
+    if len(ta) == 2 and len(tb) == 2 and ta[0] == tb[0] and min(len(ta[1]), len(tb[1])) == 1:
+        if ta[1][0] == tb[1][0]:
+            return [_item("initial_name", f"Names agree up to an initial: {shown}", 0.25)]
+        # "Holger D." and "Holger Fuchs": one first name, two family names.
+        return [_item("different_first_name", f"Different family names: {shown}")]
     return []
 
 
@@ -237,6 +253,39 @@ def _handle_rarity(key: str, stats: Stats, prefix: str = "u") -> float:
     return scale
 
 
+def _word(piece: str, stats: Stats) -> bool:
+    """A word several handles are built from, more often than names are ("salty", "owl", "dev";
+    not "anna" or "fuchs")."""
+    if len(piece) < 3:
+        return False
+    n = stats.held(f"w:{piece}")
+    return n >= WORD_HANDLES and n > stats.held(f"t:{piece}")
+
+
+def _of_common_words(stem: str, stats: Stats) -> bool:
+    """A handle written only of two or three common words ("saltybyte", "nightowldev"), no digits:
+    different people pick it independently far more often than a name or digits."""
+    if not stem.isalpha() or len(stem) < 6:
+        return False
+    for i in range(3, len(stem) - 2):
+        left, right = stem[:i], stem[i:]
+        if _word(left, stats) and (_word(right, stats) or any(
+            _word(right[:j], stats) and _word(right[j:], stats) for j in range(3, len(right) - 2)
+        )):
+            return True
+    return False
+
+
+def _same_handle_weight(code: str, key: str, stats: Stats) -> tuple[float, str]:
+    """The weight of one handle on two platforms, by how rare it is, and a note why it is less."""
+    rarity = _handle_rarity(key, stats)
+    if rarity < 1.0:
+        return WEIGHTS[code] * rarity, " (a common handle)"
+    if _of_common_words(key, stats):
+        return WEIGHTS[code] * COMMON_WORDS_SCALE, " (made of common words)"
+    return WEIGHTS[code], ""
+
+
 def _first_name_in(stem: str, a: Features, b: Features) -> tuple[str, ...] | None:
     """("laura", "krause") when one account shows only "Laura" (or "Laura K.") and the handle's
     letters are that first name and a family name ("laura_krause"): the handle is the name."""
@@ -254,14 +303,11 @@ def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, A
     if len(ha) < 3 or len(hb) < 3:
         return []
     pa, pb = _label(a.platform), _label(b.platform)
+    code = "same_handle_long" if len(ha) >= 7 else "same_handle" if len(ha) >= 5 else "same_handle_short"
     if ha == hb and a.handle_exact == b.handle_exact:
-        rarity = _handle_rarity(ha, stats)
-        code = "same_handle_long" if len(ha) >= 7 else "same_handle" if len(ha) >= 5 else "same_handle_short"
-        w = WEIGHTS[code] * rarity
         text = f"The same handle “{a.handle}” on {pa} and “{b.handle}” on {pb}"
-        if rarity < 1.0:
-            text += " (a common handle)"
-        return [_item(code, text, w)] if w > 0 else []
+        w, note = _same_handle_weight(code, ha, stats)
+        return [_item(code, text + note, w)] if w > 0 else []
     if len(a.handle_stem) >= 5 and a.handle_stem == b.handle_stem:
         # The same letters written differently ("anna.mueller92", "Anna_Mueller"): strong when
         # the letters spell the name one of them shows (people write their name so), weak for
@@ -273,6 +319,10 @@ def _handle_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, A
             w = WEIGHTS["handle_variant_name"] * _rarity_scale(expected_namesakes(named, stats, 2))
         else:
             w = WEIGHTS["handle_variant"] * _handle_rarity(stem, stats, "h")
+        if ha == hb and len(ha) >= 7 and not any((g := _given(f.tokens)) and g not in stem for f in (a, b)):
+            # Only separators or capitals differ ("Maren-Weiss", "marenweiss": X allows no "-"):
+            # nearly the same handle, unless a name shown is not the one it spells ("Mia").
+            w = max(w, _same_handle_weight(code, ha, stats)[0] * SEPARATORS_SCALE)
         return [_item("handle_variant", f"The same handle written differently: “{a.handle}” and “{b.handle}”", w)] if w else []
     for x, y in ((a, b), (b, a)):
         for h in (x.handle_key, x.handle_stem):
@@ -301,6 +351,30 @@ def _without_the_name(handle: list[dict[str, Any]], a: Features, b: Features) ->
     return handle
 
 
+def _platform_of_link(url: str) -> str | None:
+    """The platform a canonical profile link belongs to ("x.com/anna" -> "x"), if it is one."""
+    if url.startswith("x.com/"):
+        return "x"
+    if url.startswith("reddit.com/user/"):
+        return "reddit"
+    if url.startswith("bsky.app/profile/"):
+        return "bluesky"
+    if "/@" in url:
+        return "mastodon"
+    return None
+
+
+def _own_elsewhere(src: Features, dst: Features, stats: Stats) -> str | None:
+    """A profile link of ``src`` to an account on ``dst``'s platform that is not ``dst``: the
+    person's account there is another one (one person rarely keeps two on one platform)."""
+    if src.platform == dst.platform:
+        return None
+    for url in sorted(src.links):
+        if url not in dst.own_urls and _platform_of_link(url) == dst.platform and _link_strength(url, stats):
+            return url
+    return None
+
+
 def _link_strength(url: str, stats: Stats) -> bool:
     """Whether a link identifies one person (few accounts hold it)."""
     return stats.n(f"l:{url}") <= SHARED_LINK
@@ -321,6 +395,12 @@ def _link_evidence(a: Features, b: Features, stats: Stats) -> list[dict[str, Any
     out_b = b.links | ({b.website} if b.website else set())
     a_to_b = {u for u in out_a & b.own_urls if _link_strength(u, stats)}
     b_to_a = {u for u in out_b & a.own_urls if _link_strength(u, stats)}
+    if not (a_to_b or b_to_a):
+        for src, dst in ((a, b), (b, a)):
+            if url := _own_elsewhere(src, dst, stats):
+                out.append(_item("links_other_account", f"The {_label(src.platform)} profile links to another "
+                                                        f"{_label(dst.platform)} account: {url}"))
+                break
     if a_to_b and b_to_a:
         out.append(_item("mutual_links", f"The profiles link to each other ({_label(a.platform)} ↔ {_label(b.platform)})"))
     elif a_to_b or b_to_a:
@@ -378,6 +458,12 @@ def _activity_evidence(a: Features, b: Features) -> list[dict[str, Any]]:
     return out
 
 
+def rival_item(a: Features, b: Features, rival: float) -> dict[str, Any]:
+    """Evidence against: another account on one of the two platforms matches as well (``rival``)."""
+    return _item("rival_account", f"Another account on {_label(a.platform)} or {_label(b.platform)} matches as well "
+                                  f"(score {rival:.2f}): one person rarely keeps two")
+
+
 def evidence(a: Features, b: Features, stats: Stats | None = None) -> list[dict[str, Any]]:
     """Everything that speaks for or against ``a`` and ``b`` being one person."""
     stats = stats or Stats()
@@ -407,17 +493,16 @@ def combine(items: Iterable[dict[str, Any]]) -> float:
 def certain_rule(items: Iterable[dict[str, Any]]) -> str | None:
     """The automatic-merge rule the evidence satisfies, if any ("mutual_links", ...).
 
-    Only when nothing speaks against the match; and profiles that link to each other must
-    also agree on who they are (a handle or a name): couples and friends link each other.
+    Only when nothing speaks against the match, and the accounts also agree on who they are
+    (a handle or a name): couples and friends link each other, and couples share a family
+    e-mail address.
     """
     items = list(items)
-    codes = {it["code"] for it in items}
     if any(it["weight"] < 0 for it in items):
         return None
-    if "verified_email" in codes:
-        return "verified_email"
-    if "mutual_links" in codes and any(
-        it["code"] in IDENTITY_CODES and it["weight"] >= 0.3 and it["code"] != "mutual_links" for it in items
-    ):
-        return "mutual_links"
+    for rule in CERTAIN:
+        if any(it["code"] == rule for it in items) and any(
+            it["code"] in IDENTITY_CODES - _EMAILS and it["weight"] >= 0.3 for it in items
+        ):
+            return rule
     return None

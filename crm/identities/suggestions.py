@@ -33,6 +33,7 @@ from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member
 
 CHUNK = 500
+PER_PLATFORM = ("N:", "P:")  # counted per platform: the most holders of "n:"/"p:" on one platform
 _COLS = (
     Identity.id, Identity.member_id, Identity.platform, Identity.handle, Identity.display_name,
     Identity.profile_url, Identity.avatar_url, Identity.bio, Identity.website, Identity.links,
@@ -124,21 +125,23 @@ def _mark_team(feats: dict[int, matching.Features], team: set[int]) -> None:
 def count_keys(session: Session, keys: Collection[str], known: dict[str, int] | None = None) -> dict[str, int]:
     """How many identities hold each key (from the key table), for rarity.
 
-    "N:<name>" is the most identities holding the name "n:<name>" on any one platform.
+    "N:<name>" (and "P:<sound>") is the most identities holding the name "n:<name>" (the
+    sound "p:<sound>") on any one platform.
     """
     kt = cast(Table, IdentityMatchKey.__table__)
     it = cast(Table, Identity.__table__)
     out = dict(known or {})
-    wanted = sorted({k for k in keys if k not in out and not k.startswith("N:")})
+    wanted = sorted({k for k in keys if k not in out and not k.startswith(PER_PLATFORM)})
     for key_chunk in chunks(wanted, CHUNK):
         out.update(session.execute(select(kt.c.key, func.count()).where(kt.c.key.in_(key_chunk)).group_by(kt.c.key)).all())
-    names = sorted({"n:" + k[2:] for k in keys if k.startswith("N:") and k not in out})
+    names = sorted({k[0].lower() + k[1:] for k in keys if k.startswith(PER_PLATFORM) and k not in out})
     for key_chunk in chunks(names, CHUNK):
         for k, _platform, n in session.execute(
             select(kt.c.key, it.c.platform, func.count()).join(it, it.c.id == kt.c.identity_id)
             .where(kt.c.key.in_(key_chunk)).group_by(kt.c.key, it.c.platform)
         ):
-            out["N:" + k[2:]] = max(out.get("N:" + k[2:], 0), n)
+            big = k[0].upper() + k[1:]
+            out[big] = max(out.get(big, 0), n)
     return out
 
 
@@ -190,7 +193,11 @@ def _score(
 
     Pairs with one of our team accounts are never scored: they are not members' accounts.
     """
-    best: dict[Pair, tuple[float, int, int, list[dict[str, Any]]]] = {}
+    found: list[tuple[matching.Features, matching.Features, list[dict[str, Any]], float]] = []
+    # The two best matches of each account on each other platform: one person keeps one account
+    # per platform, so a second account there that matches as well means the evidence does
+    # not say which (namesakes, a handle two people chose).
+    top: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
     for ia, ib in pairs:
         a, b = feats[ia], feats[ib]
         if a.member_id == b.member_id or a.team or b.team:
@@ -199,6 +206,20 @@ def _score(
             a, b = b, a
         items = matching.evidence(a, b, stats)
         score = matching.combine(items)
+        found.append((a, b, items, score))
+        if score >= matching.RIVAL_FLOOR:
+            for x, y in ((a, b), (b, a)):
+                two = top[(x.id, y.platform)]
+                two.append((score, y.member_id))
+                two.sort(reverse=True)
+                del two[2:]
+    best: dict[Pair, tuple[float, int, int, list[dict[str, Any]]]] = {}
+    for a, b, items, score in found:
+        rival = max((s for x, y in ((a, b), (b, a)) for s, m in top.get((x.id, y.platform), ()) if m != y.member_id),
+                    default=0.0)
+        if score >= matching.RIVAL_FLOOR and rival >= score - matching.RIVAL_MARGIN:
+            items = [*items, matching.rival_item(a, b, rival)]
+            score = matching.combine(items)
         key = (a.member_id, b.member_id)
         if key not in best or score > best[key][0]:
             best[key] = (score, a.id, b.id, items)
@@ -318,8 +339,8 @@ def candidate_pairs(feats: dict[int, matching.Features]) -> tuple[set[Pair], mat
             groups[k].append(f.id)
     counts = {k: len(v) for k, v in groups.items()}
     for k, ids in groups.items():
-        if k.startswith("n:"):
-            counts["N:" + k[2:]] = max(Counter(feats[i].platform for i in ids).values())
+        if k.startswith(("n:", "p:")):
+            counts[k[0].upper() + k[1:]] = max(Counter(feats[i].platform for i in ids).values())
     pairs: set[Pair] = set()
     for k, ids in groups.items():
         if 2 <= len(ids) <= matching.block_cap(k):

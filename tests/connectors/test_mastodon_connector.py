@@ -12,7 +12,8 @@ from fakes.server import Fault
 
 from connectors.base import Cursor
 from connectors.errors import AuthFailed, Permanent, RateLimited, Transient
-from connectors.mastodon import MastodonConfig, MastodonConnector, full_acct
+from connectors.mastodon import MastodonConfig, MastodonConnector
+from connectors.mastodon_mapping import full_acct
 from connectors.registry import available, build
 
 MakeMastodon = Callable[..., MastodonConnector]
@@ -84,6 +85,8 @@ def test_hashtag_status_maps_every_field(fake: FakeMastodon, data: MastodonData,
     profile = m.raw["account"]["profile"]
     assert profile["bio"] == "Radfahrer & Blog (https://example.de)"
     assert profile["fields"] == [{"name": "Web", "value": "https://jg.example", "verified": True}]
+    # The profile facts identity matching reads come with the author (bio, the fields' links).
+    assert a.bio == "Radfahrer & Blog (https://example.de)" and a.links == ("https://jg.example",)
     assert result.failures == [] and result.exhausted
 
 

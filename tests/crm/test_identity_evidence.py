@@ -185,7 +185,11 @@ def test_automatic_merge_needs_agreement_and_no_negative_evidence() -> None:
     assert matching.certain_rule([links, name]) == "mutual_links"
     for negative in ("different_names", "different_hours", "different_language"):
         assert matching.certain_rule([links, name, {"code": negative, "weight": -0.3}]) is None
-    assert matching.certain_rule([{"code": "verified_email", "weight": 0.99}, {"code": "different_hours", "weight": -0.3}]) is None
+    email = {"code": "verified_email", "weight": 0.99}
+    assert matching.certain_rule([email, {"code": "different_hours", "weight": -0.3}]) is None
+    # A family address is shared by a couple: the accounts must also agree on a name or handle.
+    assert matching.certain_rule([email]) is None
+    assert matching.certain_rule([email, name]) == "verified_email"
 
 
 def posts(platform: str, ext: str, handle: str, name: str, *, hour: int = 9, lang: str = "de", url: str | None = None) -> list[Mention]:
@@ -345,3 +349,79 @@ def test_a_website_pointing_at_a_blog_authors_site_is_a_link_to_them() -> None:
     blog = feat(1, "rss", "henning", "Henning Mayer", profile_url="https://henning.example.me/author/henning/")
     m = feat(2, "mastodon", "@nerdy_igel@toot.example", "Henning", website="https://henning.example.me")
     assert "one_way_link" in codes(matching.evidence(m, blog, stats()))
+
+
+# --- namesakes and people who keep one account per platform -------------------------------
+def test_namesakes_are_seen_across_spellings_of_the_name() -> None:
+    # "Julia Popova" once, but "Yulia"/"Юлия" Popova on one platform twice: someone else has it.
+    a, b = feat(1, "x", "q1", "Julia Popova"), feat(2, "mastodon", "q2", "Julia Popova")
+    alone = matching.evidence(a, b, stats())
+    assert "same_rare_name" in codes(alone)
+    spelt = matching.evidence(a, b, stats(**{f"P__{a.phon_key}": 2}))
+    assert "same_common_name" in codes(spelt) and matching.combine(spelt) < matching.DEFAULT_THRESHOLD
+    # Held by more accounts than one person keeps, on any platforms.
+    many = matching.evidence(a, b, stats(**{f"p__{a.phon_key}": matching.MAX_OWN_ACCOUNTS + 1}))
+    assert matching.combine(many) < matching.DEFAULT_THRESHOLD
+
+
+def test_a_link_to_another_account_on_the_other_s_platform_speaks_against() -> None:
+    # Tatiana's Mastodon profile says her X account is cosmic_coder_88: not Tatiana_Tkachen.
+    a = feat(1, "mastodon", "nordichacker@mastodon.social", "Tatiana Tkachenko", links=["https://twitter.com/cosmic_coder_88"])
+    b = feat(2, "x", "Tatiana_Tkachen", "Tatiana Tkachenko")
+    items = matching.evidence(a, b, stats())
+    assert "links_other_account" in codes(items) and matching.combine(items) < matching.DEFAULT_THRESHOLD
+    assert matching.certain_rule(items) is None
+    # The link to the very account is a link, not a contradiction.
+    own = feat(3, "x", "cosmic_coder_88", "Tatiana Tkachenko")
+    assert "links_other_account" not in codes(matching.evidence(a, own, stats()))
+
+
+def test_one_first_name_with_two_family_names_speaks_against() -> None:
+    items = matching.evidence(feat(1, "x", "q1", "Holger Fuchs"), feat(2, "rss", "holger", "Holger D."), stats())
+    assert codes(items).get("different_first_name", 0) < 0
+    agree = matching.evidence(feat(1, "x", "q1", "Holger Fuchs"), feat(2, "rss", "holger", "Holger F."), stats())
+    assert codes(agree)["initial_name"] > 0
+
+
+def test_a_handle_made_of_common_words_is_weaker_than_one_of_a_name_or_digits() -> None:
+    words = stats(w__salty=6, w__byte=5, t__salty=1)
+    common = matching.evidence(feat(1, "x", "saltybyte"), feat(2, "reddit", "saltybyte"), words)
+    assert "common words" in common[0]["text"] and matching.combine(common) < matching.DEFAULT_THRESHOLD
+    # Digits, or words people show as names, keep the handle strong.
+    digits = matching.evidence(feat(1, "x", "saltybyte77"), feat(2, "reddit", "saltybyte77"), words)
+    assert matching.combine(digits) >= matching.DEFAULT_THRESHOLD
+    name = matching.evidence(feat(1, "x", "annafuchs"), feat(2, "reddit", "annafuchs"),
+                             stats(w__anna=5, t__anna=30, w__fuchs=4, t__fuchs=9))
+    assert matching.combine(name) >= matching.DEFAULT_THRESHOLD
+
+
+def test_handle_words_are_the_visible_parts_of_a_handle() -> None:
+    from crm.identities.features import handle_words
+
+    assert handle_words("Salty-Badger-2665") == {"salty", "badger"}
+    assert handle_words("nightOwl_dev") == {"night", "owl", "dev"}
+    assert handle_words("saltybyte") == frozenset()  # one piece: nothing visible to count
+
+
+def test_a_second_account_on_one_platform_that_matches_as_well_makes_both_doubtful() -> None:
+    from crm.identities.suggestions import _score
+
+    m = feat(1, "mastodon", "quietfox@chaos.social", "Wiebke Hasselkamp")
+    x1 = feat(2, "x", "grumpy_otter", "Wiebke Hasselkamp")
+    x2 = feat(3, "x", "pixel_owl", "Wiebke Hasselkamp")
+    both = _score([(1, 2), (1, 3)], {1: m, 2: x1, 3: x2}, stats())
+    assert all("rival_account" in codes(v[3]) and v[0] < matching.DEFAULT_THRESHOLD for v in both.values())
+    # A clearly better match keeps its score; only the weaker one is in doubt.
+    x1 = feat(2, "x", "quietfox", "Wiebke Hasselkamp")
+    better = _score([(1, 2), (1, 3)], {1: m, 2: x1, 3: x2}, stats())
+    assert "rival_account" not in codes(better[(1, 2)][3]) and better[(1, 2)][0] >= matching.DEFAULT_THRESHOLD
+    assert "rival_account" in codes(better[(1, 3)][3])
+
+
+def test_a_handle_written_with_other_separators_is_nearly_the_same_handle() -> None:
+    items = matching.evidence(feat(1, "reddit", "Lisa-Grossmann"), feat(2, "mastodon", "lisa.grossmann@ruhr.social"), stats())
+    assert matching.combine(items) >= matching.DEFAULT_THRESHOLD
+    assert codes(items)["handle_variant"] < matching.WEIGHTS["same_handle_long"]
+    # Digits that differ are another handle: only the letters agree.
+    other = matching.evidence(feat(1, "reddit", "lisagrossmann1977"), feat(2, "x", "lisagrossmann14"), stats())
+    assert matching.combine(other) < matching.DEFAULT_THRESHOLD

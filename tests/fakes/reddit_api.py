@@ -466,21 +466,21 @@ class FakeReddit(FakeServer):
                 if name not in self.data.posts and name not in ("all", "popular"):
                     return Reply(404, {"message": "Not Found", "error": 404})
             if m.group(2) == "search":
-                return self._listing(request, lambda: self._search(request, names))
+                return self.listing_page(request, lambda: self._search(request, names))
             source = self.data.posts if m.group(2) == "new" else self.data.comments
             if "all" in names:
                 names = list(source)
-            return self._listing(
+            return self.listing_page(
                 request, lambda: [item for n in names for item in source.get(n, [])]
             )
         if path == "/api/comment" and request.method == "POST":
             return self._comment(request, grant)
         if path == "/search":
-            return self._listing(request, lambda: self._search(request, list(self.data.posts)))
+            return self.listing_page(request, lambda: self._search(request, list(self.data.posts)))
         if path == "/message/mentions":
             if grant != "password":
                 return Reply(403, {"message": "Forbidden", "error": 403})
-            return self._listing(request, lambda: self.data.mentions.get(self.username.lower(), []))
+            return self.listing_page(request, lambda: self.data.mentions.get(self.username.lower(), []))
         return Reply(404, {"message": "Not Found", "error": 404})
 
     def _find(self, fullname: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -529,7 +529,7 @@ class FakeReddit(FakeServer):
                     found.append(post)
         return found
 
-    def _listing(self, request: Request, select: Callable[[], list[dict[str, Any]]]) -> Reply:
+    def listing_page(self, request: Request, select: Callable[[], list[dict[str, Any]]]) -> Reply:
         # Selecting and sorting per request would make the fake the bench's bottleneck.
         key = (id(self.data), self.data.next_id, request.path, request.query.get("q"))
         cached = self._sorted.get(key)

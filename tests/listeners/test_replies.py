@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from connectors.base import Mention
 from connectors.bluesky_posts import map_post_view
-from connectors.discourse import map_post
-from connectors.mastodon import map_status
-from connectors.reddit import map_thing
-from connectors.x import map_tweet
+from connectors.discourse_mapping import map_post
+from connectors.mastodon_mapping import map_status
+from connectors.reddit_mapping import map_thing
+from connectors.x_mapping import map_tweet
 from crm.errors import PermissionDenied
 from crm.inbox import services as inbox
 from crm.inbox.models import InboxItem, TeamAccount

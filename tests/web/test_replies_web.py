@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fakes.reddit_api import FakeReddit  # noqa: E402
 from fakes.reddit_api import generate as generate_reddit  # noqa: E402
 
-from connectors.reddit import map_thing  # noqa: E402
+from connectors.reddit_mapping import map_thing  # noqa: E402
 from crm.db import utcnow  # noqa: E402
 from crm.inbox import services as inbox  # noqa: E402
 from crm.inbox.models import InboxItem  # noqa: E402

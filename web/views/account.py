@@ -5,34 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext, lazy_gettext, refresh
+from flask_babel import gettext, refresh
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from crm.errors import InvalidInput
 from crm.users.models import User
 from crm.users.services import change_password, rotate_session_token, update_preferences
 from web.db import session
+from web.forms.account import PasswordForm, PreferencesForm
 from web.i18n import select_timezone, timezone_choices
 from web.views.auth import requires
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-class PreferencesForm(FlaskForm):
-    language = SelectField(lazy_gettext("Language"))
-    timezone = SelectField(lazy_gettext("Time zone"))
-
-
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(lazy_gettext("Current password"), validators=[DataRequired(), Length(max=500)])
-    new_password = PasswordField(lazy_gettext("New password"), validators=[DataRequired(), Length(min=8, max=500)])
-    confirm = PasswordField(
-        lazy_gettext("New password again"),
-        validators=[DataRequired(), EqualTo("new_password", lazy_gettext("The two new passwords differ."))],
-    )
 
 
 def _preferences() -> PreferencesForm:

@@ -20,17 +20,16 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf import CSRFProtect, FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from flask_wtf import CSRFProtect
 
 from crm.errors import PermissionDenied
 from crm.users.models import User
 from crm.users.services import authenticate, can, rotate_session_token, user_for_session
 from web.api.v1.auth import require_json_for_session_writes, scope_for
 from web.db import session
+from web.forms.auth import LoginForm
 from web.throttle import LoginThrottle
 
 bp = Blueprint("auth", __name__)
@@ -43,12 +42,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = frozenset({
     "auth.login", "static", "views.health", "api_inbound.receive_mentions", "api-docs.openapi_json", "api_docs",
 })
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired(), Email(), Length(max=320)])
-    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=500)])
-    remember = BooleanField(lazy_gettext("Keep me signed in"))
 
 
 @login_manager.user_loader

@@ -6,11 +6,8 @@ import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.errors import InvalidInput
 from crm.identities import services
@@ -19,35 +16,11 @@ from crm.identities.merge import blocking_merges
 from crm.identities.models import RULES
 from crm.identities.suggestions import live_member
 from web.db import session
-from web.params import arg_int, id_range, parse_id
+from web.forms.identities import DecideForm, MergeForm, RuleForm, SnoozeForm, UnmergeForm
+from web.params import arg_int, parse_id
 from web.views.auth import requires
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
-
-
-class DecideForm(FlaskForm):
-    keep_id = IntegerField(lazy_gettext("Keep"), validators=[Optional(), id_range()])
-    lead_identity_id = IntegerField(lazy_gettext("Name and picture from"), validators=[Optional(), id_range()])
-    reason = TextAreaField(lazy_gettext("Why"), validators=[Optional(), Length(max=2000)])
-
-
-class SnoozeForm(FlaskForm):
-    days = IntegerField(lazy_gettext("Days"), default=30, validators=[DataRequired(), NumberRange(1, 365)])
-
-
-class MergeForm(FlaskForm):
-    keep_id = IntegerField(lazy_gettext("Keep member"), validators=[DataRequired(), id_range()])
-    merge_ids = StringField(lazy_gettext("Merge members (ids)"), validators=[DataRequired(), Length(max=1000)])
-    reason = TextAreaField(lazy_gettext("Why"), validators=[Optional(), Length(max=2000)])
-
-
-class UnmergeForm(FlaskForm):
-    reason = TextAreaField(lazy_gettext("Why"), validators=[Optional(), Length(max=2000)])
-    not_same = BooleanField(lazy_gettext("Remember: not the same person"), default=True)
-
-
-class RuleForm(FlaskForm):
-    enabled = BooleanField(lazy_gettext("On"))
 
 
 @bp.route("/suggestions")

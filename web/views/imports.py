@@ -7,14 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
-from wtforms import SelectField
-from wtforms.validators import ValidationError
 
 from connectors.files import EXTENSIONS
 from crm.errors import NotFound
@@ -22,21 +18,11 @@ from crm.imports import services
 from crm.imports.models import ImportRun
 from listeners import jobs
 from web.db import session
+from web.forms.imports import UploadForm
 from web.views.auth import requires
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 MAX_STORED_NAME = 120
-
-
-class UploadForm(FlaskForm):
-    file = FileField(lazy_gettext("File"), validators=[FileRequired("Choose a .jsonl or .csv file.")])
-    format = SelectField(lazy_gettext("Format"), choices=[("", lazy_gettext("From the file name")), ("jsonl", "JSON Lines"), ("csv", "CSV")], default=""
-    )
-
-    def validate_file(self, field: Any) -> None:
-        name = (field.data.filename or "").lower() if field.data else ""
-        if not self.format.data and not any(name.endswith(ext) for ext in EXTENSIONS):
-            raise ValidationError(f"Name the file {', '.join(EXTENSIONS)}, or choose the format.")
 
 
 def _upload_dir() -> Path:

@@ -5,25 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
 
 from crm.errors import InvalidInput
 from crm.inbound import services as inbound
 from crm.sources import services as sources
 from web.db import session
+from web.forms.inbound import InboundForm
 from web.views.auth import requires
 
 bp = Blueprint("inbound", __name__, url_prefix="/sources/inbound")
-
-
-class InboundForm(FlaskForm):
-    name = StringField(lazy_gettext("Name"), validators=[
-        DataRequired(lazy_gettext("Give the source a name, e.g. 'Forum plugin'.")),
-                                           Length(max=200)])
 
 
 def _endpoint() -> str:

@@ -6,12 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
 from crm.db import utcnow
 from crm.errors import Conflict, InvalidInput, PermissionDenied
@@ -24,47 +22,20 @@ from crm.replies import presence
 from crm.sources.models import Source
 from crm.users.services import can
 from web.db import session
+from web.forms.base import ActionForm
+from web.forms.inbox import (
+    BULK_ACTIONS,
+    AssignForm,
+    BulkForm,
+    EscalateForm,
+    ItemNoteForm,
+    SnoozeForm,
+    TeamAccountForm,
+)
 from web.params import arg_count, arg_int
 from web.views.auth import requires
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
-SNOOZE_CHOICES = [(1, lazy_gettext("1 hour")), (4, lazy_gettext("4 hours")), (24, lazy_gettext("1 day")),
-                  (72, lazy_gettext("3 days")), (168, lazy_gettext("1 week"))]
-LEVEL_CHOICES = [(0, lazy_gettext("None"))] + [(k, f"{k}: {v}") for k, v in ESCALATION_LEVELS.items()]
-BULK_ACTIONS = [("handle", lazy_gettext("Mark handled")), ("reopen", lazy_gettext("Reopen")),
-                ("assign", lazy_gettext("Assign to")), ("snooze", lazy_gettext("Snooze for")),
-                ("escalate", lazy_gettext("Escalate to"))]
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token: handle, reopen."""
-
-
-class AssignForm(FlaskForm):
-    assignee_id = SelectField(lazy_gettext("Assign to"), coerce=int, validators=[Optional()])
-
-
-class SnoozeForm(FlaskForm):
-    hours = SelectField(lazy_gettext("Snooze for"), coerce=int, choices=SNOOZE_CHOICES)
-
-
-class EscalateForm(FlaskForm):
-    level = SelectField(lazy_gettext("Level"), coerce=int, choices=LEVEL_CHOICES)
-    reason = TextAreaField(lazy_gettext("Reason"), validators=[DataRequired(), Length(max=2000)])
-
-
-class ItemNoteForm(FlaskForm):
-    body = TextAreaField(lazy_gettext("Note"), validators=[DataRequired(), Length(max=10_000)])
-
-
-class BulkForm(FlaskForm):
-    ids = SelectMultipleField(lazy_gettext("Items"), coerce=int, validate_choice=False, validators=[DataRequired()])
-    action = SelectField(lazy_gettext("Action"), choices=BULK_ACTIONS)
-    # Defaults: the fields an action does not use may be left out of the POST.
-    assignee_id = SelectField(lazy_gettext("Assign to"), coerce=int, validators=[Optional()])
-    hours = SelectField(lazy_gettext("Snooze for"), coerce=int, choices=SNOOZE_CHOICES, default=4)
-    level = SelectField(lazy_gettext("Level"), coerce=int, choices=LEVEL_CHOICES, default=1)
-    reason = TextAreaField(lazy_gettext("Reason"), validators=[Length(max=2000)])
 
 
 def _assignee_choices() -> list[tuple[int, str]]:
@@ -291,13 +262,6 @@ def bulk() -> Any:
     flash(ngettext("%(action)s: %(changed)s of %(num)s item changed.", "%(action)s: %(changed)s of %(num)s items changed.",
                    len(ids), action=dict(BULK_ACTIONS)[action], changed=n), "success")
     return redirect(back)
-
-
-# --- team accounts -----------------------------------------------------------------------
-class TeamAccountForm(FlaskForm):
-    platform = SelectField(lazy_gettext("Platform"), choices=[("reddit", "Reddit"), ("x", "X"), ("mastodon", "Mastodon"),
-                                                ("bluesky", "Bluesky"), ("forum", "Forum")])
-    handle = StringField(lazy_gettext("Handle"), validators=[DataRequired(), Length(max=255)])
 
 
 @bp.route("/team", methods=["GET", "POST"])

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from crm.errors import InvalidInput
 from crm.identities.merge import merged_into
@@ -17,19 +15,12 @@ from crm.identities.services import profile_facts
 from crm.interactions.services import InteractionFilter, parents_of, search_interactions
 from crm.members import services
 from web.db import session
+from web.forms.members import NoteForm, TagForm
 from web.params import arg_int, filter_from_args
 from web.views.auth import requires
 from web.views.identities import MergeForm
 
 bp = Blueprint("members", __name__, url_prefix="/members")
-
-
-class NoteForm(FlaskForm):
-    body = TextAreaField(lazy_gettext("Note"), validators=[DataRequired(), Length(max=10_000)])
-
-
-class TagForm(FlaskForm):
-    tag = StringField(lazy_gettext("Tag"), validators=[DataRequired(), Length(max=64)])
 
 
 @bp.route("/")

@@ -6,46 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.errors import InvalidInput
 from crm.privacy import retention
 from crm.privacy.access import export_access
 from crm.privacy.audit import list_audit, record
 from crm.privacy.erase import delete_files, erase_member, plan_erasure
-from crm.privacy.models import AUDIT_ACTIONS, RETENTION_SCOPES
+from crm.privacy.models import AUDIT_ACTIONS
 from crm.privacy.suppression import list_suppressions, unsuppress
 from crm.sources.models import Source
 from web.db import session
+from web.forms.privacy import EraseForm, RetentionForm, UnsuppressForm
 from web.views.auth import requires
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
-
-
-class EraseForm(FlaskForm):
-    confirm = StringField(lazy_gettext("Type the member id to confirm"), validators=[DataRequired(), Length(max=20)])
-    reason = TextAreaField(lazy_gettext("Reference of the request (no personal data)"), validators=[Length(max=2000)])
-
-
-SCOPE_LABELS = {"platform": lazy_gettext("Interactions of a platform"), "source": lazy_gettext("Interactions of a source"),
-                "uploads": lazy_gettext("Uploaded import files"), "exports": lazy_gettext("Export files")}
-
-
-class RetentionForm(FlaskForm):
-    scope_kind = SelectField(lazy_gettext("What"), choices=[(k, SCOPE_LABELS[k]) for k in RETENTION_SCOPES])
-    scope_value = StringField(lazy_gettext("Platform or source"), validators=[Length(max=100)])
-    days = IntegerField(lazy_gettext("Keep (days)"), validators=[Optional(), NumberRange(retention.MIN_DAYS, retention.MAX_DAYS)])
-
-
-class UnsuppressForm(FlaskForm):
-    platform = StringField(lazy_gettext("Platform"), validators=[DataRequired(), Length(max=32)])
-    external_id = StringField(lazy_gettext("Account id"), validators=[Length(max=255)])
-    handle = StringField(lazy_gettext("Handle"), validators=[Length(max=255)])
 
 
 def _actor() -> str:

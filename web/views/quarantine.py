@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from crm.errors import InvalidInput
 from crm.interactions.models import QuarantinedItem
 from listeners.quarantine import delete_item, retry_item
 from web.db import session
+from web.forms.base import ActionForm
 from web.params import arg_int
 from web.views.auth import requires
 
@@ -39,10 +39,6 @@ def index() -> Any:
         "quarantine/index.html", items=items, total=total, page=page, pages=pages, origin=origin,
         pretty=lambda raw: json.dumps(raw, ensure_ascii=False, indent=2)[:5000], action=ActionForm(),
     )
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token: retry, delete."""
 
 
 def _back() -> Any:

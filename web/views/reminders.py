@@ -6,28 +6,18 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
-from wtforms.validators import Length, NumberRange, Optional
 
 from crm.db import utcnow
 from crm.inbox import reminders
 from crm.inbox.listing import InboxFilter, list_inbox
 from web.db import session
+from web.forms.reminders import PostponeForm, RemindForm
 from web.views.auth import requires
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
-
-
-class RemindForm(FlaskForm):
-    days = IntegerField(lazy_gettext("In days"), default=7, validators=[NumberRange(min=1, max=365)])
-    note = StringField(lazy_gettext("Note"), validators=[Optional(), Length(max=2000)])
-
-
-class PostponeForm(FlaskForm):
-    days = IntegerField(lazy_gettext("Days"), default=1, validators=[NumberRange(min=1, max=365)])
 
 
 @bp.route("/")

@@ -6,12 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from crm.errors import Conflict, InvalidInput, PermissionDenied
 from crm.inbox.models import InboxItem, TeamAccount
@@ -21,20 +18,10 @@ from crm.replies import limits, presence, saved
 from crm.replies import services as replies
 from listeners.replies import enqueue_send, platform_limit, write_disabled_reason
 from web.db import session
+from web.forms.replies import ComposerForm, RetryForm, SavedReplyForm
 from web.views.auth import requires
 
 bp = Blueprint("replies", __name__, url_prefix="/replies")
-
-
-class ComposerForm(FlaskForm):
-    text = TextAreaField(lazy_gettext("Your reply"), validators=[DataRequired(), Length(max=40_000)])
-    key = HiddenField()
-    since = HiddenField()
-    confirm = BooleanField(lazy_gettext("Send anyway"))
-
-
-class RetryForm(FlaskForm):
-    confirm = BooleanField(lazy_gettext("I checked the original: it is not there"))
 
 
 def _since(value: str | None) -> datetime | None:
@@ -147,14 +134,6 @@ def retry(reply_id: int) -> Any:
     if interaction_id is None:
         abort(404)
     return redirect(url_for("replies.compose", interaction_id=interaction_id))
-
-
-class SavedReplyForm(FlaskForm):
-    shortcut = StringField(lazy_gettext("Shortcut"), validators=[DataRequired(), Length(max=40)])
-    title = StringField(lazy_gettext("Title"), validators=[Length(max=120)])
-    language = SelectField(lazy_gettext("Language"), choices=[("en", "English"), ("de", "Deutsch")])
-    body = TextAreaField(lazy_gettext("Text"), validators=[DataRequired(), Length(max=10_000)])
-    shared = BooleanField(lazy_gettext("Shared with the team"))
 
 
 @bp.route("/saved", methods=["GET", "POST"])

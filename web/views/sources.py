@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from crm.errors import InvalidInput
 from crm.sources import services
@@ -18,6 +15,8 @@ from crm.sources.models import Source
 from listeners.dispatcher import poll_now
 from listeners.polling import check_source, connector_statuses, kind_labels, unavailable_reason
 from web.db import session
+from web.forms.base import ActionForm
+from web.forms.sources import SourceForm
 from web.views.auth import requires
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
@@ -27,21 +26,6 @@ def all_kind_labels() -> dict[str, str]:
     """Every source kind with its label, the inbound API included (for pages and the catalogue)."""
     # Inbound API sources are pushed to (web/views/inbound.py), not polled: no connector kind.
     return {**kind_labels(), "inbound": "Inbound API: pushed by a plugin, Zapier or n8n"}
-
-
-class SourceForm(FlaskForm):
-    name = StringField(lazy_gettext("Name"), validators=[Length(max=200)])
-    platform = SelectField(lazy_gettext("Platform"), validators=[DataRequired()])
-    kind = SelectField(lazy_gettext("What to listen to"), validators=[DataRequired()])
-    query = StringField(lazy_gettext("Subreddit, search, #tag, account or feed URL"), validators=[Length(max=1000)])
-    interval_seconds = IntegerField(lazy_gettext("Poll every (seconds)"), default=300,
-                                    validators=[InputRequired("Enter a number of seconds."), NumberRange(min=1, max=7 * 86400)])
-    backfill_hours = IntegerField(lazy_gettext("First poll looks back (hours)"), default=24,
-                                  validators=[InputRequired("Enter a number of hours."), NumberRange(min=0, max=720)])
-
-
-class ActionForm(FlaskForm):
-    """CSRF only: pause, resume, delete, poll now."""
 
 
 def _form(obj: Source | None = None) -> SourceForm:

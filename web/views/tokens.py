@@ -5,26 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.tokens import services as tokens
-from crm.tokens.models import SCOPES
 from web.db import session
+from web.forms.tokens import TokenForm
 from web.views.auth import requires
 
 bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
-
-
-class TokenForm(FlaskForm):
-    name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=120)])
-    scopes = SelectMultipleField(lazy_gettext("Scopes"), choices=[(s, s) for s in SCOPES], validators=[DataRequired()],
-                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    rate_limit = IntegerField(lazy_gettext("Requests per minute"), validators=[Optional(), NumberRange(1, 100_000)])
 
 
 @bp.route("/", methods=["GET", "POST"])

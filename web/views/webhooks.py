@@ -5,26 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.webhooks import services as hooks
-from crm.webhooks.models import EVENTS
 from web.db import session
+from web.forms.webhooks import SubscriptionForm
 from web.views.auth import requires
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
-
-
-class SubscriptionForm(FlaskForm):
-    name = StringField(lazy_gettext("Name"), validators=[Length(max=120)])
-    url = StringField(lazy_gettext("Endpoint URL"), validators=[DataRequired(), Length(max=2000)])
-    events = SelectMultipleField(lazy_gettext("Events"), choices=[(e, e) for e in EVENTS], validators=[DataRequired()],
-                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
 def _allow() -> tuple[str, ...]:
