@@ -18,7 +18,7 @@ from bench.identity_eval.accounts import (
     pick_name,
     random_handle,
 )
-from bench.identity_eval.population import NAMED, Builder, _platforms
+from bench.identity_eval.builder import NAMED, Builder, pick_platforms
 
 BRAND_DOMAIN = "fernbox.io"
 
@@ -69,7 +69,7 @@ def same_handle(b: Builder) -> None:
              if rng.random() < 0.5 else random_handle(rng, "x"))
         if 7 <= len(h) <= 15 and "-" not in h:
             break
-    for plat in _platforms(rng):
+    for plat in pick_platforms(rng):
         hh = h.title() if plat == "reddit" and rng.random() < 0.15 else h
         b.account(p, plat, handle=hh if plat != "rss" else h.lower())
 
@@ -81,7 +81,7 @@ def handle_variant(b: Builder) -> None:
     close = ["firstlast", "first_last", "firstlast_n", "First_Last", "first.last"]
     loose = ["flast", "flast_n", "first_l", "lastfirst", "firstla", "last_first"]
     forms = rng.sample(close, 3) if rng.random() < 0.75 else [rng.choice(close), *rng.sample(loose, 2)]
-    for plat, form in zip(_platforms(rng), forms, strict=False):
+    for plat, form in zip(pick_platforms(rng), forms, strict=False):
         b.account(p, plat, handle=name_handle(rng, p, plat, form))
 
 
@@ -89,7 +89,7 @@ def name_only(b: Builder) -> None:
     """Unrelated handles; the full name shown on both sides, decorated as people decorate it."""
     rng = b.rng
     p = b.person("name_only")
-    for plat in _platforms(rng, named_only=True, third=0.25):
+    for plat in pick_platforms(rng, named_only=True, third=0.25):
         b.account(p, plat, style="full" if plat in NAMED else None)
 
 
@@ -103,7 +103,7 @@ def umlaut(b: Builder) -> None:
         if len(first) > 1 or len(last) > 1:
             break
     p = b.person("umlaut", origin=origin, gender=gender, name=(first, last))
-    plats = _platforms(rng, named_only=True, third=0.15)
+    plats = pick_platforms(rng, named_only=True, third=0.15)
     for i, plat in enumerate(plats):
         h = name_handle(rng, p, plat) if rng.random() < 0.4 else None
         b.account(p, plat, handle=h, style="full" if plat in NAMED else None,
@@ -114,7 +114,7 @@ def transliteration(b: Builder) -> None:
     """Greek or Cyrillic script on one side, the Latin spelling the person uses on the other."""
     rng = b.rng
     p = b.person("transliteration", origin="el" if rng.random() < 0.45 else "ru")
-    plats = _platforms(rng, named_only=True, third=0.15)
+    plats = pick_platforms(rng, named_only=True, third=0.15)
     latin_name = None
     for i, plat in enumerate(plats):
         h = name_handle(rng, p, plat) if rng.random() < 0.4 else None
@@ -129,7 +129,7 @@ def transliteration(b: Builder) -> None:
 def _linked(b: Builder, kind: str, mutual: bool) -> None:
     rng = b.rng
     p = b.person(kind)
-    accs = [b.account(p, plat) for plat in _platforms(rng, third=0.2)]
+    accs = [b.account(p, plat) for plat in pick_platforms(rng, third=0.2)]
     src, dst = rng.sample(accs, 2)
     add_ref(rng, src, dst)
     if mutual:
@@ -154,7 +154,7 @@ def unlinkable(b: Builder) -> None:
     rng = b.rng
     p = b.person("unlinkable")
     p.site = None
-    for plat in _platforms(rng, third=0.1):
+    for plat in pick_platforms(rng, third=0.1):
         b.account(p, plat, style=rng.choice(["first", "initial", "nick", "handle"]))
 
 
@@ -171,7 +171,7 @@ def namesakes(b: Builder) -> None:
     name = (_spellings(first, tables[0]), _spellings(last, tables[1]))
     group = [b.person("namesake", origin=origin, name=name) for _ in range(rng.choice((2, 2, 3)))]
     for p in group:
-        plats = _platforms(rng, third=0.0) if rng.random() < 0.3 else [rng.choice(["x", "x", "mastodon", "reddit", "rss"])]
+        plats = pick_platforms(rng, third=0.0) if rng.random() < 0.3 else [rng.choice(["x", "x", "mastodon", "reddit", "rss"])]
         for plat in plats:
             h = name_handle(rng, p, plat, rng.choice(["lastfirst", "lastf", "flast", "first_last", "firstlast_n", "flast_n"])) \
                 if rng.random() < 0.6 else None
@@ -209,7 +209,7 @@ def fan_or_staff(b: Builder, kind: str) -> None:
     """A fan or a staff member whose profile points one way to the brand's account."""
     rng = b.rng
     p = b.person(kind)
-    plats = _platforms(rng, third=0.0) if rng.random() < (0.5 if kind == "staff" else 0.25) else \
+    plats = pick_platforms(rng, third=0.0) if rng.random() < (0.5 if kind == "staff" else 0.25) else \
         [rng.choice(["x", "x", "mastodon", "reddit"])]
     brand = _brand(b)
     for plat in plats:
@@ -233,7 +233,7 @@ def friends(b: Builder) -> None:
     rng = b.rng
     pa, pb = b.person("friend"), b.person("friend")
     for p in (pa, pb):
-        for plat in (_platforms(rng, third=0.0) if rng.random() < 0.3 else [rng.choice(["x", "mastodon", "reddit", "rss"])]):
+        for plat in (pick_platforms(rng, third=0.0) if rng.random() < 0.3 else [rng.choice(["x", "mastodon", "reddit", "rss"])]):
             b.account(p, plat)
     a, c = rng.choice(pa.accounts), rng.choice(pb.accounts)
     words = ["Podcast with", "Co-host of #SyncTalk with", "Say hi to my friend", "Best colleague:", "Mitgründer:", ""]
@@ -284,7 +284,7 @@ def couple(b: Builder, email: bool) -> None:
     pb.lang = pa.lang
     pb.peak_hour = (pa.peak_hour + rng.uniform(5, 10)) % 24
     for p in (pa, pb):
-        plats = _platforms(rng, third=0.0) if rng.random() < 0.35 else [rng.choice(["x", "mastodon", "x", "mastodon", "reddit"])]
+        plats = pick_platforms(rng, third=0.0) if rng.random() < 0.35 else [rng.choice(["x", "mastodon", "x", "mastodon", "reddit"])]
         for plat in plats:
             b.account(p, plat, style=rng.choice(["full", "first", "nick", None]))
     a, c = rng.choice(pa.accounts), rng.choice(pb.accounts)

@@ -16,7 +16,7 @@ from bench.identity_eval.names import GENERIC_HANDLES
 from bench.identity_eval.text import post_text
 
 if TYPE_CHECKING:
-    from bench.identity_eval.population import Builder
+    from bench.identity_eval.builder import Builder
 
 START = datetime(2026, 8, 1, tzinfo=UTC)
 DAYS = 120
@@ -182,7 +182,7 @@ def look_alikes(b: Builder) -> list[dict[str, str]]:
             continue
         i = 1 if p.origin in ("el", "ru") else 0
         by[("namesake", _letters(p.first[i] + " " + p.last[i]))].append(p.pid)
-        for h in {_hkey(a) for a in p.accounts if _hkey(a)}:
+        for h in sorted({_hkey(a) for a in p.accounts if _hkey(a)}):
             by[("same_handle_other_person", h)].append(p.pid)
     for (kind, _), pids in by.items():
         for x, y in combinations(sorted(set(pids)), 2):
