@@ -2,7 +2,7 @@
 
 Data: the query benchmarks' cached data set (bench/querydata.py: 50,000 members, EN/DE texts,
 uniform sentiment), migrated to head, then triaged by the real backfill path
-(``crm.inbox.services.triage`` in batches, one transaction each; its rate is reported). About
+(``crm.inbox.triage`` in batches, one transaction each; its rate is reported). About
 half the interactions need a human (negative or a question), which is a harsh inbox. Then,
 by SQL, the state a busy team leaves behind: 70% handled, 10% snoozed, five assignees, five
 sources, 0.2% escalated.
@@ -64,6 +64,7 @@ def _prepare(url: str, backend: str) -> dict[str, Any]:
     """Migrate to head, triage everything, then age the inbox; returns facts for the report."""
     from crm.engine import make_engine, make_session_factory
     from crm.inbox import services
+    from crm.inbox.triage import triage
     from crm.migrate import upgrade
     from crm.users.services import create_user
 
@@ -79,7 +80,7 @@ def _prepare(url: str, backend: str) -> dict[str, Any]:
             ids = services.untriaged_ids(s, after_id=after, limit=TRIAGE_BATCH)
             if not ids:
                 break
-            r = services.triage(s, ids)
+            r = triage(s, ids)
         after, seen, created = ids[-1], seen + r.seen, created + r.created
     triage_s = time.perf_counter() - t0
     say(f"{backend}: triaged {seen:,} interactions into {created:,} items in {triage_s:.0f} s")

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from crm.inbox import reminders, services
+from crm.inbox.triage import TriageResult, triage
 from crm.replies.services import reconcile_from_team_posts
 from listeners.runtime import get, transaction
 
@@ -17,7 +18,7 @@ from listeners.runtime import get, transaction
 def triage_interactions(interaction_ids: Sequence[int]) -> dict[str, int]:
     """Put new interactions that need a human into the inbox; team replies handle items."""
     with transaction() as s:
-        result = services.triage(s, list(interaction_ids))
+        result = triage(s, list(interaction_ids))
         # Our own reply polled back settles a send whose outcome we could not read ("unknown").
         reconcile_from_team_posts(s, list(interaction_ids))
     return asdict(result)
@@ -25,20 +26,20 @@ def triage_interactions(interaction_ids: Sequence[int]) -> dict[str, int]:
 
 def triage_backlog(
     since: datetime | None = None, batch: int = 2000,
-    on_batch: Callable[[services.TriageResult], Any] | None = None,
-) -> services.TriageResult:
+    on_batch: Callable[[TriageResult], Any] | None = None,
+) -> TriageResult:
     """Triage every interaction not yet triaged (since ``since``), one transaction per batch.
 
     Idempotent and resumable: a crash repeats at most one batch, which is a no-op.
     ``on_batch`` gets the running totals after each batch (for a progress line).
     """
-    after, totals = 0, services.TriageResult()
+    after, totals = 0, TriageResult()
     while True:
         with transaction() as s:
             ids = services.untriaged_ids(s, after_id=after, since=since, limit=batch)
             if not ids:
                 return totals
-            r = services.triage(s, ids)
+            r = triage(s, ids)
         after = ids[-1]
         totals.seen += r.seen
         totals.created += r.created

@@ -22,7 +22,7 @@ from crm.alerts.detector import compute_baseline, seasonal_lags
 from crm.alerts.models import Alert, AlertRule
 from crm.alerts.series import at_bucket, load_counts, needed_ranges, params_for, signal_values
 from crm.alerts.types import BUCKET_SECONDS, bucket_number
-from crm.inbox.services import not_team
+from crm.inbox.team import not_team
 from crm.interactions.models import Interaction
 from crm.members.models import Member
 from crm.text import STOPWORDS, strip_urls

@@ -17,7 +17,7 @@ from crm.db import utcnow
 from crm.errors import InvalidInput, NotFound, PermissionDenied
 from crm.inbox import classify
 from crm.inbox.models import ESCALATION_LEVELS, InboxEvent, InboxItem
-from crm.inbox.services import record_first_response
+from crm.inbox.triage import record_first_response
 from crm.users.models import User
 from crm.users.services import can
 from crm.webhooks import events as webhook_events

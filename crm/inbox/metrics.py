@@ -1,6 +1,6 @@
 """Numbers for the metrics page: response times, backlog, volume and sentiment, share of voice.
 
-Team accounts' own posts are left out of every people-facing number (``services.not_team``).
+Team accounts' own posts are left out of every people-facing number (``crm.inbox.team.not_team``).
 Day and week buckets are UTC; weeks start on Monday.
 """
 
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from crm.db import dialect_name
 from crm.inbox.models import InboxItem
-from crm.inbox.services import not_team, open_count
+from crm.inbox.services import open_count
+from crm.inbox.team import not_team
 from crm.interactions.models import Interaction
 from crm.members.models import Member
 

@@ -26,7 +26,7 @@ from crm.db import utcnow
 from crm.errors import InvalidInput, NotFound
 from crm.inbox import classify
 from crm.inbox.models import REASONS, InboxItem
-from crm.inbox.services import triage
+from crm.inbox.triage import triage
 from crm.interactions.models import SENTIMENT_LABELS, Interaction, LabelCorrection
 from crm.members import aggregates
 from crm.members.models import Member

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.db import as_utc
 from crm.errors import InvalidInput, NotFound
-from crm.inbox.services import team_identity_ids
+from crm.inbox.team import team_identity_ids
 from crm.interactions.models import Interaction
 from crm.members.models import Identity, Member, MemberTag, Note
 from crm.paging import CountedPage

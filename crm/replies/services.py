@@ -33,6 +33,7 @@ from crm.db import utcnow
 from crm.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crm.inbox import services as inbox
 from crm.inbox.models import InboxItem, TeamAccount
+from crm.inbox.triage import triage
 from crm.ingest import ingest_batch
 from crm.interactions.models import Interaction
 from crm.members.models import Identity
@@ -251,7 +252,7 @@ def record_sent(session: Session, reply_id: int, posted: Mention) -> OutgoingRep
     sent_id = session.scalar(select(Interaction.id).where(
         Interaction.platform == posted.platform, Interaction.external_id == posted.external_id))
     if sent_id is not None:
-        inbox.triage(session, [sent_id])
+        triage(session, [sent_id])
     reply.state = "sent"
     reply.error = None
     reply.retry_after = None

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm.db import utcnow
 from crm.errors import InvalidInput
-from crm.inbox.services import team_identity_ids
+from crm.inbox.team import team_identity_ids
 from crm.interactions.models import Interaction
 from crm.interactions.search import apply_text_search
 from crm.members import engagement

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from connectors.base import Author, Mention
 from crm.inbox import services
 from crm.inbox.models import InboxItem
+from crm.inbox.triage import triage
 from crm.interactions.models import Interaction
 from tests.factories import BASE_TIME, author, ingest, mention, unique
 
@@ -88,14 +89,14 @@ def _strip(state: dict[str, Any], tag: str) -> dict[str, Any]:
 def _replay(db: Session, team: Author, mentions: list[Mention], order: str) -> dict[str, Any]:
     if order == "declare_after":
         ids = ingest(db, *mentions).new_ids
-        services.triage(db, ids)  # triage --all before anyone declared the account
+        triage(db, ids)  # triage --all before anyone declared the account
         services.add_team_account(db, platform="reddit", handle=team.handle)
-        services.triage(db, ids)  # and once more, as `crm inbox triage --all` would
+        triage(db, ids)  # and once more, as `crm inbox triage --all` would
         return _state(db, mentions)
     services.add_team_account(db, platform="reddit", handle=team.handle)
     seq = sorted(mentions, key=lambda m: m.created_at, reverse=(order == "newest_first"))
     for m in seq:  # one poll per item: each batch is triaged on its own
-        services.triage(db, ingest(db, m).new_ids)
+        triage(db, ingest(db, m).new_ids)
     return _state(db, mentions)
 
 
@@ -124,8 +125,8 @@ def test_answer_stored_before_the_question_handles_it_with_the_real_response_tim
     q = mention(text="How do I export my files?", minutes=0)
     a = mention(by=team, text="File, then Export.", kind="reply", parent_id=q.external_id,
                 thread_id=q.external_id, minutes=25)
-    services.triage(db, ingest(db, a).new_ids)
-    services.triage(db, ingest(db, q).new_ids)
+    triage(db, ingest(db, a).new_ids)
+    triage(db, ingest(db, q).new_ids)
     state = _state(db, [q])
     assert state[q.external_id][:3] == ("handled", "team_reply", 25 * 60)
     assert BASE_TIME  # the factory's clock is the reference of the minutes above

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from connectors.base import Author
 from crm.inbox import metrics, services
 from crm.inbox.models import InboxItem
+from crm.inbox.triage import triage
 from tests.factories import author, ingest, mention, unique
 
 MON = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -31,7 +32,7 @@ def _setup(db: Session) -> None:
                 created_at=MON + timedelta(days=7, hours=2), channel="general"),
     ]
     res = ingest(db, *qs)
-    services.triage(db, res.new_ids)
+    triage(db, res.new_ids)
     # Team answers: q0 after 10 min, q1 after 30 min, q2 after 2 h; q3 stays open.
     replies = [
         mention(platform=PLAT, by=crew, text="Like this.", kind="reply", parent_id=q.external_id,
@@ -39,7 +40,7 @@ def _setup(db: Session) -> None:
         for q, delay in zip(qs[:3], (timedelta(minutes=10), timedelta(minutes=30), timedelta(hours=2)), strict=True)
     ]
     res = ingest(db, *replies)
-    services.triage(db, res.new_ids)
+    triage(db, res.new_ids)
 
 
 def test_first_response_by_week(db: Session) -> None:

@@ -12,6 +12,8 @@ from crm.errors import InvalidInput, PermissionDenied
 from crm.inbox import actions, reminders, services
 from crm.inbox.listing import InboxFilter, list_inbox
 from crm.inbox.models import InboxEvent, InboxItem, TeamAccount
+from crm.inbox.team import not_team
+from crm.inbox.triage import TriageResult, triage
 from crm.interactions.models import Interaction
 from crm.users.services import create_user
 from tests.factories import BASE_TIME, author, ingest, mention, unique
@@ -23,9 +25,9 @@ def _user(db: Session, role: str):  # type: ignore[no-untyped-def]
     return create_user(db, email=f"{unique(role)}@example.com", password="correct horse", role=role, name=role)
 
 
-def _triage(db: Session, *mentions) -> tuple[services.TriageResult, list[int]]:  # type: ignore[no-untyped-def]
+def _triage(db: Session, *mentions) -> tuple[TriageResult, list[int]]:  # type: ignore[no-untyped-def]
     result = ingest(db, *mentions)
-    return services.triage(db, result.new_ids), result.new_ids
+    return triage(db, result.new_ids), result.new_ids
 
 
 def _item(db: Session, interaction_id: int) -> InboxItem | None:
@@ -57,7 +59,7 @@ def test_questions_negatives_and_mentions_enter_the_inbox(db: Session, team: Tea
 def test_triage_is_idempotent(db: Session) -> None:
     res, ids = _triage(db, mention(text="wie kann ich den Ordner verschieben", language="de"))
     assert res.created == 1
-    again = services.triage(db, ids)
+    again = triage(db, ids)
     assert again.created == 0
     assert db.scalar(select(InboxItem.id).where(InboxItem.interaction_id == ids[0])) is not None
 
@@ -123,7 +125,7 @@ def test_replies_in_team_threads_enter_the_inbox(db: Session, team: TeamAccount)
 
 def test_not_team_excludes_team_posts(db: Session, team: TeamAccount) -> None:
     _triage(db, mention(by=TEAM, text="Hello from the team"), mention(text="Hello from a member"))
-    texts = set(db.scalars(select(Interaction.text).where(services.not_team(Interaction.identity_id))))
+    texts = set(db.scalars(select(Interaction.text).where(not_team(Interaction.identity_id))))
     assert "Hello from a member" in texts and "Hello from the team" not in texts
 
 

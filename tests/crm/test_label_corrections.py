@@ -12,7 +12,7 @@ from crm.alerts import counters
 from crm.alerts.models import VolumeBucket
 from crm.errors import InvalidInput, NotFound
 from crm.inbox.models import InboxItem
-from crm.inbox.services import triage
+from crm.inbox.triage import triage
 from crm.interactions import corrections
 from crm.interactions.models import Interaction, LabelCorrection
 from crm.sentiment import NOT_SCORED

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Author, Mention
 from crm.identities import services as identities
-from crm.inbox.services import triage
+from crm.inbox.triage import triage
 from crm.ingest import ingest_batch
 from crm.members import services as members
 from crm.members.models import Identity, Member

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from crm.db import utcnow
 from crm.errors import InvalidInput, PermissionDenied
-from crm.inbox import services as inbox
 from crm.inbox.models import InboxItem
+from crm.inbox.triage import triage
 from crm.replies import limits, presence, saved
 from crm.replies.models import Presence
 from crm.users.services import create_user
@@ -82,7 +82,7 @@ def test_saved_replies_shared_or_personal_with_variables(db: Session) -> None:
 
 def test_presence_expires(db: Session) -> None:
     ids = ingest(db, mention(text="How do I move my files?")).new_ids
-    inbox.triage(db, ids)
+    triage(db, ids)
     item = db.query(InboxItem).filter_by(interaction_id=ids[0]).one()
     a, b = _user(db, "manager"), _user(db, "admin")
     presence.touch(db, item_id=item.id, user_id=a.id, activity="replying")

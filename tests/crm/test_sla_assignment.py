@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
-from crm.inbox import actions, services
+from crm.inbox import actions
 from crm.inbox.models import InboxItem
+from crm.inbox.triage import triage
 from crm.sla import assignment
 from crm.sla.clock import parse_windows
 from crm.sla.intake import take_in
@@ -38,7 +39,7 @@ def _agent(db: Session, tz: str, hours: str = "09:00-17:00", languages: tuple[st
 def _items(db: Session, n: int, **fields) -> list[InboxItem]:  # type: ignore[no-untyped-def]
     result = ingest(db, *[mention(text=f"How do I share folder {unique('f')}?", created_at=MONDAY_13Z, **fields)
                           for _ in range(n)])
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     db.flush()
     return list(db.scalars(select(InboxItem).where(InboxItem.interaction_id.in_(result.new_ids)).order_by(InboxItem.id)))
 
@@ -129,7 +130,7 @@ def test_viewers_and_out_of_rotation_agents_get_nothing(db: Session) -> None:
 def test_intake_assigns_once(db: Session) -> None:
     agent = _agent(db, "Europe/Berlin")
     result = ingest(db, mention(text="How do I share a folder?", created_at=MONDAY_13Z))
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     assert take_in(db, result.new_ids, now=MONDAY_13Z).assigned == 1
     assert take_in(db, result.new_ids, now=MONDAY_13Z + timedelta(minutes=1)).assigned == 0
     item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == result.new_ids[0]))

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
-from crm.inbox import actions, services
+from crm.inbox import actions
 from crm.inbox.models import InboxEvent, InboxItem
+from crm.inbox.triage import triage
 from crm.sla import checks, policies, teams
 from crm.sla.clock import parse_windows
 from crm.sla.intake import take_in
@@ -29,7 +30,7 @@ def _user(db: Session, role: str = "manager"):  # type: ignore[no-untyped-def]
 
 def _items(db: Session, *mentions) -> list[InboxItem]:  # type: ignore[no-untyped-def]
     result = ingest(db, *mentions)
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     db.flush()
     return list(db.scalars(select(InboxItem).where(InboxItem.interaction_id.in_(result.new_ids)).order_by(InboxItem.id)))
 
@@ -197,7 +198,7 @@ def test_bad_input_names_the_field(db: Session, berlin: Team) -> None:
 def test_intake_after_triage_is_idempotent(db: Session, berlin: Team) -> None:
     policies.save_policy(db, name="p", team_id=berlin.id, first_response_minutes=120)
     result = ingest(db, mention(text="How do I share a folder?", created_at=FRIDAY_4PM))
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     first = take_in(db, result.new_ids, now=FRIDAY_4PM)
     again = take_in(db, result.new_ids, now=FRIDAY_4PM)
     assert (first.clocks, again.clocks) == (1, 0)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.inbox import actions, reminders, services
 from crm.inbox.models import InboxItem, Reminder
+from crm.inbox.triage import triage
 from crm.interactions.models import Interaction
 from crm.users.services import create_user
 from listeners import inbox as inbox_jobs
@@ -65,7 +66,7 @@ def test_triage_job_twice_changes_nothing(app, db: Session) -> None:  # type: ig
 
 def test_due_work_wakes_snoozed_items_and_delivers_reminders_once(app, db: Session) -> None:  # type: ignore[no-untyped-def]
     result = ingest(db, mention(text="how do I export?"))
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     user = create_user(db, email=f"{unique('m')}@example.com", password="correct horse", role="manager")
     item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == result.new_ids[0]))
     assert item is not None

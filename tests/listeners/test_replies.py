@@ -24,8 +24,8 @@ from connectors.mastodon_mapping import map_status
 from connectors.reddit_mapping import map_thing
 from connectors.x_mapping import map_tweet
 from crm.errors import PermissionDenied
-from crm.inbox import services as inbox
 from crm.inbox.models import InboxItem, TeamAccount
+from crm.inbox.triage import triage
 from crm.ingest import ingest_batch
 from crm.replies import services as replies
 from crm.replies.models import OutgoingReply
@@ -41,7 +41,7 @@ def _parent(listening: Any, mention: Mention) -> int:
     """Ingest and triage the post we answer; its inbox item must be open."""
     with listening.session_factory.begin() as s:
         ids = ingest_batch(s, [mention]).new_ids
-        inbox.triage(s, ids)
+        triage(s, ids)
         item = s.scalar(select(InboxItem).where(InboxItem.interaction_id == ids[0]))
         assert item is not None and item.status == "open"
         return ids[0]

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import utcnow
-from crm.inbox import services
 from crm.inbox.models import InboxItem
+from crm.inbox.triage import triage
 from crm.settings import Settings
 from crm.sla import assignment, policies, teams
 from crm.sla.clock import parse_windows
@@ -57,7 +57,7 @@ def test_escalation_is_delivered_once(db: Session, use_runtime, webhook, smtp) -
     policies.save_policy(db, name="fast", team_id=team.id, first_response_minutes=60)
     result = ingest(db, mention(text="How do I share a folder? <@everyone> http://evil.example",
                                 created_at=utcnow() - timedelta(hours=3)))
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     db.flush()
     first = sla_jobs.run_sla_checks()
     second = sla_jobs.run_sla_checks()
@@ -80,7 +80,7 @@ def test_a_failed_webhook_is_recorded_not_repeated(db: Session, use_runtime) -> 
         teams.set_weekly_hours(db, team.id, ALL_WEEK)
         policies.save_policy(db, name="fast", team_id=team.id, first_response_minutes=10)
         result = ingest(db, mention(text="How do I share a folder?", created_at=utcnow() - timedelta(hours=1)))
-        services.triage(db, result.new_ids)
+        triage(db, result.new_ids)
         db.flush()
         assert sla_jobs.run_sla_checks()["escalated"] == 1
         assert sla_jobs.run_sla_checks()["escalated"] == 0
@@ -115,7 +115,7 @@ def test_the_assignee_gets_one_warning_email(db: Session, use_runtime, smtp) -> 
     # Arrived 50 minutes ago, target 60, warning at 80 % (48 min): warned, not breached.
     policies.save_policy(db, name="p", team_id=team.id, first_response_minutes=60, warn_percent=80)
     result = ingest(db, mention(text="How do I share a folder?", created_at=utcnow() - timedelta(minutes=50)))
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == result.new_ids[0]))
     assert item is not None
     item.assignee_id = agent.id

@@ -193,11 +193,11 @@ def test_plurals_and_numbers_in_each_language(client, login, db) -> None:  # typ
 
 
 def test_inbox_waiting_time_reads_as_a_duration(client, login, db) -> None:  # type: ignore[no-untyped-def]
-    from crm.inbox import services
+    from crm.inbox.triage import triage
 
     login("admin")
     result = ingest(db, mention(text="Is there a way to export my data?", created_at=utcnow() - timedelta(days=4, hours=1)))
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     db.commit()
     text = parse(client.get("/inbox/").data).text
     assert "waiting 4 days" in text and "waiting 4 d ago" not in text

@@ -12,6 +12,7 @@ from connectors.base import Author
 from crm.db import utcnow
 from crm.inbox import services
 from crm.inbox.models import InboxEvent, InboxItem, Reminder, TeamAccount
+from crm.inbox.triage import triage
 from crm.interactions.models import Interaction
 from tests.factories import ingest, mention, unique
 from tests.web.htmlpage import parse
@@ -23,7 +24,7 @@ SVG = '"><svg onload=alert(1)>'
 
 def _items(db: Session, *mentions) -> list[InboxItem]:  # type: ignore[no-untyped-def]
     result = ingest(db, *mentions)
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     db.commit()
     rows = db.scalars(select(InboxItem).where(InboxItem.interaction_id.in_(result.new_ids))).all()
     by_interaction = {i.interaction_id: i for i in rows}

@@ -19,8 +19,8 @@ from fakes.reddit_api import generate as generate_reddit  # noqa: E402
 
 from connectors.reddit_mapping import map_thing  # noqa: E402
 from crm.db import utcnow  # noqa: E402
-from crm.inbox import services as inbox  # noqa: E402
 from crm.inbox.models import InboxItem  # noqa: E402
+from crm.inbox.triage import triage
 from crm.ingest import ingest_batch  # noqa: E402
 from crm.replies.models import OutgoingReply, SavedReply  # noqa: E402
 from crm.settings import Settings  # noqa: E402
@@ -55,7 +55,7 @@ def question(db: Session, fake_reddit: FakeReddit) -> InboxItem:
     mention = map_thing("t1", fake_reddit.data.add_comment(post, author="alice_q", body=QUESTION))
     assert mention is not None
     ids = ingest_batch(db, [mention]).new_ids
-    inbox.triage(db, ids)
+    triage(db, ids)
     db.commit()
     item = db.scalar(select(InboxItem).where(InboxItem.interaction_id == ids[0]))
     assert item is not None

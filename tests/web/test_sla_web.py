@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
-from crm.inbox import services
 from crm.inbox.models import InboxItem
+from crm.inbox.triage import triage
 from crm.sla import policies, teams
 from crm.sla.clock import parse_windows
 from crm.sla.models import BusinessHours, Holiday, SlaPolicy, Team
@@ -122,7 +122,7 @@ def test_inbox_items_show_due_and_breached(client, login, db: Session) -> None: 
     now = utcnow()
     result = ingest(db, mention(text="How do I share a folder?", created_at=now - timedelta(hours=3)),
                     mention(text="How do I move a folder?", created_at=now - timedelta(minutes=10)))
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     items = list(db.scalars(select(InboxItem).order_by(InboxItem.occurred_at)))
     policies.start_clocks(db, items)
     db.commit()
@@ -148,7 +148,7 @@ def test_live_poll_and_metrics_agree_with_the_sidebar(client, login, db: Session
     now = utcnow()
     result = ingest(db, *[mention(text=f"How do I share folder {n}?", created_at=now - timedelta(hours=1))
                           for n in range(3)])
-    services.triage(db, result.new_ids)
+    triage(db, result.new_ids)
     item = db.scalars(select(InboxItem)).first()
     assert item is not None
     item.status, item.snoozed_until = "snoozed", now + timedelta(days=1)  # snoozed is not open

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import func, select, text
 
 from crm.db import utcnow
-from crm.inbox.services import not_team, team_identity_ids
+from crm.inbox.team import not_team, team_identity_ids
 from crm.interactions.models import Interaction, QuarantinedItem
 from crm.members.models import Identity, Member
 from web.db import session
