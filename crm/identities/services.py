@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.identities import merge as merging
+from crm.identities.loading import identity_ids_of_members
 from crm.identities.matching import normalise_url
 from crm.identities.models import RULES, IdentityRule, MergeAudit, MergeDecision, MergeSuggestion
 from crm.identities.suggestions import (
     SuggestResult,
-    identity_ids_of_members,
     rebuild_suggestions,
     rules,
     update_after_ingest,

@@ -15,6 +15,7 @@ from connectors.base import Author, Mention
 from crm.errors import InvalidInput
 from crm.identities import matching, normalise, services
 from crm.identities.models import MergeSuggestion
+from crm.identities.name_evidence import MAX_OWN_ACCOUNTS
 from crm.inbox.services import add_team_account
 from crm.ingest import ingest_batch
 from crm.members.models import Identity, Member
@@ -360,7 +361,7 @@ def test_namesakes_are_seen_across_spellings_of_the_name() -> None:
     spelt = matching.evidence(a, b, stats(**{f"P__{a.phon_key}": 2}))
     assert "same_common_name" in codes(spelt) and matching.combine(spelt) < matching.DEFAULT_THRESHOLD
     # Held by more accounts than one person keeps, on any platforms.
-    many = matching.evidence(a, b, stats(**{f"p__{a.phon_key}": matching.MAX_OWN_ACCOUNTS + 1}))
+    many = matching.evidence(a, b, stats(**{f"p__{a.phon_key}": MAX_OWN_ACCOUNTS + 1}))
     assert matching.combine(many) < matching.DEFAULT_THRESHOLD
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.identities import services, suggestions
+from crm.identities.loading import load_features
 from crm.identities.matching import DEFAULT_THRESHOLD
 from crm.identities.models import MergeAudit, MergeSuggestion
 from crm.ingest import ingest_batch
@@ -45,7 +46,7 @@ def test_suggestions_meet_precision_and_recall_targets(db: Session) -> None:
 def test_blocking_compares_the_true_pairs(db: Session) -> None:
     pop = synthetic.build(400, seed=5)
     person = _load(db, pop)
-    pairs, _stats = suggestions.candidate_pairs(suggestions.load_features(db))
+    pairs, _stats = suggestions.candidate_pairs(load_features(db))
     ids = {(p, e): i for i, p, e in db.execute(select(Identity.id, Identity.platform, Identity.external_id))}
     truth = {tuple(sorted((ids[x], ids[y]))) for x, y in pop.true_pairs()}
     found = len(truth & pairs) / len(truth)
