@@ -1,4 +1,5 @@
-"""Our own team accounts, in queries: their identity ids, and the one condition (not_team) that leaves their posts out of whatever counts people."""
+"""Our own team accounts, in queries: their identity ids, and the conditions that leave their
+posts (``not_team``) and their members (``not_team_member``) out of whatever counts people."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 
 from crm.inbox.models import TeamAccount
+from crm.members.models import Identity
 
 
-# --- team accounts -----------------------------------------------------------------------
 def normalise_handle(handle: str) -> str:
     """'@Nimbus_Team', 'u/nimbus_team' -> 'nimbus_team'."""
     h = (handle or "").strip().lower()
@@ -31,3 +32,8 @@ def not_team(identity_col: Any) -> ColumnElement[bool]:
     ``select(...).where(not_team(Interaction.identity_id))``.
     """
     return identity_col.not_in(team_identity_ids())
+
+
+def not_team_member(member_col: Any) -> ColumnElement[bool]:
+    """A condition keeping members that hold none of our team accounts (lists, top members)."""
+    return member_col.not_in(select(Identity.member_id).where(Identity.id.in_(team_identity_ids())))

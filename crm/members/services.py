@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.db import as_utc
 from crm.errors import InvalidInput, NotFound
-from crm.inbox.team import team_identity_ids
+from crm.inbox.team import not_team_member
 from crm.interactions.models import Interaction
-from crm.members.models import Identity, Member, MemberTag, Note
+from crm.members.models import Member, MemberTag, Note
 from crm.paging import CountedPage
 
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -44,7 +44,7 @@ def list_members(
     # our own team accounts are not community members.
     stmt = select(Member).where(
         Member.merged_into_id.is_(None),
-        Member.id.not_in(select(Identity.member_id).where(Identity.id.in_(team_identity_ids()))),
+        not_team_member(Member.id),
     )
     if q.strip():
         if len(q) > 200:
