@@ -5,7 +5,7 @@ The loop that feeds a file's lines through ingest is listeners/imports.py.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -58,3 +58,8 @@ def mark_finished(run: ImportRun, failure: str | None = None) -> None:
     run.finished_at = utcnow()
     if not failure:
         run.processed_bytes = run.total_bytes
+
+
+def recent_runs(session: Session, limit: int = 50) -> list[ImportRun]:
+    """The latest import runs, newest first."""
+    return list(session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)))

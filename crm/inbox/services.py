@@ -7,6 +7,7 @@ parent's author), or every open item of the thread when we never collected the p
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -89,3 +90,13 @@ def wake_snoozed(session: Session, now: datetime | None = None) -> int:
         session.add(InboxEvent(item_id=item.id, kind="woke", detail="snooze ended"))
     session.flush()
     return len(items)
+
+
+def live_counts(session: Session, user_id: int) -> dict[str, Any]:
+    """What the live inbox polls: the newest item, the latest change, open and mine (capped)."""
+    latest = session.scalar(select(func.max(InboxItem.id))) or 0
+    changed = session.scalar(select(func.max(InboxItem.updated_at)))
+    mine = session.scalar(select(func.count()).select_from(
+        select(InboxItem.id).where(InboxItem.assignee_id == user_id, InboxItem.status == "open").limit(1000).subquery()
+    )) or 0
+    return {"latest_id": latest, "changed": changed, "open": open_count(session), "mine": mine}

@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.errors import InvalidInput
-from crm.interactions.models import SENTIMENT_LABELS, Interaction
+from crm.interactions.models import SENTIMENT_LABELS, Interaction, QuarantinedItem
 from crm.interactions.search import (
     COUNT_CAP,
     count_text_matches,
@@ -18,6 +18,7 @@ from crm.interactions.search import (
     search_by_relevance,
     search_newest_first,
 )
+from crm.paging import CountedPage
 
 MAX_PAGE_SIZE = 200
 SORTS = ("newest", "relevance")
@@ -176,3 +177,16 @@ def thread_of(session: Session, interaction: Interaction, limit: int = 200) -> l
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def list_quarantine(
+    session: Session, *, origin: str = "", page: int = 1, per_page: int = 50
+) -> CountedPage[QuarantinedItem]:
+    """Quarantined items, newest first, optionally those whose origin starts with ``origin``."""
+    stmt = select(QuarantinedItem)
+    if origin:
+        stmt = stmt.where(QuarantinedItem.origin.startswith(origin, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    items = session.scalars(stmt.order_by(QuarantinedItem.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return CountedPage(items, page, per_page, total)

@@ -28,6 +28,11 @@ LEASE = timedelta(minutes=15)
 PUSHED_KIND = "inbound"  # inbound API sources receive data; nothing polls them
 
 
+def list_sources(session: Session) -> list[Source]:
+    """Every source, by name."""
+    return list(session.scalars(select(Source).order_by(Source.name)))
+
+
 def get_source(session: Session, source_id: int) -> Source:
     """The source, or NotFound."""
     source = session.get(Source, source_id)

@@ -9,12 +9,11 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.alerts import explain, notify, services, severity
 from crm.db import utcnow
 from crm.errors import InvalidInput
-from crm.sources.models import Source
+from crm.sources.services import list_sources
 from listeners.alerts import rebuild_rule_counters, send_deliveries
 from web.charts.alerts import alert_chart
 from web.db import session
@@ -178,7 +177,7 @@ def _save(form: RuleForm, rule_id: int | None) -> Any:
 
 
 def _scope_help() -> dict[str, Any]:
-    sources = session().execute(select(Source.id, Source.name).order_by(Source.name)).all()
+    sources = [(s.id, s.name) for s in list_sources(session())]
     return {"sources": sources, "scope_labels": SCOPE_LABELS}
 
 

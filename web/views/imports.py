@@ -9,13 +9,13 @@ from typing import Any
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from connectors.files import EXTENSIONS
 from crm.errors import NotFound
 from crm.imports import services
 from crm.imports.models import ImportRun
+from crm.imports.services import recent_runs
 from listeners import jobs
 from web.db import session
 from web.forms.imports import UploadForm
@@ -38,7 +38,7 @@ def index() -> Any:
 
 
 def _render_index(form: UploadForm) -> Any:
-    runs = session().scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(50)).all()
+    runs = recent_runs(session())
     return render_template("imports/index.html", form=form, runs=runs), (422 if form.errors else 200)
 
 

@@ -19,7 +19,7 @@ from crm.inbox.models import ESCALATION_LEVELS, MEMBER_LEVELS, REASONS, TeamAcco
 from crm.interactions.services import InteractionFilter, search_interactions, thread_of
 from crm.members import engagement
 from crm.replies import presence
-from crm.sources.models import Source
+from crm.sources.services import list_sources
 from crm.users.services import can
 from web.db import session
 from web.forms.base import ActionForm
@@ -102,7 +102,7 @@ def index() -> Any:
     bulk.assignee_id.choices = _assignee_choices()
     bulk.action.choices = _bulk_choices()
     bulk.level.choices = _level_choices()
-    sources = db.execute(select(Source.id, Source.name).order_by(Source.name)).all()
+    sources = [(s.id, s.name) for s in list_sources(db)]
     return render_template(
         "inbox/index.html", page=page, f=f, error=error, bulk=bulk, sources=sources, levels=MEMBER_LEVELS,
         reasons=REASONS, assignees=bulk.assignee_id.choices, bulk_actions=bulk.action.choices,

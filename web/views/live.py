@@ -11,10 +11,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from crm.inbox import reminders, services
-from crm.inbox.models import InboxItem
 from web.db import session
 from web.views.auth import requires
 
@@ -24,18 +22,13 @@ POLL_SECONDS = 10
 
 def inbox_state(db: Any, user_id: int) -> dict[str, Any]:
     """Counts and a change marker of the inbox, each read from an index."""
-    latest = db.scalar(select(func.max(InboxItem.id))) or 0
-    changed = db.scalar(select(func.max(InboxItem.updated_at)))
-    open_now = services.open_count(db)
-    mine = db.scalar(select(func.count()).select_from(
-        select(InboxItem.id).where(InboxItem.assignee_id == user_id, InboxItem.status == "open").limit(1000).subquery()
-    )) or 0
+    c = services.live_counts(db, user_id)
     return {
-        "open": open_now,
-        "mine": mine,
+        "open": c["open"],
+        "mine": c["mine"],
         "due": reminders.due_count(db, user_id),
-        "latest_id": latest,
-        "version": f"{latest}:{changed.isoformat() if changed else ''}:{open_now}",
+        "latest_id": c["latest_id"],
+        "version": f"{c['latest_id']}:{c['changed'].isoformat() if c['changed'] else ''}:{c['open']}",
         "poll_seconds": POLL_SECONDS,
     }
 

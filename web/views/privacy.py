@@ -9,7 +9,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from crm.errors import InvalidInput
 from crm.privacy import retention
@@ -18,7 +17,7 @@ from crm.privacy.audit import list_audit, record
 from crm.privacy.erase import delete_files, erase_member, plan_erasure
 from crm.privacy.models import AUDIT_ACTIONS
 from crm.privacy.suppression import list_suppressions, unsuppress
-from crm.sources.models import Source
+from crm.sources.services import list_sources
 from web.db import session
 from web.forms.privacy import EraseForm, RetentionForm, UnsuppressForm
 from web.views.auth import requires
@@ -91,7 +90,7 @@ def retention_page() -> Any:
             db.commit()
             flash(gettext("Retention saved. The daily job applies it; the table shows what it would delete now."), "success")
             return redirect(url_for("privacy.retention_page"))
-    sources = db.scalars(select(Source).order_by(Source.name)).all()
+    sources = list_sources(db)
     return render_template("privacy/retention.html", previews=retention.preview(db), form=form, sources=sources,
                            source_names={s.id: s.name for s in sources})
 

@@ -7,10 +7,9 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import func, select
 
 from crm.errors import InvalidInput
-from crm.interactions.models import QuarantinedItem
+from crm.interactions.services import list_quarantine
 from listeners.quarantine import delete_item, retry_item
 from web.db import session
 from web.forms.base import ActionForm
@@ -25,18 +24,10 @@ PER_PAGE = 50
 @requires("view")
 def index() -> Any:
     db = session()
-    stmt = select(QuarantinedItem)
     origin = request.args.get("origin", "").strip()[:300]
-    if origin:
-        stmt = stmt.where(QuarantinedItem.origin.startswith(origin, autoescape=True))
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = arg_int("page", 1)
-    items = db.scalars(
-        stmt.order_by(QuarantinedItem.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
-    pages = max(1, -(-total // PER_PAGE))
+    found = list_quarantine(db, origin=origin, page=arg_int("page", 1), per_page=PER_PAGE)
     return render_template(
-        "quarantine/index.html", items=items, total=total, page=page, pages=pages, origin=origin,
+        "quarantine/index.html", items=found.items, total=found.total, page=found.page, pages=found.pages, origin=origin,
         pretty=lambda raw: json.dumps(raw, ensure_ascii=False, indent=2)[:5000], action=ActionForm(),
     )
 

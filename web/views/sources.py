@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.errors import InvalidInput
 from crm.sources import services
@@ -67,7 +66,7 @@ def _save(form: SourceForm, source_id: int | None) -> Any:
 @requires("view")
 def index() -> Any:
     db = session()
-    items = db.scalars(select(Source).order_by(Source.name)).all()
+    items = services.list_sources(db)
     return render_template(
         "sources/index.html", sources=items, health=services.health(db, items),
         statuses=connector_statuses(current_app.extensions["settings"]), kinds=all_kind_labels(), action=ActionForm(),
