@@ -128,6 +128,30 @@ def test_presence_shows_who_else_is_on_the_item(client: Any, login: Any, db: Ses
     assert b"is replying" in page.data
 
 
+def test_the_live_poll_keeps_presence_alive_past_its_ttl(client: Any, login: Any, db: Session,
+                                                          question: InboxItem) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from crm.db import utcnow
+    from crm.replies.models import Presence
+
+    login("manager")
+    assert client.get(f"/live/inbox.json?item={question.id}&activity=replying").get_json()["presence"] == ""
+    # The composer stays open for ten minutes: its page view alone would have expired (90 s).
+    db.execute(update(Presence).values(seen_at=utcnow() - timedelta(minutes=10)))
+    db.commit()
+    client.get(f"/live/inbox.json?item={question.id}&activity=replying")
+    login("admin")
+    state = client.get(f"/live/inbox.json?item={question.id}").get_json()
+    assert "is replying" in state["presence"]
+    # A viewer polling does not claim to reply, and an unknown item is ignored.
+    login("viewer")
+    assert client.get(f"/live/inbox.json?item={question.id}&activity=replying").get_json()["presence"].count("is replying") == 1
+    assert "presence" not in client.get("/live/inbox.json?item=999999999").get_json()
+
+
 def _token(db: Session, role: str, scopes: list[str]) -> dict[str, str]:
     user = create_user(db, email=f"{unique(role)}@example.com", password="correct horse", role=role)
     _t, raw = create_token(db, user, name="t", scopes=scopes)

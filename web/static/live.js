@@ -57,11 +57,22 @@
 
   function poll() {
     if (document.hidden) { window.setTimeout(poll, delay); return; }
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    // On an item (or its composer) the poll also keeps our presence alive and says who else is on it.
+    var here = document.getElementById("presence");
+    var target = url;
+    if (here && here.dataset.presenceItem) {
+      target += (url.indexOf("?") < 0 ? "?" : "&") + "item=" + encodeURIComponent(here.dataset.presenceItem) +
+        "&activity=" + encodeURIComponent(here.dataset.presenceActivity || "viewing");
+    }
+    fetch(target, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (state) {
         if (state) {
           setBadge("open", state.open);
+          if (here && typeof state.presence === "string") {
+            here.textContent = state.presence;
+            here.hidden = !state.presence;
+          }
           
           if (version !== null && state.version !== version && window.location.pathname.indexOf(inboxPath) === 0) {
             refreshList();
