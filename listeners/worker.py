@@ -23,11 +23,12 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     from redis import Redis
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
-    from rq import Queue, Worker
+    from rq import Queue
 
     import listeners.followups  # noqa: F401  (loaded before the fork, shared by every child)
     import listeners.healing  # noqa: F401
     import listeners.jobs  # noqa: F401
+    from listeners.rq_workers import PromptWorker
 
     logging.basicConfig(level=settings.log_level)
     runtime.configure(settings)  # engine built, not connected: children dispose it at fork
@@ -38,7 +39,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
         try:
             # Building the worker talks to Redis too (CLIENT SETNAME): while Redis is still down
             # after a restart, that is an outage to wait out like any other, not an exit.
-            worker = Worker(
+            worker = PromptWorker(
                 queues, connection=connection, job_monitoring_interval=settings.worker_heartbeat_seconds,
                 maintenance_interval=60,
             )

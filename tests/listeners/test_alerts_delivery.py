@@ -152,9 +152,10 @@ def test_unreachable_webhook_ends_failed_after_bounded_retries(db: Session, use_
 
 def test_rq_retry_with_a_real_worker(db: Session, use_runtime, webhook, redis_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
     from listeners.queue import RQQueue
+    from listeners.rq_workers import PromptSimpleWorker as SimpleWorker
 
     monkeypatch.setattr(alert_jobs, "RETRY_INTERVALS", [0, 0])  # re-enqueued at once
     use_runtime(RQQueue(redis_url))

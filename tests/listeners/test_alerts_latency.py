@@ -30,7 +30,9 @@ STEP = timedelta(minutes=5)
 
 def test_spike_through_ingest_alerts_within_5s_and_webhook_within_10s(tmp_path: Path, redis_url: str) -> None:
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import Queue
+
+    from listeners.rq_workers import PromptSimpleWorker as SimpleWorker
 
     url = f"sqlite:///{tmp_path / 'latency.sqlite3'}"
     upgrade(url)

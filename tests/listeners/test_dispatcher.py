@@ -20,7 +20,7 @@ import pytest
 from fakes.reddit_api import FakeReddit
 from fakes.x_api import FakeX
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job, JobStatus
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +33,7 @@ from crm.sources.models import PollRun, Source
 from listeners import dispatcher, runtime
 from listeners.polling import poll_source
 from listeners.queue import RQQueue
+from listeners.rq_workers import PromptSimpleWorker as SimpleWorker
 from tests.listeners.conftest import Listening, fake_settings
 
 

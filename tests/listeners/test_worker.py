@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import JobStatus
 from sqlalchemy import func, select
 
@@ -23,6 +23,7 @@ from crm.migrate import upgrade
 from crm.settings import Settings
 from listeners import jobs, runtime
 from listeners.queue import RQQueue
+from listeners.rq_workers import PromptSimpleWorker as SimpleWorker
 
 
 @pytest.fixture()
