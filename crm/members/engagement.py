@@ -19,6 +19,7 @@ The stored values grow by 2^12 a year; a double holds them until about 2108 (reb
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -68,6 +69,11 @@ def level_of(row: Any, now: datetime) -> str:
 def rank(level: str) -> int:
     """0 for the least engaged level ("dormant") up to len(LEVELS) - 1 ("champion")."""
     return len(NAMES) - 1 - NAMES.index(level)
+
+
+def levels() -> tuple[str, ...]:
+    """The level names, most engaged first."""
+    return NAMES
 
 
 def level_clause(level: str, now: datetime) -> ColumnElement[bool]:
@@ -125,3 +131,8 @@ def engagement(session: Session, member: Member, *, now: datetime | None = None)
         result.next_level, t = higher[-1]
         result.points_to_next = round(t - value, 1)
     return result
+
+
+def total(rows: Iterable[tuple[str, datetime]], now: datetime) -> float:
+    """The stored sum for a set of (kind, occurred_at): what a full recompute writes."""
+    return sum(points(kind, at, now) for kind, at in rows)

@@ -141,7 +141,7 @@ def _platforms(p: Params, path: str) -> Params:
 
 
 def _engagement(p: Params, path: str) -> Params:
-    return {"levels": _names(p.get("levels"), _join(path, "levels"), allowed=engagement.NAMES)}
+    return {"levels": _names(p.get("levels"), _join(path, "levels"), allowed=engagement.levels())}
 
 
 def _interactions(p: Params, path: str) -> Params:

@@ -64,7 +64,7 @@ def _editor(form: SegmentForm, segment: Segment | None, error: InvalidInput | No
     fit_rows(form)
     return render_template(
         "segments/form.html", form=form, segment=segment, error=error, error_row=row_of_error(error.field) if error else None,
-        field_ops=FIELD_OPS, ops=OPS, op_labels={k: str(v) for k, v in OPS.items()}, windowed=sorted(WINDOWED), levels=engagement.NAMES, others=segments,
+        field_ops=FIELD_OPS, ops=OPS, op_labels={k: str(v) for k, v in OPS.items()}, windowed=sorted(WINDOWED), levels=engagement.levels(), others=segments,
     ), (422 if error or form.errors else 200)
 
 
