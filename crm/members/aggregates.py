@@ -90,7 +90,7 @@ def fold(session: Session, inserted: Sequence[Any], now: datetime | None = None)
             "positive_count": t.c.positive_count + v["positive_count"],
             "negative_count": t.c.negative_count + v["negative_count"],
             "neutral_count": t.c.neutral_count + v["neutral_count"],
-            "engagement": t.c.engagement + v["e"],
+            "engagement": func.coalesce(t.c.engagement, 0.0) + v["e"],
             "first_seen": _earlier(t.c.first_seen, v["first"]),
             "last_seen": _later(t.c.last_seen, v["last"]),
         },

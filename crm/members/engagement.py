@@ -77,11 +77,11 @@ def levels() -> tuple[str, ...]:
 
 
 def level_clause(level: str, now: datetime) -> ColumnElement[bool]:
-    """Members at ``level`` at ``now``: a range on ``members.engagement`` (never NULL)."""
+    """Members at ``level`` at ``now``: a range on ``members.engagement``; never NULL."""
     if level not in NAMES:
         return false()
     i, w = NAMES.index(level), weight(now)
-    column = Member.engagement  # NOT NULL: compared bare, so ix_members_engagement serves it
+    column = func.coalesce(Member.engagement, 0.0)
     low = column >= LEVELS[i][1] * w if LEVELS[i][1] > 0 else column >= 0.0
     if i == 0:
         return low
