@@ -225,21 +225,11 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
-def presence_text(others: Any) -> str:
-    """Who else has an item open, in the reader's language ("Anna is replying · Ben is looking at
-    this"): the item page, the composer and the live poll that keeps it current."""
-    return " · ".join(
-        gettext("%(name)s is replying", name=p.user.name or p.user.email) if p.activity == "replying"
-        else gettext("%(name)s is looking at this", name=p.user.name or p.user.email)
-        for p in others
-    )
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         timeago=timeago, waiting=waiting, dt=fmt_dt, date=fmt_date, number=number, highlight=highlight, sentiment=sentiment_badge,
         mean_sentiment=mean_sentiment, platform=platform_badge, external_link=external_link,
-        handle=handle, presence=presence_text,
+        handle=handle,
     )
     from web.charts.svg import duration
 

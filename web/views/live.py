@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from crm.inbox import reminders, services
@@ -17,7 +18,6 @@ from crm.inbox.models import InboxItem
 from crm.replies import presence
 from crm.users.services import can
 from web.db import session
-from web.filters import presence_text
 from web.params import arg_int
 from web.views.auth import requires
 
@@ -36,6 +36,15 @@ def inbox_state(db: Any, user_id: int) -> dict[str, Any]:
         "version": f"{c['latest_id']}:{c['changed'].isoformat() if c['changed'] else ''}:{c['open']}",
         "poll_seconds": POLL_SECONDS,
     }
+
+
+def presence_text(others: Any) -> str:
+    """Who else has the item open, in the reader's language ("Anna is replying · Ben is looking")."""
+    return " · ".join(
+        gettext("%(name)s is replying", name=p.user.name or p.user.email) if p.activity == "replying"
+        else gettext("%(name)s is looking at this", name=p.user.name or p.user.email)
+        for p in others
+    )
 
 
 @bp.route("/inbox.json")
